@@ -1,0 +1,202 @@
+"""``mailkit init``, ``accounts``, ``secrets`` and ``check``: the workspace and its accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import tomli_w
+
+from ..check import check_logins
+from ..errors import ConfigError
+from ..model import Account, Auth, Receiving, Sending, account_to_dict
+from ..workspace import Workspace
+from ._common import open_workspace, print_json, read_secret
+
+
+def _summary(account: Account) -> dict:
+    s, r = account.sending, account.receiving
+    if s is None:
+        sending = None
+    elif s.method == "sendmail":
+        sending = f"sendmail: {s.sendmail_command}"
+    else:
+        sending = f"smtp {s.host}:{s.effective_port} {s.security}"
+    return {
+        "name": account.name,
+        "address": account.address,
+        "sending": sending,
+        "receiving": None if r is None else f"{r.protocol} {r.host}:{r.effective_port} {r.security}",
+        "auth": account.auth.method,
+    }
+
+
+def cmd_accounts_list(args) -> int:
+    workspace = open_workspace(args)
+    rows = [_summary(a) for a in workspace.accounts.values()]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print(f"No accounts in {workspace.config_file}.")
+    for row in rows:
+        print(
+            f"{row['name']:<14} {row['address']:<30} send: {row['sending'] or '-':<38} "
+            f"receive: {row['receiving'] or '-'}"
+        )
+    return 0
+
+
+def cmd_accounts_show(args) -> int:
+    account = open_workspace(args).get(args.name)
+    warnings = [str(w) for w in account.warnings()]
+    if args.json:
+        print_json({"name": account.name, **account_to_dict(account), "warnings": warnings})
+        return 0
+    print(tomli_w.dumps({"accounts": {account.name: account_to_dict(account)}}).strip())
+    for warning in warnings:
+        print(f"# warning: {warning}")
+    return 0
+
+
+def cmd_accounts_add(args) -> int:
+    workspace = open_workspace(args)
+    sending = None
+    if args.sendmail:
+        sending = Sending(method="sendmail", sendmail_command=args.sendmail)
+    elif args.smtp_host:
+        sending = Sending(host=args.smtp_host, port=args.smtp_port, security=args.smtp_security)
+    receiving = None
+    if args.imap_host or args.pop3_host:
+        receiving = Receiving(
+            protocol="imap" if args.imap_host else "pop3",
+            host=args.imap_host or args.pop3_host,
+            port=args.in_port,
+            security=args.in_security,
+            base_folder=args.base_folder,
+            sent_export=args.sent_folder is not None,
+            sent_folder=args.sent_folder or "Sent",
+        )
+    password = args.password_ref
+    if args.auth == "password" and password is None and (args.password_stdin or args.password_env):
+        password = workspace.secrets.set(f"{args.name}.password", read_secret(args, f"Password for {args.address}: "))
+    account = Account(
+        name=args.name,
+        address=args.address,
+        display_name=args.display_name,
+        description=args.description,
+        owner=args.owner,
+        sending=sending,
+        receiving=receiving,
+        auth=Auth(method=args.auth, username=args.login, password=password),
+        verify_certificate=not args.insecure,
+        ca_file=args.ca_file,
+    )
+    workspace.add(account, replace=args.replace)
+    workspace.save()
+    for warning in account.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Account {account.name!r} saved to {workspace.config_file}.")
+    return 0
+
+
+def cmd_accounts_remove(args) -> int:
+    workspace = open_workspace(args)
+    workspace.remove(args.name)
+    workspace.save()
+    print(f"Account {args.name!r} removed.")
+    return 0
+
+
+def cmd_secrets_set(args) -> int:
+    workspace = open_workspace(args)
+    print(workspace.secrets.set(args.key, read_secret(args, f"Secret for {args.key}: ")))
+    return 0
+
+
+def cmd_secrets_list(args) -> int:
+    references = [f"workspace:{k}" for k in open_workspace(args).secrets.names()]
+    if args.json:
+        print_json(references)
+    else:
+        print("\n".join(references))
+    return 0
+
+
+def cmd_init(args) -> int:
+    workspace = Workspace.create(args.dir or args.workspace)
+    print(f"Workspace ready: {workspace.config_file}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    workspace = open_workspace(args)
+    names = list(workspace.accounts) if args.all else args.accounts
+    if not names:
+        raise ConfigError("name an account, or use --all")
+    report = {name: [r.to_dict() for r in check_logins(workspace.get(name), workspace)] for name in names}
+    ok = all(row["ok"] for rows in report.values() for row in rows)
+    if args.json:
+        print_json({"ok": ok, "accounts": report})
+    else:
+        for name, rows in report.items():
+            for row in rows:
+                mark = "ok  " if row["ok"] else "FAIL"
+                print(
+                    f"{mark} {name:<14} {row['side']:<9} {row['protocol']:<8} {row['target']:<24} "
+                    f"{row['elapsed_ms']:>5} ms  {row['detail']}"
+                )
+    return 0 if ok else 1
+
+
+def add_commands(sub, command) -> None:
+    p = command(sub, "init", cmd_init, "create an empty workspace")
+    p.add_argument("dir", nargs="?")
+
+    accounts = sub.add_parser("accounts", help="the workspace's accounts").add_subparsers(dest="action", required=True)
+    p = command(accounts, "list", cmd_accounts_list, "list accounts")
+    p.add_argument("--json", action="store_true")
+    p = command(accounts, "show", cmd_accounts_show, "show one account (secrets appear as references only)")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p = command(accounts, "remove", cmd_accounts_remove, "remove an account")
+    p.add_argument("name")
+    p = command(accounts, "add", cmd_accounts_add, "add an account from options")
+    p.add_argument("name")
+    p.add_argument("--address", required=True)
+    p.add_argument("--display-name", default="")
+    p.add_argument("--description", default="")
+    p.add_argument("--owner", default="")
+    p.add_argument("--smtp-host")
+    p.add_argument("--smtp-port", type=int)
+    p.add_argument("--smtp-security", default="starttls", choices=("none", "starttls", "tls"))
+    p.add_argument("--sendmail", metavar="COMMAND", help="send through this local command instead of SMTP")
+    incoming = p.add_mutually_exclusive_group()
+    incoming.add_argument("--imap-host")
+    incoming.add_argument("--pop3-host")
+    p.add_argument("--in-port", type=int)
+    p.add_argument("--in-security", default="tls", choices=("none", "starttls", "tls"))
+    p.add_argument("--base-folder", default="INBOX")
+    p.add_argument("--sent-folder", help="export sent mail into this IMAP folder")
+    p.add_argument("--auth", default="password", choices=("none", "password", "oauth2"))
+    p.add_argument("--login", help="user name (default: the address)")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument("--password-ref", help="a secret reference: env:NAME, file:PATH, keyring:SERVICE/USER")
+    secret.add_argument("--password-stdin", action="store_true", help="read the password; keep it in the workspace")
+    secret.add_argument("--password-env", metavar="VAR", help="take the password from $VAR; keep it in the workspace")
+    p.add_argument("--ca-file")
+    p.add_argument("--insecure", action="store_true", help="do not verify certificates (warned about)")
+    p.add_argument("--replace", action="store_true")
+
+    secrets = sub.add_parser("secrets", help="the workspace's secret store").add_subparsers(
+        dest="action", required=True
+    )
+    p = command(secrets, "set", cmd_secrets_set, "store a secret (from the terminal or stdin) and print its reference")
+    p.add_argument("key")
+    p.add_argument("--password-env", metavar="VAR", help="take the value from $VAR")
+    p = command(secrets, "list", cmd_secrets_list, "list the stored secrets' references (never values)")
+    p.add_argument("--json", action="store_true")
+
+    p = command(sub, "check", cmd_check, "log in to each account's servers and report")
+    p.add_argument("accounts", nargs="*")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--json", action="store_true")

@@ -1,0 +1,1 @@
+"""The only package that opens sockets: DNS, and later SMTP, IMAP, POP3 and TLS inspection."""

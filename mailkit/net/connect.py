@@ -1,0 +1,189 @@
+"""Opening authenticated IMAP, POP3 and SMTP sessions for an account, with errors that name the step.
+
+Every failure becomes a :class:`~mailkit.errors.ConnectError` (or TLSError / AuthError) whose
+message says host, port, step and what to do; the original exception is chained.
+"""
+
+from __future__ import annotations
+
+__all__ = ["imap_login", "pop3_login", "smtp_login"]
+
+import contextlib
+import poplib
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterator
+
+import imapclient
+import imapclient.exceptions
+
+from ..errors import AuthError, ConfigError, ConnectError, TLSError
+from ..model import Account
+from ..secrets import redact
+from ..workspace import Workspace
+from .tls import client_context, describe_tls_error
+
+
+def _where(host: str, port: int) -> str:
+    return f"{host}:{port}"
+
+
+def _network_error(exc: OSError, host: str, port: int, step: str) -> ConnectError:
+    where = _where(host, port)
+    if isinstance(exc, ssl.SSLError):
+        return TLSError(f"{step} at {where}: {describe_tls_error(exc, host)}")
+    if isinstance(exc, ConnectionRefusedError):
+        return ConnectError(f"{step} at {where}: connection refused; check host and port (is the server running?)")
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return ConnectError(f"{step} at {where}: no answer in time; check host, port and firewall")
+    if isinstance(exc, socket.gaierror):
+        return ConnectError(f"{step} at {where}: the host name does not resolve; check its spelling and DNS")
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
+        return ConnectError(f"{step} at {where}: the server dropped the connection; try again, then check its logs")
+    return ConnectError(f"{step} at {where}: {redact(str(exc)) or type(exc).__name__}")
+
+
+def _login_name(account: Account, side) -> str:
+    return side.username or account.login
+
+
+@contextlib.contextmanager
+def imap_login(account: Account, workspace: Workspace) -> Iterator[imapclient.IMAPClient]:
+    """An IMAP session logged in per the account's receiving side (TLS, STARTTLS or plain)."""
+    side = account.receiving
+    if side is None or side.protocol != "imap":
+        raise ConfigError(f"account {account.name!r} has no IMAP receiving side")
+    host, port = side.host, side.effective_port
+    context = client_context(account)
+    step = "connect"
+    try:
+        client = imapclient.IMAPClient(
+            host, port=port, ssl=side.security == "tls", ssl_context=context, timeout=account.timeouts.connect
+        )
+    except (OSError, imapclient.exceptions.IMAPClientError) as exc:
+        raise _network_error(exc if isinstance(exc, OSError) else OSError(str(exc)), host, port, step) from exc
+    try:
+        client._imap.sock.settimeout(account.timeouts.command)
+        if side.security == "starttls":
+            step = "STARTTLS"
+            client.starttls(context)
+        step = "LOGIN"
+        password = workspace.password_for(account, "receiving")
+        try:
+            client.login(_login_name(account, side), password.reveal() if password else "")
+        except imapclient.exceptions.LoginError as exc:
+            said = redact(str(exc))
+            raise AuthError(
+                f"IMAP login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
+                "check user name and password"
+            ) from None
+        step = "command"
+        yield client
+    except OSError as exc:
+        raise _network_error(exc, host, port, f"IMAP {step}") from exc
+    except imapclient.exceptions.IMAPClientError as exc:
+        raise ConnectError(f"IMAP {step} at {_where(host, port)}: {redact(str(exc))}") from exc
+    finally:
+        with contextlib.suppress(Exception):
+            client.logout()
+
+
+@contextlib.contextmanager
+def pop3_login(account: Account, workspace: Workspace) -> Iterator[poplib.POP3]:
+    """A POP3 session logged in per the account's receiving side."""
+    side = account.receiving
+    if side is None or side.protocol != "pop3":
+        raise ConfigError(f"account {account.name!r} has no POP3 receiving side")
+    host, port = side.host, side.effective_port
+    context = client_context(account)
+    step = "connect"
+    try:
+        if side.security == "tls":
+            client = poplib.POP3_SSL(host, port, timeout=account.timeouts.connect, context=context)
+        else:
+            client = poplib.POP3(host, port, timeout=account.timeouts.connect)
+    except OSError as exc:
+        raise _network_error(exc, host, port, "POP3 connect") from exc
+    try:
+        client.sock.settimeout(account.timeouts.command)
+        if side.security == "starttls":
+            step = "STLS"
+            client.stls(context)
+        step = "USER/PASS"
+        password = workspace.password_for(account, "receiving")
+        try:
+            client.user(_login_name(account, side))
+            client.pass_(password.reveal() if password else "")
+        except poplib.error_proto as exc:
+            said = redact(
+                exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            )
+            raise AuthError(
+                f"POP3 login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
+                "check user name and password"
+            ) from None
+        yield client
+    except OSError as exc:
+        raise _network_error(exc, host, port, f"POP3 {step}") from exc
+    finally:
+        with contextlib.suppress(Exception):
+            client.quit()
+
+
+@contextlib.contextmanager
+def smtp_login(account: Account, workspace: Workspace) -> Iterator[smtplib.SMTP]:
+    """An SMTP session with TLS as configured and AUTH done (when the account authenticates)."""
+    side = account.sending
+    if side is None or side.method != "smtp":
+        raise ConfigError(f"account {account.name!r} does not send by SMTP")
+    host, port = side.host, side.effective_port
+    context = client_context(account)
+    step = "connect"
+    try:
+        if side.security == "tls":
+            client = smtplib.SMTP_SSL(host, port, timeout=account.timeouts.connect, context=context)
+        else:
+            client = smtplib.SMTP(host, port, timeout=account.timeouts.connect)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _network_error(
+            exc if isinstance(exc, OSError) else OSError(str(exc)), host, port, "SMTP connect"
+        ) from exc
+    try:
+        client.sock.settimeout(account.timeouts.command)
+        step = "EHLO"
+        client.ehlo()
+        if side.security == "starttls":
+            step = "STARTTLS"
+            if not client.has_extn("starttls"):
+                raise TLSError(
+                    f"SMTP at {_where(host, port)} does not offer STARTTLS: "
+                    "use security tls on port 465, or ask the admin"
+                )
+            client.starttls(context=context)
+            client.ehlo()
+        if account.auth.method == "password":
+            step = "AUTH"
+            password = workspace.password_for(account, "sending")
+            try:
+                client.login(_login_name(account, side), password.reveal() if password else "")
+            except smtplib.SMTPAuthenticationError as exc:
+                said = redact(exc.smtp_error.decode("utf-8", "replace"))
+                raise AuthError(
+                    f"SMTP AUTH at {_where(host, port)} refused for {_login_name(account, side)!r}: "
+                    f"{exc.smtp_code} {said}; check user name and password"
+                ) from None
+            except smtplib.SMTPNotSupportedError:
+                raise AuthError(
+                    f"SMTP at {_where(host, port)} offers no AUTH here: it may need STARTTLS first (security starttls)"
+                ) from None
+        yield client
+    except smtplib.SMTPResponseException as exc:
+        said = redact(exc.smtp_error.decode("utf-8", "replace"))
+        raise ConnectError(f"SMTP {step} at {_where(host, port)}: {exc.smtp_code} {said}") from exc
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        err = exc if isinstance(exc, OSError) else ConnectionResetError(str(exc))
+        raise _network_error(err, host, port, f"SMTP {step}") from exc
+    finally:
+        with contextlib.suppress(Exception):
+            client.quit()

@@ -1,0 +1,23 @@
+"""pytest fixtures for the sandbox (registered as a pytest plugin by the package's entry point).
+
+``sandbox`` is one sandbox per test session (start-up is cheap, but demo mail is shared);
+``fresh_sandbox`` a new empty one per test, for tests that change the world.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .world import Sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    with Sandbox(tmp_path_factory.mktemp("sandbox")) as world:
+        yield world
+
+
+@pytest.fixture
+def fresh_sandbox(tmp_path):
+    with Sandbox(tmp_path / "sandbox", demo_mail=0) as world:
+        yield world

@@ -1,0 +1,143 @@
+"""The sandbox's SMTP submission server: aiosmtpd with STARTTLS, implicit TLS and AUTH.
+
+Accepted mail is delivered through Dovecot's LMTP socket, so a message sent to the sandbox
+really arrives in the recipient's IMAP mailbox. Policy sits in small handler objects, as
+aiosmtpd does it: :class:`Submission` decides who may send and to whom.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Received", "SmtpServer", "Submission"]
+
+import asyncio
+import contextlib
+import logging
+import smtplib
+import ssl
+import threading
+import warnings
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from ..secrets import logger
+from .ca import CertPair
+
+log = logger(__name__)
+# aiosmtpd warns about its own legacy attribute, and that implicit TLS needs no STARTTLS before AUTH
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one accepted transaction carried: the envelope as the server saw it, and the bytes."""
+
+    login: str | None
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    content: bytes
+
+
+class Submission:
+    """Handler: authenticated users may send to local mailboxes; other domains get a relay refusal."""
+
+    def __init__(
+        self, lmtp_socket: Path, local_domains: set[str], mailbox_exists: Callable[[str], bool], keep: int = 1000
+    ) -> None:
+        self.lmtp_socket = lmtp_socket
+        self.local_domains = local_domains
+        self.mailbox_exists = mailbox_exists
+        self.received: deque[Received] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        domain = address.rpartition("@")[2].lower()
+        if domain not in self.local_domains:
+            local = ", ".join(sorted(self.local_domains))
+            return f"550 5.7.1 <{address}>: relay access denied (the sandbox delivers only to {local})"
+        if not self.mailbox_exists(address):
+            return f"550 5.1.1 <{address}>: no such mailbox in the sandbox"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        content = envelope.original_content or envelope.content
+        loop = asyncio.get_running_loop()
+        try:
+            refused = await loop.run_in_executor(None, self._deliver, envelope.mail_from, envelope.rcpt_tos, content)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("LMTP delivery failed: %s", exc)
+            return "451 4.3.0 local delivery failed, try again later"
+        if refused:
+            return "550 5.1.1 delivery refused for " + ", ".join(refused)
+        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        with self._lock:
+            self.received.append(Received(login, envelope.mail_from, tuple(envelope.rcpt_tos), content))
+        return "250 2.0.0 OK: delivered"
+
+    def _deliver(self, mail_from: str, rcpt_tos: list[str], content: bytes) -> dict:
+        with smtplib.LMTP(str(self.lmtp_socket)) as lmtp:
+            try:
+                refused = lmtp.sendmail(mail_from, rcpt_tos, content)
+            except smtplib.SMTPRecipientsRefused as exc:
+                refused = exc.recipients
+        return refused
+
+
+class _Authenticator:
+    """Checks AUTH PLAIN/LOGIN against the sandbox's users (the same passwords Dovecot has)."""
+
+    def __init__(self, passwords: Callable[[], dict[str, str]]) -> None:
+        self.passwords = passwords
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login = auth_data.login.decode("utf-8", "replace").lower()
+        ok = self.passwords().get(login) == auth_data.password.decode("utf-8", "replace")
+        return AuthResult(success=ok, handled=False)
+
+
+class SmtpServer:
+    """Two listeners on loopback: submission with STARTTLS on ``port``, implicit TLS on ``tls_port``."""
+
+    def __init__(
+        self,
+        handler: Submission,
+        cert: CertPair,
+        passwords: Callable[[], dict[str, str]],
+        port: int,
+        tls_port: int,
+        host: str = "127.0.0.1",
+        hostname: str = "mail.sandbox",
+    ) -> None:
+        self.handler = handler
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert.cert_file, cert.key_file)
+        common = dict(
+            hostname=host,
+            server_hostname=hostname,
+            authenticator=_Authenticator(passwords),
+            auth_required=True,
+            ident="mailkit sandbox ESMTP",
+        )
+        self._controllers = [
+            Controller(handler, port=port, tls_context=context, require_starttls=True, auth_require_tls=True, **common),
+            # implicit TLS: the connection is encrypted from the first byte, which aiosmtpd does not see
+            Controller(handler, port=tls_port, ssl_context=context, auth_require_tls=False, **common),
+        ]
+
+    def start(self) -> None:
+        for controller in self._controllers:
+            controller.start()
+
+    def stop(self) -> None:
+        for controller in self._controllers:
+            with contextlib.suppress(AssertionError, RuntimeError):  # never started, or already stopped
+                controller.stop()

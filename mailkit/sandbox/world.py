@@ -1,0 +1,340 @@
+"""The sandbox mail world: Dovecot, the SMTP server, the DNS server and a CA, on loopback.
+
+Used by demos, notebooks, tests and benchmarks::
+
+    with Sandbox() as sb:            # a temporary folder, removed afterwards
+        ws = sb.workspace            # demo accounts, passwords in its secrets.toml
+        ...
+
+The workspace it writes records the DNS server, so everything run in it resolves the sandbox
+domains through the sandbox. Mail data survives a restart in the same folder.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEMO_USERS", "Sandbox", "SandboxUser"]
+
+import json
+import os
+import secrets as _random
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from imapclient import imap_utf7
+
+from ..errors import SandboxError
+from ..model import Account, Auth, Receiving, Sending
+from ..secrets import SecretError
+from ..workspace import DNSSettings, Workspace
+from .ca import SandboxCA
+from .dns import SandboxDNS, Zone
+from .dovecot import Dovecot, DovecotPorts
+from .smtp import SmtpServer, Submission
+from .tlsproxy import TLSProxy
+
+DOMAIN = "mailkit.test"
+CUSTOMER_DOMAIN = "kunde.test"
+HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
+LISTEN = "127.0.0.1"
+
+#: (address, display name, description): the company's mailboxes and one customer's.
+DEMO_USERS = (
+    ("info@mailkit.test", "Mailkit Demo GmbH", "Zentrale Adresse: Anfragen, Angebote"),
+    ("vertrieb@mailkit.test", "Vertrieb Mailkit Demo", "Vertrieb: Angebote und Aufträge"),
+    ("buchhaltung@mailkit.test", "Buchhaltung Mailkit Demo", "Rechnungen und Mahnungen"),
+    ("einkauf@kunde.test", "Einkauf Kunde AG", "Ein Kunde, um Zustellung zu prüfen"),
+)
+_FLAG_LETTERS = {"\\Draft": "D", "\\Flagged": "F", "\\Answered": "R", "\\Seen": "S", "\\Deleted": "T"}
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    address: str
+    password: str  # throw-away, generated per sandbox folder
+    account: str  # the workspace account's name
+
+    def __repr__(self) -> str:
+        return f"SandboxUser(address={self.address!r}, account={self.account!r})"
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel calls free now (held open together so they differ)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind((LISTEN, 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class Sandbox:
+    """Real servers on loopback; ``folder`` holds the workspace and, in ``.sandbox/``, the servers' files."""
+
+    def __init__(
+        self,
+        folder: Path | str | None = None,
+        *,
+        users: Iterable[tuple[str, str, str]] = DEMO_USERS,
+        demo_mail: int = 300,
+        seed: int = 0,
+    ) -> None:
+        self._temporary = folder is None
+        self.folder = Path(folder or tempfile.mkdtemp(prefix="mailkit-sandbox-")).resolve()
+        self.runtime = self.folder / ".sandbox"
+        self.domain = DOMAIN
+        self._user_specs = tuple(users)
+        self._demo_mail = demo_mail
+        self._seed = seed
+        self.users: list[SandboxUser] = []
+        self._started: list = []
+        self._proxies: list[TLSProxy] = []
+        self.start_seconds: float | None = None
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> Sandbox:
+        began = time.monotonic()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        self.start_seconds = time.monotonic() - began
+        return self
+
+    def _start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.runtime.mkdir(exist_ok=True)
+        if os.geteuid() == 0:  # Dovecot's unprivileged processes must reach their files
+            for path in (self.folder, self.runtime):
+                os.chmod(path, 0o755)
+        tls = self.runtime / "tls"
+        shutil.rmtree(tls, ignore_errors=True)
+        self.ca = SandboxCA(tls)
+        os.chmod(tls, 0o755)
+        self.cert = self.ca.issue("server")
+        imap, imaps, pop3, pop3s, smtp, smtps, dns_port = free_ports(7)
+        self.ports = {
+            "imap": imap,
+            "imaps": imaps,
+            "pop3": pop3,
+            "pop3s": pop3s,
+            "smtp": smtp,
+            "smtps": smtps,
+            "dns": dns_port,
+        }
+
+        self.dovecot = Dovecot(
+            self.runtime / "dovecot", DovecotPorts(imap, imaps, pop3, pop3s), self.cert, f"postmaster@{DOMAIN}"
+        )
+        self.dovecot.folder.mkdir(exist_ok=True)
+        self.workspace = Workspace.create(self.folder)
+        for address, display_name, description in self._user_specs:
+            self._add_user(address, display_name, description)
+        self.workspace.dns = DNSSettings(nameservers=[LISTEN], port=dns_port)
+        self.workspace.save()
+
+        self.dovecot.start()
+        self._started.append(self.dovecot)
+        self._seed_demo_mail()
+
+        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN])
+        self._fill_zone()
+        self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
+        self.dns.start()
+        self._started.append(self.dns)
+
+        self.submission = Submission(
+            self.dovecot.lmtp_socket,
+            {DOMAIN, CUSTOMER_DOMAIN},
+            lambda address: address.lower() in self._passwords(),
+        )
+        self.smtp = SmtpServer(self.submission, self.cert, self._passwords, smtp, smtps, LISTEN, f"mail.{DOMAIN}")
+        self.smtp.start()
+        self._started.append(self.smtp)
+
+    def stop(self) -> None:
+        """Stop every server; a temporary sandbox also removes its folder."""
+        for proxy in self._proxies:
+            proxy.stop()
+        self._proxies.clear()
+        while self._started:
+            self._started.pop().stop()
+        if self._temporary:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- users and accounts --------------------------------------------------------------------
+    def _passwords(self) -> dict[str, str]:
+        return {u.address: u.password for u in self.users}
+
+    def _add_user(self, address: str, display_name: str = "", description: str = "") -> SandboxUser:
+        name = address.partition("@")[0]
+        key = f"{name}.password"
+        try:
+            password = self.workspace.secrets.get(key).reveal()  # keep passwords across restarts
+        except SecretError:
+            password = _random.token_urlsafe(12)
+            self.workspace.secrets.set(key, password)
+        self.dovecot.set_user(address, password)
+        user = SandboxUser(address, password, name)
+        self.users = [u for u in self.users if u.address != address] + [user]
+        self.workspace.add(self.account_for(user, display_name, description), replace=True)
+        return user
+
+    def add_user(self, address: str, password: str | None = None) -> SandboxUser:
+        """A further mailbox (for tests), with a workspace account named by its local part."""
+        if password is not None:
+            self.workspace.secrets.set(f"{address.partition('@')[0]}.password", password)
+        user = self._add_user(address)
+        self.workspace.save()
+        return user
+
+    def account_for(self, user: SandboxUser, display_name: str = "", description: str = "") -> Account:
+        return Account(
+            name=user.account,
+            address=user.address,
+            display_name=display_name,
+            description=description,
+            sending=Sending(host=HOST, port=self.ports["smtp"], security="starttls"),
+            receiving=Receiving(
+                protocol="imap",
+                host=HOST,
+                port=self.ports["imaps"],
+                security="tls",
+                sent_export=True,
+                sent_folder="Sent",
+            ),
+            auth=Auth(method="password", password=f"workspace:{user.account}.password"),
+            ca_file=str(self.ca.cert_file),
+        )
+
+    def user(self, address_or_account: str) -> SandboxUser:
+        for u in self.users:
+            if address_or_account in (u.address, u.account):
+                return u
+        raise SandboxError(f"no sandbox user {address_or_account!r}")
+
+    # -- mail ----------------------------------------------------------------------------------
+    def _seed_demo_mail(self) -> None:
+        if not self._demo_mail or not self.users:
+            return
+        from .corpus import demo_mailbox
+
+        first = self.users[0]
+        if self.dovecot.home(first.address).exists():
+            return  # a restart: the mailbox is there already
+        colleagues = [u.address for u in self.users[1:] if u.address.endswith("@" + DOMAIN)]
+        self.write_maildir(
+            first.address, demo_mailbox(first.address, colleagues=colleagues, count=self._demo_mail, seed=self._seed)
+        )
+
+    def write_maildir(self, address: str, mails: Iterable) -> int:
+        """Put corpus mails straight into the user's Maildir (fast: no protocol round trip per mail).
+
+        Each mail has ``folder``, ``raw``, ``flags`` and ``received``; the file's mtime is its
+        INTERNALDATE, as Dovecot reads it.
+        """
+        root = self.dovecot.home(address) / "Maildir"
+        made: set[Path] = set()
+        pid = os.getpid()
+        count = 0
+        for count, mail in enumerate(mails, start=1):
+            folder = root.joinpath(*(imap_utf7.encode(part).decode("ascii") for part in mail.folder.split("/")))
+            if folder not in made:
+                for sub in ("cur", "new", "tmp"):
+                    self.dovecot.make_dirs(folder / sub)
+                made.add(folder)
+            stamp = mail.received.timestamp()
+            letters = "".join(sorted(_FLAG_LETTERS[f] for f in mail.flags if f in _FLAG_LETTERS))
+            base = f"{int(stamp)}.M{count}P{pid}.sandbox,S={len(mail.raw)}"
+            tmp = folder / "tmp" / base
+            tmp.write_bytes(mail.raw)
+            os.utime(tmp, (stamp, stamp))
+            if os.geteuid() == 0:
+                os.chown(tmp, self.dovecot.run_as.mail_uid, self.dovecot.run_as.mail_gid)
+            os.rename(tmp, folder / "cur" / f"{base}:2,{letters}")
+        return count
+
+    def deliver(self, raw: bytes, to: list[str], mail_from: str = f"postmaster@{DOMAIN}") -> None:
+        """Deliver a message through Dovecot's LMTP, as the MTA of a real server would."""
+        refused = self.submission._deliver(mail_from, to, raw)
+        if refused:
+            raise SandboxError(f"LMTP refused {', '.join(refused)}")
+
+    # -- DNS -----------------------------------------------------------------------------------
+    def _fill_zone(self) -> None:
+        for domain in (DOMAIN, CUSTOMER_DOMAIN):
+            for host in (
+                domain,
+                f"mail.{domain}",
+                f"imap.{domain}",
+                f"smtp.{domain}",
+                f"pop3.{domain}",
+                f"ns.{domain}",
+            ):
+                self.zone.add(host, "A", LISTEN)
+            self.zone.add(domain, "MX", (10, f"mail.{domain}"))
+            self.zone.add(domain, "TXT", "v=spf1 a mx ip4:127.0.0.1 -all")
+            self.zone.add(
+                f"_dmarc.{domain}", "TXT", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain}; adkim=r; aspf=r"
+            )
+        for service, port in (
+            ("_submission._tcp", self.ports["smtp"]),
+            ("_submissions._tcp", self.ports["smtps"]),
+            ("_imap._tcp", self.ports["imap"]),
+            ("_imaps._tcp", self.ports["imaps"]),
+            ("_pop3._tcp", self.ports["pop3"]),
+            ("_pop3s._tcp", self.ports["pop3s"]),
+        ):
+            self.zone.add(f"{service}.{DOMAIN}", "SRV", (0, 1, port, f"mail.{DOMAIN}"))
+
+    # -- bad certificates, for diagnostics ----------------------------------------------------------
+    def serve_bad_certificate(self, kind: str, backend: str = "imap") -> int:
+        """A TLS port with an ``expired`` or ``wronghost`` certificate in front of a plain port; returns it."""
+        issue = {"expired": self.ca.issue_expired, "wronghost": self.ca.issue_wrong_host}.get(kind)
+        if issue is None:
+            raise SandboxError(f"unknown bad certificate {kind!r}: use expired or wronghost")
+        if backend not in ("imap", "pop3", "smtp"):
+            raise SandboxError(f"unknown backend {backend!r}: use imap, pop3 or smtp")
+        proxy = TLSProxy(issue(), (LISTEN, self.ports[backend]), LISTEN).start()
+        self._proxies.append(proxy)
+        return proxy.port
+
+    # -- description ---------------------------------------------------------------------------
+    def describe(self) -> dict:
+        """The endpoints as JSON-ready data; the demo users' throw-away passwords included."""
+        return {
+            "workspace": str(self.folder),
+            "ca_file": str(self.ca.cert_file),
+            "domain": self.domain,
+            "domains": [DOMAIN, CUSTOMER_DOMAIN],
+            "dns": {"host": LISTEN, "port": self.ports["dns"]},
+            "imap": {"host": HOST, "port": self.ports["imap"], "tls_port": self.ports["imaps"]},
+            "pop3": {"host": HOST, "port": self.ports["pop3"], "tls_port": self.ports["pop3s"]},
+            "smtp": {"host": HOST, "port": self.ports["smtp"], "tls_port": self.ports["smtps"]},
+            "users": [{"address": u.address, "password": u.password, "account": u.account} for u in self.users],
+            "start_seconds": round(self.start_seconds or 0.0, 3),
+        }
+
+    def write_state(self, pid: int) -> Path:
+        state = self.runtime / "sandbox.json"
+        tmp = state.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the throw-away passwords
+        with os.fdopen(fd, "w") as fh:
+            json.dump({**self.describe(), "pid": pid}, fh, indent=2)
+        os.replace(tmp, state)
+        return state

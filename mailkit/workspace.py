@@ -1,0 +1,232 @@
+"""A workspace: the folder a runbook opens.
+
+Layout::
+
+    mailkit.toml     accounts and settings (no secrets)
+    secrets.toml     the workspace's own secret store, mode 0600
+    journal.sqlite   the mail journal
+    keys/            DKIM private keys, mode 0600
+    .gitignore       keeps secrets.toml, keys/ and the journal out of version control
+
+``mailkit.toml`` written by mailkit reads back to an equal workspace; a hand-edited file with
+a mistake fails with the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DNSSettings", "Workspace"]
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .errors import ConfigError, FieldProblem, WorkspaceError
+from .model import Account, account_from_dict, account_to_dict
+from .secrets import Secret, SecretsFile, resolve
+
+CONFIG_NAME = "mailkit.toml"
+FORMAT_VERSION = 1
+_GITIGNORE = """\
+# written by mailkit: never commit secrets, keys or the journal
+secrets.toml
+secrets.toml.tmp
+keys/
+journal.sqlite*
+.sandbox/
+"""
+
+
+@dataclass
+class DNSSettings:
+    """Where mailkit's resolver asks: empty means the system's resolver."""
+
+    nameservers: list[str] = field(default_factory=list)
+    port: int = 53
+    timeout: float = 3.0
+
+
+@dataclass
+class Workspace:
+    path: Path
+    accounts: dict[str, Account] = field(default_factory=dict)
+    dns: DNSSettings = field(default_factory=DNSSettings)
+
+    # -- files ---------------------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.path / CONFIG_NAME
+
+    @property
+    def secrets(self) -> SecretsFile:
+        return SecretsFile(self.path / "secrets.toml")
+
+    @property
+    def journal_file(self) -> Path:
+        return self.path / "journal.sqlite"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.path / "keys"
+
+    @classmethod
+    def create(cls, path: Path | str, exist_ok: bool = True) -> Workspace:
+        """Make the folder with an empty ``mailkit.toml`` and the ``.gitignore``; open it if it exists."""
+        path = Path(path)
+        if (path / CONFIG_NAME).exists():
+            if not exist_ok:
+                raise WorkspaceError("a workspace exists here already", str(path / CONFIG_NAME))
+            return cls.open(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+        workspace = cls(path)
+        workspace.save()
+        return workspace
+
+    @classmethod
+    def open(cls, path: Path | str) -> Workspace:
+        """Load ``mailkit.toml``; every bad field is reported with its line."""
+        path = Path(path)
+        config = path / CONFIG_NAME
+        try:
+            text = config.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise WorkspaceError(
+                "no workspace here: create one with `mailkit init` or `mailkit sandbox start`", str(config)
+            ) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+            raise WorkspaceError(f"not valid TOML: {exc}", str(config), line) from None
+        return cls._from_data(path, data, text)
+
+    @classmethod
+    def _from_data(cls, path: Path, data: dict[str, Any], text: str) -> Workspace:
+        config = str(path / CONFIG_NAME)
+        problems: list[FieldProblem] = []
+        lines: list[int] = []
+
+        def report(field_path: str, message: str) -> None:
+            line = _locate(text, field_path)
+            lines.append(line or 0)
+            problems.append(FieldProblem(f"{field_path}" + (f" (line {line})" if line else ""), message))
+
+        version = data.pop("version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            report("version", f"is {version!r}; this mailkit reads version {FORMAT_VERSION}")
+        dns = DNSSettings()
+        dns_data = data.pop("dns", {})
+        for key, value in dns_data.items():
+            if key == "nameservers" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                dns.nameservers = list(value)
+            elif key == "port" and isinstance(value, int) and 1 <= value <= 65535:
+                dns.port = value
+            elif key == "timeout" and isinstance(value, int | float) and value > 0:
+                dns.timeout = float(value)
+            else:
+                report(f"dns.{key}", f"unknown field or bad value {value!r}")
+        accounts = {}
+        for name, account_data in data.pop("accounts", {}).items():
+            try:
+                account = account_from_dict(name, account_data)
+            except ConfigError as exc:
+                for p in exc.problems:
+                    report(f"accounts.{name}.{p.field}", p.message)
+                continue
+            for p in account.problems():
+                report(f"accounts.{name}.{p.field}", p.message)
+            accounts[name] = account
+        for key in data:
+            report(key, "unknown section (known: version, dns, accounts)")
+        if problems:
+            first = min((n for n in lines if n), default=None)
+            raise WorkspaceError(f"{len(problems)} problem(s):", config, first, problems)
+        return cls(path, accounts, dns)
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"version": FORMAT_VERSION}
+        if self.dns != DNSSettings():
+            data["dns"] = {"nameservers": self.dns.nameservers, "port": self.dns.port, "timeout": self.dns.timeout}
+        data["accounts"] = {name: account_to_dict(acc) for name, acc in sorted(self.accounts.items())}
+        return data
+
+    def save(self) -> None:
+        """Write ``mailkit.toml`` atomically."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        body = tomli_w.dumps(self.to_data())
+        tmp = self.config_file.with_name(CONFIG_NAME + ".tmp")
+        tmp.write_text("# mailkit workspace: accounts and settings; secrets live in secrets.toml\n" + body, "utf-8")
+        os.replace(tmp, self.config_file)
+
+    # -- accounts ------------------------------------------------------------------------------
+    def get(self, name: str) -> Account:
+        try:
+            return self.accounts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.accounts)) or "none yet"
+            raise ConfigError(f"no account {name!r} in {self.config_file} (accounts: {known})") from None
+
+    def add(self, account: Account, replace: bool = False) -> Account:
+        """Validate and add an account; ``replace`` allows overwriting one of the same name."""
+        account.validate()
+        if account.name in self.accounts and not replace:
+            raise ConfigError(f"account {account.name!r} exists already; update it or choose another name")
+        self.accounts[account.name] = account
+        return account
+
+    def update(self, account: Account) -> Account:
+        self.get(account.name)
+        return self.add(account, replace=True)
+
+    def remove(self, name: str) -> Account:
+        account = self.get(name)
+        del self.accounts[name]
+        return account
+
+    def resolve_secret(self, reference: str) -> Secret:
+        return resolve(reference, self.secrets.path)
+
+    def password_for(self, account: Account, side: str | None = None) -> Secret | None:
+        """The password of ``side`` (``sending``/``receiving``), falling back to the account's."""
+        own = getattr(getattr(account, side), "password", None) if side else None
+        reference = own or account.auth.password
+        return self.resolve_secret(reference) if reference else None
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
+
+
+def _split_dotted(text: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(r"""(?:"[^"]*"|'[^']*'|[^.]+)""", text)]
+
+
+def _locate(text: str, dotted: str) -> int | None:
+    """The line of a dotted field (``accounts.info.sending.port``) in TOML text, or of its table.
+
+    Good enough for files in mailkit's own shape (one table per section); returns None when unsure.
+    """
+    want = _split_dotted(dotted)
+    table: list[str] = []
+    best: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _split_dotted(header.group(1))
+            if table == want[: len(table)] and len(table) >= 1 and (best is None or table == want[:-1]):
+                best = number
+            continue
+        key = _KEY.match(line)
+        if key and [*table, key.group(1).strip("\"'")] == want:
+            return number
+    return best
+
+
+def _line_from_message(message: str) -> int | None:
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else None
