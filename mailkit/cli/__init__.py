@@ -14,9 +14,9 @@ import os
 import sys
 
 from ..errors import ConfigError, MailkitError
-from . import accounts, sandbox
+from . import accounts, sandbox, sync
 
-COMMAND_MODULES = (accounts, sandbox)
+COMMAND_MODULES = (accounts, sandbox, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

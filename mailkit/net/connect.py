@@ -82,6 +82,11 @@ def imap_login(account: Account, workspace: Workspace) -> Iterator[imapclient.IM
         yield client
     except OSError as exc:
         raise _network_error(exc, host, port, f"IMAP {step}") from exc
+    except imapclient.exceptions.IMAPClientAbortError as exc:
+        raise ConnectError(
+            f"IMAP {step} at {_where(host, port)}: the server dropped the connection ({redact(str(exc))}); "
+            "run again: what was committed stays"
+        ) from exc
     except imapclient.exceptions.IMAPClientError as exc:
         raise ConnectError(f"IMAP {step} at {_where(host, port)}: {redact(str(exc))}") from exc
     finally:

@@ -12,12 +12,12 @@ from .world import Sandbox
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox")) as world:
+def sandbox():
+    with Sandbox() as world:  # a temporary folder, removed with everything in it
         yield world
 
 
 @pytest.fixture
-def fresh_sandbox(tmp_path):
-    with Sandbox(tmp_path / "sandbox", demo_mail=0) as world:
+def fresh_sandbox():
+    with Sandbox(demo_mail=0) as world:
         yield world

@@ -34,8 +34,8 @@ from ..workspace import DNSSettings, Workspace
 from .ca import SandboxCA
 from .dns import SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts
+from .proxies import CuttingProxy, TLSProxy
 from .smtp import SmtpServer, Submission
-from .tlsproxy import TLSProxy
 
 DOMAIN = "mailkit.test"
 CUSTOMER_DOMAIN = "kunde.test"
@@ -175,6 +175,8 @@ class Sandbox:
         while self._started:
             self._started.pop().stop()
         if self._temporary:
+            if hasattr(self, "dovecot"):
+                self.dovecot.remove_data()
             shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- users and accounts --------------------------------------------------------------------
@@ -201,6 +203,8 @@ class Sandbox:
             self.workspace.secrets.set(f"{address.partition('@')[0]}.password", password)
         user = self._add_user(address)
         self.workspace.save()
+        # Dovecot rereads its passwd-file at most once a second: let that second pass
+        time.sleep(1.01 - time.time() % 1)
         return user
 
     def account_for(self, user: SandboxUser, display_name: str = "", description: str = "") -> Account:
@@ -313,6 +317,12 @@ class Sandbox:
         proxy = TLSProxy(issue(), (LISTEN, self.ports[backend]), LISTEN).start()
         self._proxies.append(proxy)
         return proxy.port
+
+    def serve_cutting_proxy(self, backend: str = "imaps") -> CuttingProxy:
+        """A pass-through port to ``backend`` that can cut connections after a byte budget (for crash tests)."""
+        proxy = CuttingProxy((LISTEN, self.ports[backend]), LISTEN).start()
+        self._proxies.append(proxy)
+        return proxy
 
     # -- description ---------------------------------------------------------------------------
     def describe(self) -> dict:

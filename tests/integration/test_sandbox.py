@@ -3,9 +3,11 @@
 import dataclasses
 import email
 import email.policy
-import os
+import shutil
 import ssl
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -189,17 +191,20 @@ def test_login_check_of_every_demo_account(sandbox):
         ], name
 
 
-def test_restart_keeps_mail_and_passwords(tmp_path):
-    folder = tmp_path / "world"
-    with Sandbox(folder, demo_mail=0) as first:
-        password = first.user("info").password
-        msgid, raw = message("a@kunde.test", "info@mailkit.test", "bleibt erhalten")
-        first.deliver(raw, ["info@mailkit.test"])
-    with Sandbox(folder, demo_mail=0) as second:
-        assert second.user("info").password == password
-        assert len(find_by_message_id(second.workspace.get("info"), second.workspace, msgid)) == 1
-        assert second.workspace.get("info").receiving.port == second.ports["imaps"]  # accounts follow new ports
-    assert os.listdir(folder)  # a named folder is kept
+def test_restart_keeps_mail_and_passwords():
+    folder = Path(tempfile.mkdtemp(prefix="mailkit-restart-"))
+    try:
+        with Sandbox(folder, demo_mail=0) as first:
+            password = first.user("info").password
+            msgid, raw = message("a@kunde.test", "info@mailkit.test", "bleibt erhalten")
+            first.deliver(raw, ["info@mailkit.test"])
+        assert (folder / "mailkit.toml").exists()  # a named folder is kept
+        with Sandbox(folder, demo_mail=0) as second:
+            assert second.user("info").password == password
+            assert len(find_by_message_id(second.workspace.get("info"), second.workspace, msgid)) == 1
+            assert second.workspace.get("info").receiving.port == second.ports["imaps"]  # accounts follow new ports
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_temporary_sandbox_removes_itself_and_its_processes():

@@ -1,0 +1,276 @@
+"""``mailkit sync``, ``watch``, ``sync-record``, ``record-folder``, ``cleanup-folders`` and ``journal``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import signal
+import sys
+from contextlib import contextmanager
+from dataclasses import asdict
+
+from ..errors import ConfigError
+from ..journal.store import Journal
+from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
+from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
+from ..sync.watch import sync_account, watch
+from ._common import open_workspace, print_json
+
+
+@contextmanager
+def _cancel_on_ctrl_c():
+    """The first Ctrl-C stops after the current batch (all so far committed); a second one at once."""
+    cancel = Cancel()
+
+    def handler(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        print("\nstopping after the current batch (Ctrl-C again to abort now)", file=sys.stderr)
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Bars:
+    """tqdm.auto progress bars, one per folder, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, folder: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm.auto import tqdm
+
+        bar = self.bars.get(folder)
+        if bar is None:
+            bar = self.bars[folder] = tqdm(total=total, desc=folder, unit="msg", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _routes(args, workspace) -> list:
+    routes = []
+    for spec in args.route or []:
+        pattern, sep, record_type = spec.rpartition("=")
+        if not sep or not pattern or not record_type:
+            raise ConfigError(f"--route {spec!r}: use PATTERN=RECORD_TYPE, e.g. 'Angebot (\\d+)=quote'")
+        routes.append(LinkRecordBySubject(pattern, record_type))
+    for spec in args.hook or []:
+        module, _, function = spec.partition(":")
+        sys.path.insert(0, str(workspace.path))
+        try:
+            routes.append(getattr(importlib.import_module(module), function or "on_message"))
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"--hook {spec!r}: cannot load it from {workspace.path} ({exc})") from exc
+    return routes
+
+
+def _options(args) -> SyncOptions:
+    since = None
+    if args.since:
+        try:
+            since = dt.date.fromisoformat(args.since)
+        except ValueError:
+            raise ConfigError(f"--since {args.since!r}: use a date like 2026-01-31") from None
+    return SyncOptions(
+        folders=args.folder or None,
+        all_folders=args.all_folders,
+        unread_only=args.unread_only,
+        since=since,
+        after=args.after,
+        dry_run=args.dry_run,
+        accept_rebind=args.accept_rebind,
+        batch_count=args.batch_size,
+    )
+
+
+def _print_result(result, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_dict())
+        return
+    header = "dry run: " if result.dry_run else ""
+    for f in result.folders:
+        if f.skipped:
+            print(f"{header}{result.account}/{f.folder}: no change")
+            continue
+        print(
+            f"{header}{result.account}/{f.folder}: {f.new} new, {f.known} known, {f.rebound} rebound, "
+            f"{f.flags_changed} flags changed, {f.gone} gone, {f.quarantined} quarantined, {f.errors} errors"
+            + (f" [{f.status}: {f.error}]" if f.error else f" [{f.status}]")
+        )
+        for note in f.notes:
+            print(f"  note: {note}")
+
+
+def cmd_sync(args) -> int:
+    workspace = open_workspace(args)
+    account = workspace.get(args.account)
+    with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
+        bars = _Bars(not args.json and sys.stderr.isatty())
+        try:
+            result = sync_account(
+                account,
+                workspace,
+                journal,
+                _options(args),
+                routes=_routes(args, workspace),
+                progress=bars,
+                cancel=cancel,
+            )
+        finally:
+            bars.close()
+    _print_result(result, args.json)
+    return 0 if result.ok else 1
+
+
+def cmd_watch(args) -> int:
+    workspace = open_workspace(args)
+    account = workspace.get(args.account)
+    with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
+        watch(
+            account,
+            workspace,
+            journal,
+            _options(args),
+            interval=args.interval * 60,
+            cancel=cancel,
+            on_result=lambda result: (_print_result(result, args.json), sys.stdout.flush()),
+            on_error=lambda exc: print(f"mailkit: {exc}", file=sys.stderr),
+            routes=_routes(args, workspace),
+        )
+    return 0
+
+
+def cmd_sync_record(args) -> int:
+    workspace = open_workspace(args)
+    with Journal(workspace.journal_file) as journal:
+        result = sync_record(workspace.get(args.account), workspace, journal, args.record_type, args.record)
+    _print_result(result, args.json)
+    return 0 if result.ok else 1
+
+
+def cmd_record_folder(args) -> int:
+    workspace = open_workspace(args)
+    account = workspace.get(args.account)
+    with Journal(workspace.journal_file) as journal:
+        if args.action == "create":
+            folder = create_record_folder(
+                account,
+                workspace,
+                journal,
+                customer_number=args.customer_number,
+                customer_name=args.customer_name,
+                record_type=args.record_type,
+                record_number=args.record,
+            )
+            print_json({"folder": folder}) if args.json else print(f"created {folder}")
+        elif args.action == "close":
+            with journal.transaction():
+                closed = journal.close_record(account.name, args.record_type, args.record)
+            print(
+                f"{closed} folder(s) of {args.record_type} {args.record} marked closed; "
+                f"`mailkit cleanup-folders {account.name}` imports and removes them"
+            )
+        else:
+            rows = journal.record_folders(account.name)
+            if args.json:
+                print_json(rows)
+            for row in [] if args.json else rows:
+                state = "closed" if row["closed_at"] else "open"
+                print(f"{row['folder']}  ({row['record_type']} {row['record_number']}, {state})")
+    return 0
+
+
+def cmd_cleanup_folders(args) -> int:
+    workspace = open_workspace(args)
+    with Journal(workspace.journal_file) as journal:
+        rows = cleanup_record_folders(workspace.get(args.account), workspace, journal, dry_run=args.dry_run)
+    if args.json:
+        print_json([asdict(r) for r in rows])
+    for row in [] if args.json else rows:
+        print(f"{row.action:<13} {row.folder}  {row.detail}")
+    return 1 if any(r.action == "failed" for r in rows) else 0
+
+
+def cmd_journal_purge(args) -> int:
+    workspace = open_workspace(args)
+    with Journal(workspace.journal_file) as journal:
+        removed = journal.purge(args.older_than)
+    print(f"{removed} journal entries older than {args.older_than} days removed (server mail untouched).")
+    return 0
+
+
+def cmd_journal_quarantine(args) -> int:
+    workspace = open_workspace(args)
+    with Journal(workspace.journal_file) as journal:
+        rows = journal.quarantined(args.account)
+    if args.json:
+        print_json(rows)
+    for row in [] if args.json else rows:
+        print(f"{row['account']}/{row['folder']} UID {row['uid']}: {row['reason']} ({row['size']} bytes)")
+    return 0
+
+
+def _sync_arguments(p) -> None:
+    p.add_argument("account")
+    p.add_argument("--folder", action="append", help="a folder to import (repeatable; default: the base folder)")
+    p.add_argument("--all-folders", action="store_true", help="every selectable folder but Trash and Junk")
+    p.add_argument("--dry-run", action="store_true", help="report what would happen; change nothing")
+    p.add_argument("--unread-only", action="store_true")
+    p.add_argument("--since", metavar="DATE", help="only mail received on or after this date (YYYY-MM-DD)")
+    p.add_argument("--after", default="keep", help="keep | seen | delete | move:FOLDER (default keep)")
+    p.add_argument("--accept-rebind", action="store_true", help="go on after a UIDVALIDITY change with few matches")
+    p.add_argument("--batch-size", type=int, default=250, help="messages per committed batch (default 250)")
+    p.add_argument(
+        "--route", action="append", metavar="PATTERN=TYPE", help="link mail by subject, e.g. 'Angebot (\\d+)=quote'"
+    )
+    p.add_argument("--hook", action="append", metavar="MODULE[:FUNCTION]", help="a Python hook in the workspace folder")
+    p.add_argument("--json", action="store_true")
+
+
+def add_commands(sub, command) -> None:
+    _sync_arguments(command(sub, "sync", cmd_sync, "import an account's mail into the journal"))
+    p = command(sub, "watch", cmd_watch, "import now and whenever mail arrives (IMAP IDLE or polling)")
+    _sync_arguments(p)
+    p.add_argument("--interval", type=float, default=5.0, help="minutes between polls (default 5)")
+    p = command(sub, "sync-record", cmd_sync_record, "import a record's folder and link its mail to the record")
+    p.add_argument("account")
+    p.add_argument("--record-type", required=True)
+    p.add_argument("--record", required=True)
+    p.add_argument("--json", action="store_true")
+    folders = sub.add_parser("record-folder", help="per-record IMAP folders").add_subparsers(
+        dest="action", required=True
+    )
+    p = command(folders, "create", cmd_record_folder, "create a record's folder under the base folder")
+    p.add_argument("account")
+    p.add_argument("--record-type", required=True)
+    p.add_argument("--record", required=True)
+    p.add_argument("--customer-number", required=True)
+    p.add_argument("--customer-name", required=True)
+    p.add_argument("--json", action="store_true")
+    p = command(folders, "close", cmd_record_folder, "mark a record closed, so clean-up may remove its folder")
+    p.add_argument("account")
+    p.add_argument("--record-type", required=True)
+    p.add_argument("--record", required=True)
+    p = command(folders, "list", cmd_record_folder, "list the folders mailkit made for records")
+    p.add_argument("account")
+    p.add_argument("--json", action="store_true")
+    p = command(sub, "cleanup-folders", cmd_cleanup_folders, "import, then remove the folders of closed records")
+    p.add_argument("account")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--json", action="store_true")
+    journal = sub.add_parser("journal", help="the mail journal").add_subparsers(dest="action", required=True)
+    p = command(journal, "purge", cmd_journal_purge, "remove journal entries older than N days (never server mail)")
+    p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    p = command(journal, "quarantine", cmd_journal_quarantine, "list messages that could not be imported")
+    p.add_argument("--account")
+    p.add_argument("--json", action="store_true")

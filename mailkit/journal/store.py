@@ -1,0 +1,510 @@
+"""The journal's store: SQLite (WAL), versioned schema with migrations, one class to talk to it.
+
+Everything the sync engine, the sender and the analysis need goes through :class:`Journal`, so
+another database can come later behind the same methods. Writes happen inside
+:meth:`Journal.transaction`, one per batch, so a crash leaves either all of a batch or none.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ATTACHMENT_LEVELS", "Journal", "Location"]
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SyncError
+from .parse import ParsedMessage
+
+#: kivitendo's journal levels: no attachment rows, rows without content, rows with content
+ATTACHMENT_LEVELS = ("none", "metadata", "content")
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE messages (
+        id            INTEGER PRIMARY KEY,
+        message_key   TEXT NOT NULL UNIQUE,
+        message_id    TEXT,
+        in_reply_to   TEXT,
+        refs          TEXT,             -- JSON list of Message-IDs
+        date_utc      TEXT,             -- ISO 8601, UTC
+        from_addr     TEXT,
+        from_name     TEXT,
+        to_addrs      TEXT,             -- JSON list
+        cc_addrs      TEXT,             -- JSON list
+        subject       TEXT,
+        size          INTEGER NOT NULL,
+        content_hash  TEXT NOT NULL,
+        direction     TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        status        TEXT NOT NULL,
+        account       TEXT NOT NULL,    -- the account it was first seen in
+        record_type   TEXT,
+        record_number TEXT,
+        queue         TEXT,             -- ticket queue assigned by a processing route
+        auth_results  TEXT,             -- JSON list of Authentication-Results values
+        parse_errors  TEXT,             -- JSON list
+        first_seen    TEXT NOT NULL
+    );
+    CREATE INDEX messages_date ON messages(date_utc);
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_record ON messages(record_type, record_number);
+    CREATE TABLE raw_messages (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        data       BLOB NOT NULL        -- zlib-compressed RFC 822 bytes, exactly as fetched
+    );
+    CREATE TABLE attachments (
+        id         INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        name       TEXT NOT NULL,
+        mime_type  TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        sha256     TEXT NOT NULL,
+        content    BLOB
+    );
+    CREATE INDEX attachments_message ON attachments(message_id);
+    CREATE TABLE locations (
+        id           INTEGER PRIMARY KEY,
+        message_id   INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+        account      TEXT NOT NULL,
+        folder       TEXT NOT NULL,
+        uidvalidity  INTEGER NOT NULL CHECK (uidvalidity BETWEEN 1 AND 4294967295),
+        uid          INTEGER NOT NULL CHECK (uid BETWEEN 1 AND 4294967295),
+        flags        TEXT NOT NULL DEFAULT '',
+        internaldate TEXT,
+        present      INTEGER NOT NULL DEFAULT 1,
+        seen_at      TEXT NOT NULL,
+        gone_at      TEXT,
+        UNIQUE (account, folder, uidvalidity, uid)
+    );
+    CREATE INDEX locations_message ON locations(message_id);
+    CREATE INDEX locations_folder ON locations(account, folder, present);
+    CREATE TABLE folder_state (
+        account       TEXT NOT NULL,
+        folder        TEXT NOT NULL,
+        uidvalidity   INTEGER NOT NULL,
+        uidnext       INTEGER NOT NULL,
+        highestmodseq INTEGER,
+        messages      INTEGER,
+        synced_at     TEXT NOT NULL,
+        PRIMARY KEY (account, folder)
+    );
+    CREATE TABLE pop3_state (
+        account    TEXT NOT NULL,
+        uidl       TEXT NOT NULL,
+        message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        seen_at    TEXT NOT NULL,
+        deleted    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, uidl)
+    );
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        account       TEXT NOT NULL,
+        folder        TEXT,
+        kind          TEXT NOT NULL,    -- imap | pop3
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT,
+        status        TEXT NOT NULL,    -- running | ok | failed | cancelled
+        dry_run       INTEGER NOT NULL DEFAULT 0,
+        new           INTEGER NOT NULL DEFAULT 0,
+        known         INTEGER NOT NULL DEFAULT 0,
+        rebound       INTEGER NOT NULL DEFAULT 0,
+        flags_changed INTEGER NOT NULL DEFAULT 0,
+        gone          INTEGER NOT NULL DEFAULT 0,
+        quarantined   INTEGER NOT NULL DEFAULT 0,
+        errors        INTEGER NOT NULL DEFAULT 0,
+        bytes         INTEGER NOT NULL DEFAULT 0,
+        error_text    TEXT
+    );
+    CREATE TABLE record_folders (
+        account       TEXT NOT NULL,
+        folder        TEXT NOT NULL,
+        record_type   TEXT NOT NULL,
+        record_number TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        closed_at     TEXT,
+        deleted_at    TEXT,
+        PRIMARY KEY (account, folder)
+    );
+    CREATE TABLE quarantine (
+        id          INTEGER PRIMARY KEY,
+        account     TEXT NOT NULL,
+        folder      TEXT NOT NULL,
+        uidvalidity INTEGER,
+        uid         INTEGER,
+        reason      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        data        BLOB NOT NULL,      -- zlib-compressed raw bytes: nothing is lost
+        created_at  TEXT NOT NULL,
+        UNIQUE (account, folder, uidvalidity, uid)
+    );
+    """,
+]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a message sits on a server."""
+
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    flags: tuple[str, ...] = ()
+    internaldate: dt.datetime | None = None
+
+
+class Journal:
+    """The mail journal in one SQLite file."""
+
+    def __init__(self, path: Path | str, attachments: str = "metadata") -> None:
+        if attachments not in ATTACHMENT_LEVELS:
+            raise SyncError(f"attachment level {attachments!r} is not one of {', '.join(ATTACHMENT_LEVELS)}")
+        self.path = Path(path)
+        self.attachments = attachments
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r})"
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise SyncError(
+                f"{self.path} has journal schema {version}, newer than this mailkit knows ({len(MIGRATIONS)}): "
+                "upgrade mailkit"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit: everything inside commits together or not at all."""
+        if self.db.in_transaction:  # nested: part of the outer one
+            yield self.db
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- messages ----------------------------------------------------------------------------
+    def ids_for_keys(self, keys: Iterable[str]) -> dict[str, int]:
+        """Which of these identity keys the journal knows, and their message row ids."""
+        keys = list(set(keys))
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT message_key, id FROM messages WHERE message_key IN ({marks})", chunk))
+        return found
+
+    def add_message(
+        self, parsed: ParsedMessage, raw: bytes, *, account: str, direction: str, status: str = "imported"
+    ) -> tuple[int, bool]:
+        """Insert a message (once: its key is unique); returns (row id, whether it was new)."""
+        cursor = self.db.execute(
+            """INSERT INTO messages (message_key, message_id, in_reply_to, refs, date_utc, from_addr, from_name,
+                   to_addrs, cc_addrs, subject, size, content_hash, direction, status, account, auth_results,
+                   parse_errors, first_seen)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT (message_key) DO NOTHING""",
+            (
+                parsed.key,
+                parsed.message_id,
+                parsed.in_reply_to,
+                json.dumps(parsed.references),
+                parsed.date.isoformat() if parsed.date else None,
+                parsed.from_addr,
+                parsed.from_name,
+                json.dumps(parsed.to_addrs),
+                json.dumps(parsed.cc_addrs),
+                parsed.subject,
+                parsed.size,
+                parsed.content_hash,
+                direction,
+                status,
+                account,
+                json.dumps(parsed.auth_results, ensure_ascii=False),
+                json.dumps(parsed.parse_errors, ensure_ascii=False),
+                _now(),
+            ),
+        )
+        if cursor.rowcount == 0:
+            return self.ids_for_keys([parsed.key])[parsed.key], False
+        row = cursor.lastrowid
+        self.db.execute("INSERT INTO raw_messages (message_id, data) VALUES (?, ?)", (row, zlib.compress(raw, 3)))
+        if self.attachments != "none":
+            self.db.executemany(
+                "INSERT INTO attachments (message_id, name, mime_type, size, sha256, content) VALUES (?,?,?,?,?,?)",
+                [
+                    (row, a.name, a.mime_type, a.size, a.sha256, a.content if self.attachments == "content" else None)
+                    for a in parsed.attachments
+                ],
+            )
+        return row, True
+
+    def raw(self, message_row: int) -> bytes:
+        """The exact bytes of a message as it was fetched."""
+        found = self.db.execute("SELECT data FROM raw_messages WHERE message_id = ?", (message_row,)).fetchone()
+        if found is None:
+            raise SyncError(f"no raw message {message_row} in {self.path}")
+        return zlib.decompress(found[0])
+
+    def link_record(self, message_row: int, record_type: str, record_number: str) -> None:
+        self.db.execute(
+            "UPDATE messages SET record_type = ?, record_number = ? WHERE id = ?",
+            (record_type, record_number, message_row),
+        )
+
+    def set_queue(self, message_row: int, queue: str) -> None:
+        self.db.execute("UPDATE messages SET queue = ? WHERE id = ?", (queue, message_row))
+
+    def count(self, table: str = "messages") -> int:
+        if table not in {"messages", "locations", "quarantine", "runs", "attachments", "pop3_state"}:
+            raise ValueError(table)
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    # -- locations ---------------------------------------------------------------------------
+    def add_locations(self, rows: Iterable[tuple[int, Location]]) -> int:
+        """Record where messages sit; a location seen before is kept (and marked present again)."""
+        now = _now()
+        cursor = self.db.executemany(
+            """INSERT INTO locations (message_id, account, folder, uidvalidity, uid, flags, internaldate, seen_at)
+               VALUES (?,?,?,?,?,?,?,?)
+               ON CONFLICT (account, folder, uidvalidity, uid)
+               DO UPDATE SET present = 1, gone_at = NULL, message_id = excluded.message_id""",
+            [
+                (
+                    message_row,
+                    loc.account,
+                    loc.folder,
+                    loc.uidvalidity,
+                    loc.uid,
+                    " ".join(loc.flags),
+                    loc.internaldate.isoformat() if loc.internaldate else None,
+                    now,
+                )
+                for message_row, loc in rows
+            ],
+        )
+        return cursor.rowcount
+
+    def present_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
+        rows = self.db.execute(
+            "SELECT uid FROM locations WHERE account=? AND folder=? AND uidvalidity=? AND present=1",
+            (account, folder, uidvalidity),
+        )
+        return {uid for (uid,) in rows}
+
+    def present_keys(self, account: str, folder: str) -> set[str]:
+        """Identity keys of the messages the journal believes are in this folder now (any UIDVALIDITY)."""
+        rows = self.db.execute(
+            """SELECT m.message_key FROM locations l JOIN messages m ON m.id = l.message_id
+               WHERE l.account=? AND l.folder=? AND l.present=1""",
+            (account, folder),
+        )
+        return {key for (key,) in rows}
+
+    def mark_gone(self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]) -> int:
+        """Messages no longer on the server: marked gone, never deleted from the journal."""
+        cursor = self.db.executemany(
+            "UPDATE locations SET present=0, gone_at=? WHERE account=? AND folder=? AND uidvalidity=? AND uid=? "
+            "AND present=1",
+            [(_now(), account, folder, uidvalidity, uid) for uid in uids],
+        )
+        return cursor.rowcount
+
+    def mark_folder_gone(self, account: str, folder: str, except_uidvalidity: int | None = None) -> int:
+        """Every location of a folder gone (a deleted folder), or all but those of the current UIDVALIDITY."""
+        query = "UPDATE locations SET present=0, gone_at=? WHERE account=? AND folder=? AND present=1"
+        args: tuple = (_now(), account, folder)
+        if except_uidvalidity is not None:
+            query += " AND uidvalidity != ?"
+            args += (except_uidvalidity,)
+        return self.db.execute(query, args).rowcount
+
+    def set_flags(self, account: str, folder: str, uidvalidity: int, flags: dict[int, tuple[str, ...]]) -> int:
+        """Update flags; returns how many locations actually changed."""
+        cursor = self.db.executemany(
+            "UPDATE locations SET flags=? WHERE account=? AND folder=? AND uidvalidity=? AND uid=? AND flags != ?",
+            [(" ".join(f), account, folder, uidvalidity, uid, " ".join(f)) for uid, f in flags.items()],
+        )
+        return cursor.rowcount
+
+    # -- folder state ------------------------------------------------------------------------
+    def folder_state(self, account: str, folder: str) -> dict | None:
+        row = self.db.execute(
+            "SELECT uidvalidity, uidnext, highestmodseq, messages FROM folder_state WHERE account=? AND folder=?",
+            (account, folder),
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("uidvalidity", "uidnext", "highestmodseq", "messages"), row, strict=True))
+
+    def set_folder_state(
+        self, account: str, folder: str, *, uidvalidity: int, uidnext: int, highestmodseq: int | None, messages: int
+    ) -> None:
+        self.db.execute(
+            """INSERT INTO folder_state (account, folder, uidvalidity, uidnext, highestmodseq, messages, synced_at)
+               VALUES (?,?,?,?,?,?,?)
+               ON CONFLICT (account, folder) DO UPDATE SET uidvalidity=excluded.uidvalidity,
+                   uidnext=excluded.uidnext, highestmodseq=excluded.highestmodseq, messages=excluded.messages,
+                   synced_at=excluded.synced_at""",
+            (account, folder, uidvalidity, uidnext, highestmodseq, messages, _now()),
+        )
+
+    # -- record folders ----------------------------------------------------------------------
+    def add_record_folder(self, account: str, folder: str, record_type: str, record_number: str) -> None:
+        self.db.execute(
+            """INSERT INTO record_folders (account, folder, record_type, record_number, created_at)
+               VALUES (?,?,?,?,?) ON CONFLICT (account, folder) DO UPDATE SET deleted_at = NULL, closed_at = NULL""",
+            (account, folder, record_type, record_number, _now()),
+        )
+
+    def record_folders(self, account: str, *, record: tuple[str, str] | None = None) -> list[dict]:
+        """Folders mailkit created for records (never one made by hand), not yet deleted."""
+        query = (
+            "SELECT folder, record_type, record_number, created_at, closed_at FROM record_folders "
+            "WHERE account=? AND deleted_at IS NULL"
+        )
+        args: tuple = (account,)
+        if record:
+            query += " AND record_type=? AND record_number=?"
+            args += record
+        names = ("folder", "record_type", "record_number", "created_at", "closed_at")
+        return [dict(zip(names, row, strict=True)) for row in self.db.execute(query + " ORDER BY folder", args)]
+
+    def close_record(self, account: str, record_type: str, record_number: str) -> int:
+        cursor = self.db.execute(
+            "UPDATE record_folders SET closed_at=? WHERE account=? AND record_type=? AND record_number=? "
+            "AND closed_at IS NULL",
+            (_now(), account, record_type, record_number),
+        )
+        return cursor.rowcount
+
+    def record_folder_deleted(self, account: str, folder: str) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE record_folders SET deleted_at=? WHERE account=? AND folder=?", (_now(), account, folder)
+            )
+            self.mark_folder_gone(account, folder)
+
+    def link_folder(self, account: str, folder: str, record_type: str, record_number: str) -> int:
+        """Link every message present in a folder to a record (the record's own folder)."""
+        cursor = self.db.execute(
+            """UPDATE messages SET record_type=?, record_number=? WHERE id IN
+               (SELECT message_id FROM locations WHERE account=? AND folder=? AND present=1)""",
+            (record_type, record_number, account, folder),
+        )
+        return cursor.rowcount
+
+    # -- quarantine --------------------------------------------------------------------------
+    def quarantine(
+        self, account: str, folder: str, reason: str, raw: bytes, uidvalidity: int | None = None, uid: int | None = None
+    ) -> bool:
+        """Keep a message that cannot be imported, with the reason (POP3 mail has no UID: None)."""
+        cursor = self.db.execute(
+            """INSERT INTO quarantine (account, folder, uidvalidity, uid, reason, size, data, created_at)
+               VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""",
+            (
+                account,
+                folder,
+                uidvalidity,
+                uid,
+                reason,
+                len(raw),
+                zlib.compress(raw, 3),
+                _now(),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def quarantined(self, account: str | None = None) -> list[dict]:
+        query = "SELECT id, account, folder, uidvalidity, uid, reason, size, created_at FROM quarantine"
+        rows = self.db.execute(
+            query + (" WHERE account=?" if account else "") + " ORDER BY id", (account,) if account else ()
+        )
+        names = ("id", "account", "folder", "uidvalidity", "uid", "reason", "size", "created_at")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def quarantined_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
+        rows = self.db.execute(
+            "SELECT uid FROM quarantine WHERE account=? AND folder=? AND uidvalidity=?", (account, folder, uidvalidity)
+        )
+        return {uid for (uid,) in rows}
+
+    # -- POP3 --------------------------------------------------------------------------------
+    def pop3_seen(self, account: str) -> set[str]:
+        return {uidl for (uidl,) in self.db.execute("SELECT uidl FROM pop3_state WHERE account=?", (account,))}
+
+    def pop3_pending_deletes(self, account: str) -> set[str]:
+        rows = self.db.execute("SELECT uidl FROM pop3_state WHERE account=? AND deleted=1", (account,))
+        return {uidl for (uidl,) in rows}
+
+    def pop3_mark(self, account: str, uidl: str, message_row: int | None, deleted: bool = False) -> None:
+        self.db.execute(
+            """INSERT INTO pop3_state (account, uidl, message_id, seen_at, deleted) VALUES (?,?,?,?,?)
+               ON CONFLICT (account, uidl) DO UPDATE SET deleted = excluded.deleted""",
+            (account, uidl, message_row, _now(), int(deleted)),
+        )
+
+    # -- runs --------------------------------------------------------------------------------
+    def start_run(self, account: str, folder: str | None, kind: str, dry_run: bool = False) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO runs (account, folder, kind, started_at, status, dry_run) VALUES (?,?,?,?,?,?)",
+            (account, folder, kind, _now(), "running", int(dry_run)),
+        )
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], error_text: str | None = None) -> None:
+        columns = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")
+        self.db.execute(
+            f"UPDATE runs SET finished_at=?, status=?, error_text=?, {', '.join(f'{c}=?' for c in columns)} WHERE id=?",
+            (_now(), status, error_text, *(counts.get(c, 0) for c in columns), run_id),
+        )
+
+    # -- retention ---------------------------------------------------------------------------
+    def purge(self, older_than_days: int) -> int:
+        """Delete journal entries (never server mail) whose date is older than N days; returns how many."""
+        if older_than_days < 1:
+            raise SyncError("purge needs at least 1 day")
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat()
+        with self.transaction():
+            cursor = self.db.execute("DELETE FROM messages WHERE COALESCE(date_utc, first_seen) < ?", (cutoff,))
+        return cursor.rowcount

@@ -1,0 +1,362 @@
+"""IMAP import into the journal: incremental, resumable, never twice — also after a server move.
+
+Per folder, one STATUS decides whether anything changed (a no-change run costs one round trip
+per folder). New mail is fetched from the stored UIDNEXT on: first the few header fields that
+identify a message, then bodies only for messages the journal does not know yet, in batches
+bounded by count and bytes; each batch and the advanced state commit in one transaction.
+Flag changes come through CONDSTORE (CHANGEDSINCE), expunges through QRESYNC (VANISHED) or a
+UID SEARCH. After a UIDVALIDITY change or on a new server, a header-only scan rebinds known
+messages to their new UIDs without downloading them again — unless too few of the known
+messages match, in which case it stops and asks, as isync does.
+"""
+
+from __future__ import annotations
+
+__all__ = ["import_imap"]
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import imapclient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+
+from ..errors import MailkitError, SyncError
+from ..journal.parse import KEY_HEADERS, QuarantineReason, key_from_headers, parse_message
+from ..journal.store import Journal, Location
+from ..model import Account
+from ..net.connect import imap_login
+from ..net.imap import compress_uids, uid_fetch
+from ..secrets import logger
+from ..workspace import Workspace
+from .base import Cancel, FolderResult, ImportedMessage, Progress, Route, SyncOptions, SyncResult
+
+log = logger(__name__)
+_HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(KEY_HEADERS)})]"
+_HEADER_KEY = _HEADER_ITEM.replace(".PEEK", "").encode()
+_SESSION_FLAGS = {b"\\Recent"}
+
+
+@dataclass
+class _Candidate:
+    uid: int
+    key: str
+    size: int
+    flags: tuple[str, ...]
+    internaldate: dt.datetime | None
+
+
+def _flags(raw: Iterable[bytes]) -> tuple[str, ...]:
+    return tuple(sorted(f.decode("utf-8", "replace") for f in raw if f not in _SESSION_FLAGS))
+
+
+def import_imap(
+    account: Account,
+    workspace: Workspace,
+    journal: Journal,
+    options: SyncOptions | None = None,
+    *,
+    routes: Sequence[Route] = (),
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> SyncResult:
+    """Import the account's IMAP folders into the journal; see the module docstring for how."""
+    return _ImapImport(account, workspace, journal, options or SyncOptions(), routes, progress, cancel).run()
+
+
+class _ImapImport:
+    def __init__(self, account, workspace, journal, options, routes, progress, cancel) -> None:
+        if account.receiving is None or account.receiving.protocol != "imap":
+            raise SyncError(f"account {account.name!r} does not receive by IMAP")
+        self.account = account
+        self.workspace = workspace
+        self.journal = journal
+        self.options = options
+        self.routes = routes
+        self.progress = progress
+        self.cancel = cancel or Cancel()
+        self.own_addresses = {account.address.lower(), *(a.lower() for a in account.senders.values())}
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self) -> SyncResult:
+        result = SyncResult(self.account.name, self.options.dry_run)
+        with imap_login(self.account, self.workspace) as client:
+            client.normalise_times = False
+            capabilities = set(client.capabilities())
+            self.condstore = b"CONDSTORE" in capabilities
+            self.qresync = b"QRESYNC" in capabilities
+            self.uidplus = b"UIDPLUS" in capabilities
+            self.can_move = b"MOVE" in capabilities
+            if self.qresync:
+                client.enable("QRESYNC")
+            folders, self.sent_folders = self._folders(client)
+            for folder in folders:
+                if self.cancel.is_set():
+                    break
+                result.folders.append(self._run_folder(client, folder))
+                if result.folders[-1].status == "failed":
+                    break
+        return result
+
+    def _folders(self, client: imapclient.IMAPClient) -> tuple[list[str], set[str]]:
+        listed = client.list_folders()
+        sent = {name for flags, _, name in listed if b"\\Sent" in flags}
+        sent.add(self.account.receiving.sent_folder)
+        if self.options.folders:
+            return list(self.options.folders), sent
+        if self.options.all_folders:
+            skip = {b"\\Noselect", b"\\NonExistent", b"\\Trash", b"\\Junk"}
+            return [name for flags, _, name in listed if not skip & set(flags)], sent
+        return [self.account.receiving.base_folder], sent
+
+    def _run_folder(self, client, folder: str) -> FolderResult:
+        folder_result = FolderResult(folder)
+        run_id = self.journal.start_run(self.account.name, folder, "imap", self.options.dry_run)
+        try:
+            self._sync_folder(client, folder, folder_result)
+        except (OSError, IMAPClientError, MailkitError) as exc:
+            folder_result.status, folder_result.error = "failed", str(exc) or type(exc).__name__
+            folder_result.errors += 1
+            self.journal.finish_run(run_id, "failed", folder_result.counts(), folder_result.error)
+            raise
+        status = "cancelled" if self.cancel.is_set() else "ok"
+        folder_result.status = status
+        self.journal.finish_run(run_id, status, folder_result.counts())
+        return folder_result
+
+    # -- one folder ----------------------------------------------------------------------------
+    def _sync_folder(self, client, folder: str, result: FolderResult) -> None:
+        items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"] + ([b"HIGHESTMODSEQ"] if self.condstore else [])
+        try:
+            status = client.folder_status(folder, items)
+        except IMAPClientAbortError:
+            raise  # the connection is gone, not the folder
+        except IMAPClientError as exc:
+            raise SyncError(
+                f"folder {folder!r} cannot be read on {self.account.receiving.host} ({exc}): "
+                "check the folder name (mailkit sync --all-folders lists what exists)"
+            ) from exc
+        uidvalidity, uidnext = status[b"UIDVALIDITY"], status[b"UIDNEXT"]
+        messages, modseq = status[b"MESSAGES"], status.get(b"HIGHESTMODSEQ")
+        state = self.journal.folder_state(self.account.name, folder)
+        if state and (state["uidvalidity"], state["uidnext"], state["messages"], state["highestmodseq"]) == (
+            uidvalidity,
+            uidnext,
+            messages,
+            modseq,
+        ):
+            result.skipped = True
+            return
+        readonly = self.options.dry_run or self.options.after == "keep"
+        client.select_folder(folder, readonly=readonly)
+        incremental = state is not None and state["uidvalidity"] == uidvalidity
+        first_uid = state["uidnext"] if incremental else 1
+        candidates = self._scan(client, first_uid) if first_uid < uidnext or not incremental else []
+        known_ids = self.journal.ids_for_keys(c.key for c in candidates)
+        if not incremental:
+            self._check_rebind(folder, state, candidates, result)
+        self._import(client, folder, uidvalidity, candidates, known_ids, result, state if incremental else None)
+        if self.cancel.is_set():
+            return
+        if self.options.dry_run:
+            return
+        with self.journal.transaction():
+            if incremental and state["uidnext"] > 1:
+                self._flags_and_expunges(client, folder, uidvalidity, state, result)
+            elif not incremental:
+                # UIDs of another UIDVALIDITY mean nothing any more; what matched was rebound above
+                result.gone += self.journal.mark_folder_gone(self.account.name, folder, except_uidvalidity=uidvalidity)
+            self.journal.set_folder_state(
+                self.account.name,
+                folder,
+                uidvalidity=uidvalidity,
+                uidnext=uidnext,
+                highestmodseq=modseq,
+                messages=messages,
+            )
+
+    def _scan(self, client, first_uid: int) -> list[_Candidate]:
+        """The identity headers, size and flags of every message from ``first_uid`` on (per the options)."""
+        criteria: list = []
+        if self.options.unread_only:
+            criteria.append("UNSEEN")
+        if self.options.since:
+            criteria += ["SINCE", self.options.since]
+        if criteria:
+            uids = [u for u in client.search([*criteria, "UID", f"{first_uid}:*"]) if u >= first_uid]
+            if not uids:
+                return []
+            uid_set = compress_uids(uids)
+        else:
+            uid_set = f"{first_uid}:*"
+        fetched, _ = uid_fetch(client, uid_set, ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", _HEADER_ITEM])
+        candidates = []
+        for uid in sorted(fetched):
+            if uid < first_uid:  # `n:*` always returns the last message, even below n
+                continue
+            data = fetched[uid]
+            candidates.append(
+                _Candidate(
+                    uid,
+                    key_from_headers(data.get(_HEADER_KEY, b"")),
+                    data.get(b"RFC822.SIZE", 0),
+                    _flags(data.get(b"FLAGS", ())),
+                    data.get(b"INTERNALDATE"),
+                )
+            )
+        return candidates
+
+    def _check_rebind(self, folder: str, state: dict | None, candidates: list[_Candidate], result) -> None:
+        """Before rebinding after a UIDVALIDITY change, make sure it is the same mailbox (isync's rule)."""
+        expected = self.journal.present_keys(self.account.name, folder)
+        if not expected:
+            return
+        found = {c.key for c in candidates}
+        matched = len(expected & found)
+        share = matched / len(expected)
+        result.notes.append(
+            f"UIDVALIDITY changed: {matched} of {len(expected)} known messages found again ({share:.0%})"
+        )
+        if share < self.options.rebind_threshold and not self.options.accept_rebind:
+            raise SyncError(
+                f"folder {folder!r}: UIDVALIDITY changed and only {matched} of {len(expected)} known messages "
+                f"({share:.0%}, needs {self.options.rebind_threshold:.0%}) were found again; this may be another "
+                "mailbox. Check the account, then run again with --accept-rebind to import it anyway"
+            )
+
+    def _batches(self, candidates: list[_Candidate], known_ids: dict[str, int]) -> Iterable[list[_Candidate]]:
+        batch: list[_Candidate] = []
+        size = 0
+        for candidate in candidates:
+            cost = 0 if candidate.key in known_ids else candidate.size
+            if batch and (len(batch) >= self.options.batch_count or size + cost > self.options.batch_bytes):
+                yield batch
+                batch, size = [], 0
+            batch.append(candidate)
+            size += cost
+        if batch:
+            yield batch
+
+    def _import(self, client, folder, uidvalidity, candidates, known_ids, result, state) -> None:
+        here = self.journal.present_uids(self.account.name, folder, uidvalidity)
+        quarantined = self.journal.quarantined_uids(self.account.name, folder, uidvalidity)
+        todo = [c for c in candidates if c.uid not in quarantined]
+        result.known += sum(1 for c in todo if c.uid in here)
+        todo = [c for c in todo if c.uid not in here]
+        done = 0
+        for batch in self._batches(todo, known_ids):
+            if self.cancel.is_set():
+                result.notes.append("cancelled: stopped after the last complete batch")
+                return
+            unknown = [c.uid for c in batch if c.key not in known_ids]
+            if self.options.dry_run:
+                result.new += len({c.key for c in batch if c.key not in known_ids})
+                result.rebound += sum(1 for c in batch if c.key in known_ids)
+            else:
+                bodies = uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
+                with self.journal.transaction():
+                    self._store_batch(folder, uidvalidity, batch, bodies, known_ids, result)
+                    if state is not None:  # resumable: the next run starts after this batch
+                        self.journal.set_folder_state(
+                            self.account.name,
+                            folder,
+                            uidvalidity=uidvalidity,
+                            uidnext=batch[-1].uid + 1,
+                            highestmodseq=state["highestmodseq"],
+                            messages=state["messages"],
+                        )
+                self._after_import(client, folder, uidvalidity, [c.uid for c in batch], result)
+            done += len(batch)
+            if self.progress:
+                self.progress(folder, done, len(todo))
+
+    def _store_batch(self, folder, uidvalidity, batch, bodies, known_ids, result) -> None:
+        locations = []
+        for candidate in batch:
+            location = Location(
+                self.account.name, folder, uidvalidity, candidate.uid, candidate.flags, candidate.internaldate
+            )
+            row = known_ids.get(candidate.key)
+            if row is not None:
+                result.rebound += 1
+                locations.append((row, location))
+                continue
+            raw = bodies.get(candidate.uid, {}).get(b"BODY[]")
+            if raw is None:  # expunged between the header scan and the body fetch
+                result.notes.append(f"UID {candidate.uid} vanished during the run")
+                continue
+            result.bytes += len(raw)
+            try:
+                parsed = parse_message(raw, self.journal.attachments == "content")
+            except QuarantineReason as reason:
+                result.quarantined += self.journal.quarantine(
+                    self.account.name, folder, str(reason), raw, uidvalidity, candidate.uid
+                )
+                continue
+            outbound = folder in self.sent_folders or (parsed.from_addr or "") in self.own_addresses
+            row, is_new = self.journal.add_message(
+                parsed, raw, account=self.account.name, direction="out" if outbound else "in"
+            )
+            known_ids[parsed.key] = row
+            if candidate.key != parsed.key:  # header scan and full parse disagree: trust the full parse
+                known_ids[candidate.key] = row
+            result.new += is_new
+            result.rebound += not is_new
+            locations.append((row, location))
+            if is_new:
+                self._route(ImportedMessage(row, self.account.name, folder, candidate.uid, parsed), result)
+        self.journal.add_locations(locations)
+
+    def _route(self, message: ImportedMessage, result: FolderResult) -> None:
+        for route in self.routes:
+            try:
+                decision = route(message)
+            except Exception as exc:  # a user's hook must not stop the import
+                result.errors += 1
+                result.notes.append(f"route {route!r} failed on UID {message.uid}: {type(exc).__name__}: {exc}")
+                continue
+            if decision is None:
+                continue
+            if decision.record_type and decision.record_number:
+                self.journal.link_record(message.row, decision.record_type, decision.record_number)
+            if decision.queue:
+                self.journal.set_queue(message.row, decision.queue)
+
+    def _after_import(self, client, folder, uidvalidity, uids: list[int], result: FolderResult) -> None:
+        action = self.options.after
+        if action == "keep" or not uids:
+            return
+        if action == "seen":
+            client.add_flags(uids, [imapclient.SEEN])
+            return
+        if not self.uidplus:
+            raise SyncError(
+                f"after-import action {action!r} needs UIDPLUS (UID EXPUNGE) on the server, which "
+                f"{self.account.receiving.host} lacks; mailkit never expunges by sequence number"
+            )
+        target = self.options.move_to
+        if target and self.can_move:
+            client.move(uids, target)
+        else:
+            if target:
+                client.copy(uids, target)
+            client.add_flags(uids, [imapclient.DELETED])
+            client.uid_expunge(uids)
+        with self.journal.transaction():
+            result.gone += self.journal.mark_gone(self.account.name, folder, uidvalidity, uids)
+
+    def _flags_and_expunges(self, client, folder, uidvalidity, state, result) -> None:
+        old = f"1:{state['uidnext'] - 1}"
+        modifiers = []
+        if self.condstore and state["highestmodseq"]:
+            modifiers.append(f"CHANGEDSINCE {state['highestmodseq']}" + (" VANISHED" if self.qresync else ""))
+        fetched, vanished = uid_fetch(client, old, ["UID", "FLAGS"], modifiers)
+        flags = {uid: _flags(data.get(b"FLAGS", ())) for uid, data in fetched.items() if uid < state["uidnext"]}
+        result.flags_changed += self.journal.set_flags(self.account.name, folder, uidvalidity, flags)
+        if not self.qresync:
+            with contextlib.suppress(IMAPClientError):
+                on_server = set(client.search(["UID", old]))
+                vanished = self.journal.present_uids(self.account.name, folder, uidvalidity) - on_server
+        if vanished:
+            result.gone += self.journal.mark_gone(self.account.name, folder, uidvalidity, vanished)

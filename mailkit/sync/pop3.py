@@ -1,0 +1,114 @@
+"""POP3 import: UIDL-based state (nothing downloaded twice), delete after import as an option.
+
+POP3 has one mailbox and no flags; what identifies a message across sessions is its UIDL.
+When the journal already holds mail (a server move, a second account on the same mailbox),
+``TOP n 0`` fetches the header first so known messages are not downloaded again. Deletions
+take effect only at QUIT; a deletion lost to a dropped connection is repeated on the next run.
+"""
+
+from __future__ import annotations
+
+__all__ = ["import_pop3"]
+
+import poplib
+
+from ..errors import MailkitError, SyncError
+from ..journal.parse import QuarantineReason, key_from_headers, parse_message
+from ..journal.store import Journal
+from ..model import Account
+from ..net.connect import pop3_login
+from ..workspace import Workspace
+from .base import Cancel, FolderResult, Progress, SyncOptions, SyncResult
+
+FOLDER = "POP3"
+
+
+def _raw(lines: list[bytes]) -> bytes:
+    # poplib strips line ends and dot-stuffing; RFC 5322 wants CRLF
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def import_pop3(
+    account: Account,
+    workspace: Workspace,
+    journal: Journal,
+    options: SyncOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> SyncResult:
+    """Import new POP3 mail; ``options.after`` may be ``keep`` or ``delete``."""
+    options = options or SyncOptions()
+    if options.after not in ("keep", "delete"):
+        raise SyncError(f"POP3 supports only keep or delete after import, not {options.after!r}")
+    if account.receiving is None or account.receiving.protocol != "pop3":
+        raise SyncError(f"account {account.name!r} does not receive by POP3")
+    cancel = cancel or Cancel()
+    result = SyncResult(account.name, options.dry_run)
+    folder_result = FolderResult(FOLDER)
+    result.folders.append(folder_result)
+    run_id = journal.start_run(account.name, FOLDER, "pop3", options.dry_run)
+    own = {account.address.lower(), *(a.lower() for a in account.senders.values())}
+    try:
+        with pop3_login(account, workspace) as pop:
+            try:
+                listing = pop.uidl()[1]
+            except poplib.error_proto as exc:
+                raise SyncError(
+                    f"POP3 server {account.receiving.host} does not support UIDL, so mailkit cannot tell new mail "
+                    "from old; use IMAP for this mailbox"
+                ) from exc
+            on_server = {}
+            for line in listing:
+                number, _, uidl = line.decode("utf-8", "replace").partition(" ")
+                on_server[uidl] = int(number)
+            seen = journal.pop3_seen(account.name)
+            pending_deletes = journal.pop3_pending_deletes(account.name) & set(on_server)
+            new = [(uidl, number) for uidl, number in on_server.items() if uidl not in seen]
+            folder_result.known = len(on_server) - len(new)
+            check_headers = journal.count() > 0
+            for done, (uidl, number) in enumerate(new, start=1):
+                if cancel.is_set():
+                    folder_result.notes.append("cancelled")
+                    break
+                if options.dry_run:
+                    folder_result.new += 1
+                    continue
+                row = None
+                if check_headers:
+                    key = key_from_headers(_raw(pop.top(number, 0)[1]))
+                    row = journal.ids_for_keys([key]).get(key)
+                with journal.transaction():
+                    if row is not None:
+                        folder_result.rebound += 1
+                    else:
+                        raw = _raw(pop.retr(number)[1])
+                        folder_result.bytes += len(raw)
+                        try:
+                            parsed = parse_message(raw, journal.attachments == "content")
+                        except QuarantineReason as reason:
+                            journal.quarantine(account.name, FOLDER, f"{reason} (UIDL {uidl})", raw)
+                            folder_result.quarantined += 1
+                        else:
+                            direction = "out" if (parsed.from_addr or "") in own else "in"
+                            row, is_new = journal.add_message(parsed, raw, account=account.name, direction=direction)
+                            folder_result.new += is_new
+                            folder_result.rebound += not is_new
+                    journal.pop3_mark(account.name, uidl, row, deleted=options.after == "delete")
+                if options.after == "delete":
+                    pop.dele(number)
+                    folder_result.gone += 1
+                if progress:
+                    progress(FOLDER, done, len(new))
+            if options.after == "delete" and not options.dry_run:
+                for uidl in pending_deletes:  # deleted before, but that session never reached QUIT
+                    pop.dele(on_server[uidl])
+                    folder_result.gone += 1
+    except MailkitError as exc:
+        folder_result.status, folder_result.error = "failed", str(exc)
+        folder_result.errors += 1
+        journal.finish_run(run_id, "failed", folder_result.counts(), str(exc))
+        raise
+    folder_result.status = "cancelled" if cancel.is_set() else "ok"
+    journal.finish_run(run_id, folder_result.status, folder_result.counts())
+    return result
