@@ -11,6 +11,7 @@ __all__ = ["ATTACHMENT_LEVELS", "Journal", "Location"]
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import sqlite3
 import zlib
@@ -483,6 +484,26 @@ class Journal:
                ON CONFLICT (account, uidl) DO UPDATE SET deleted = excluded.deleted""",
             (account, uidl, message_row, _now(), int(deleted)),
         )
+
+    @contextlib.contextmanager
+    def account_lock(self, account: str) -> Iterator[None]:
+        """Only one import of an account at a time; runs a killed process left "running" become "interrupted"."""
+        lock_path = self.path.with_name(f"{self.path.name}.{account}.lock")
+        handle = lock_path.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SyncError(f"another import of account {account!r} is running; wait for it or stop it") from None
+        try:
+            self.db.execute(
+                "UPDATE runs SET status='interrupted', finished_at=? WHERE account=? AND status='running'",
+                (_now(), account),
+            )
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
     # -- runs --------------------------------------------------------------------------------
     def start_run(self, account: str, folder: str | None, kind: str, dry_run: bool = False) -> int:

@@ -81,7 +81,7 @@ class _ImapImport:
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> SyncResult:
         result = SyncResult(self.account.name, self.options.dry_run)
-        with imap_login(self.account, self.workspace) as client:
+        with self.journal.account_lock(self.account.name), imap_login(self.account, self.workspace) as client:
             client.normalise_times = False
             capabilities = set(client.capabilities())
             self.condstore = b"CONDSTORE" in capabilities

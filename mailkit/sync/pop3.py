@@ -44,6 +44,11 @@ def import_pop3(
     if account.receiving is None or account.receiving.protocol != "pop3":
         raise SyncError(f"account {account.name!r} does not receive by POP3")
     cancel = cancel or Cancel()
+    with journal.account_lock(account.name):
+        return _import_pop3(account, workspace, journal, options, progress, cancel)
+
+
+def _import_pop3(account, workspace, journal, options, progress, cancel) -> SyncResult:
     result = SyncResult(account.name, options.dry_run)
     folder_result = FolderResult(FOLDER)
     result.folders.append(folder_result)
