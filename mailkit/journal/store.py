@@ -122,6 +122,34 @@ MIGRATIONS: list[str] = [
         bytes         INTEGER NOT NULL DEFAULT 0,
         error_text    TEXT
     );
+    CREATE TABLE sends (
+        id               INTEGER PRIMARY KEY,
+        account          TEXT NOT NULL,
+        batch            TEXT,              -- a batch run's id: a re-run skips what it already sent
+        batch_key        TEXT,              -- the row's key within the batch
+        message_id       TEXT NOT NULL,     -- the Message-ID of the composed mail
+        message_row      INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        document_type    TEXT,
+        record_number    TEXT,
+        user             TEXT,
+        sender           TEXT NOT NULL,
+        recipients       TEXT NOT NULL,     -- JSON list (To, Cc and Bcc)
+        subject          TEXT,
+        transport        TEXT NOT NULL,     -- smtp | sendmail
+        created_at       TEXT NOT NULL,     -- written before the attempt
+        sent_at          TEXT,              -- written after it
+        status           TEXT NOT NULL,     -- pending | sent | failed
+        smtp_code        INTEGER,
+        smtp_reply       TEXT,
+        refused          TEXT,              -- JSON: recipient -> [code, reply]
+        copy_status      TEXT NOT NULL DEFAULT 'none',  -- none | pending | copied | failed
+        copy_folder      TEXT,
+        copy_uidvalidity INTEGER,
+        copy_uid         INTEGER,
+        copy_error       TEXT,
+        UNIQUE (batch, batch_key)
+    );
+    CREATE INDEX sends_status ON sends(status, created_at);
     CREATE TABLE record_folders (
         account       TEXT NOT NULL,
         folder        TEXT NOT NULL,
@@ -297,7 +325,7 @@ class Journal:
         self.db.execute("UPDATE messages SET queue = ? WHERE id = ?", (queue, message_row))
 
     def count(self, table: str = "messages") -> int:
-        if table not in {"messages", "locations", "quarantine", "runs", "attachments", "pop3_state"}:
+        if table not in {"messages", "locations", "quarantine", "runs", "attachments", "pop3_state", "sends"}:
             raise ValueError(table)
         return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
