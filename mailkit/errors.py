@@ -11,6 +11,8 @@ Every failure a user can meet is one of these, with a message that names what fa
      │    ├── TLSError        handshake or certificate verification failed
      │    └── AuthError       the server refused the credentials
      ├── PolicyError          an action is not allowed (e.g. a sender address)
+     ├── ComposeError         a mail cannot be built (e.g. a line break in a header)
+     ├── SendError            the server or sendmail refused a mail: carries code and reply
      ├── SyncError            an import run cannot continue
      └── SandboxError         the local mail world cannot start or stop
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "ComposeError",
     "ConfigError",
     "ConnectError",
     "FieldProblem",
@@ -28,6 +31,7 @@ __all__ = [
     "PolicyError",
     "SandboxError",
     "SecretError",
+    "SendError",
     "SyncError",
     "TLSError",
     "WorkspaceError",
@@ -89,6 +93,20 @@ class AuthError(ConnectError):
 
 class PolicyError(MailkitError):
     """An action is not allowed by the configured policy."""
+
+
+class ComposeError(MailkitError):
+    """A mail cannot be built from what was given."""
+
+
+class SendError(MailkitError):
+    """Delivery failed; ``code`` and ``reply`` carry the server's answer where there was one."""
+
+    def __init__(self, message: str, code: int | None = None, reply: str = "", step: str = "") -> None:
+        self.code = code
+        self.reply = reply
+        self.step = step
+        super().__init__(message)
 
 
 class SyncError(MailkitError):

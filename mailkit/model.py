@@ -22,13 +22,20 @@ __all__ = [
     "SECURITIES",
     "Account",
     "Auth",
+    "Company",
+    "Employee",
+    "Group",
     "OAuth2",
+    "Project",
     "Receiving",
+    "SendPolicy",
     "Sending",
     "Timeouts",
     "account_from_dict",
     "account_to_dict",
     "default_port",
+    "from_dict",
+    "to_dict",
 ]
 
 import dataclasses
@@ -252,6 +259,9 @@ class Account:
     verify_certificate: bool = True
     ca_file: str | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
+    signature: str = ""  # OpenXE's order: the account's signature, else the project's, else the company's
+    signature_html: str = ""
+    dkim_selector: str | None = None  # sign outgoing mail with keys/<sender domain>/<selector>.pem
 
     @property
     def domain(self) -> str:
@@ -310,6 +320,56 @@ class Account:
         return self
 
 
+@dataclass
+class Employee:
+    """A user of the ERP: who sends, the {MITARBEITER...} signature variables, and what they may send as."""
+
+    full_name: str = ""
+    email: str = ""
+    phone: str = ""
+    fax: str = ""
+    mobile: str = ""
+    groups: tuple[str, ...] = ()
+    senders: tuple[str, ...] = ()  # addresses this user may send as, besides their own
+
+    def problems(self, where: str) -> list[FieldProblem]:
+        found = _check_address(self.email, f"{where}.email") if self.email else []
+        for i, address in enumerate(self.senders):
+            found += _check_address(address, f"{where}.senders[{i}]")
+        return found
+
+
+@dataclass
+class Group:
+    """A group of users and the sender addresses all of them may use (desk4)."""
+
+    senders: tuple[str, ...] = ()
+
+
+@dataclass
+class Company:
+    name: str = ""
+    signature: str = ""
+    signature_html: str = ""
+
+
+@dataclass
+class Project:
+    signature: str = ""
+    signature_html: str = ""
+
+
+@dataclass
+class SendPolicy:
+    """Workspace-wide sending rules: an archive copy for every mail, and the record's clerk in CC."""
+
+    bcc_archive: str | None = None
+    clerk_cc: bool = True
+
+    def problems(self) -> list[FieldProblem]:
+        return _check_address(self.bcc_archive, "policy.bcc_archive") if self.bcc_archive is not None else []
+
+
 # -- dict conversion (the workspace stores these dicts as TOML) -----------------------------------
 
 
@@ -332,6 +392,20 @@ def _to_plain(obj: Any, skip: tuple[str, ...] = ()) -> Any:
     if isinstance(obj, dict):
         return {k: _to_plain(v) for k, v in obj.items()}
     return obj
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Any of the model's dataclasses as a plain dict for TOML."""
+    return _to_plain(obj)
+
+
+def from_dict(cls: type, data: Any, where: str) -> Any:
+    """One of the model's dataclasses from a dict; every unknown or mistyped field reported at once."""
+    problems: list[FieldProblem] = []
+    made = _from_plain(cls, data, f"{where}." if where else "", problems)
+    if problems:
+        raise ConfigError(f"{where or cls.__name__} cannot be read:", problems)
+    return made
 
 
 def account_from_dict(name: str, data: dict[str, Any]) -> Account:

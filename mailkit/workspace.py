@@ -26,7 +26,18 @@ from typing import Any
 import tomli_w
 
 from .errors import ConfigError, FieldProblem, WorkspaceError
-from .model import Account, account_from_dict, account_to_dict
+from .model import (
+    Account,
+    Company,
+    Employee,
+    Group,
+    Project,
+    SendPolicy,
+    account_from_dict,
+    account_to_dict,
+    from_dict,
+    to_dict,
+)
 from .secrets import Secret, SecretsFile, resolve
 
 CONFIG_NAME = "mailkit.toml"
@@ -55,6 +66,11 @@ class Workspace:
     path: Path
     accounts: dict[str, Account] = field(default_factory=dict)
     dns: DNSSettings = field(default_factory=DNSSettings)
+    company: Company = field(default_factory=Company)
+    projects: dict[str, Project] = field(default_factory=dict)
+    users: dict[str, Employee] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    policy: SendPolicy = field(default_factory=SendPolicy)
 
     # -- files ---------------------------------------------------------------------------------
     @property
@@ -141,17 +157,44 @@ class Workspace:
             for p in account.problems():
                 report(f"accounts.{name}.{p.field}", p.message)
             accounts[name] = account
+
+        def read(cls_, value, where):
+            try:
+                return from_dict(cls_, value, where)
+            except ConfigError as exc:
+                for p in exc.problems:
+                    report(p.field, p.message)
+                return cls_()
+
+        company = read(Company, data.pop("company", {}), "company")
+        policy = read(SendPolicy, data.pop("policy", {}), "policy")
+        for p in policy.problems():
+            report(p.field, p.message)
+        tables = {}
+        for section, kind in (("projects", Project), ("users", Employee), ("groups", Group)):
+            tables[section] = {
+                name: read(kind, value, f"{section}.{name}") for name, value in data.pop(section, {}).items()
+            }
+        for name, user in tables["users"].items():
+            for p in user.problems(f"users.{name}"):
+                report(p.field, p.message)
         for key in data:
-            report(key, "unknown section (known: version, dns, accounts)")
+            report(key, "unknown section (known: version, dns, company, policy, projects, users, groups, accounts)")
         if problems:
             first = min((n for n in lines if n), default=None)
             raise WorkspaceError(f"{len(problems)} problem(s):", config, first, problems)
-        return cls(path, accounts, dns)
+        return cls(path, accounts, dns, company, tables["projects"], tables["users"], tables["groups"], policy)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"version": FORMAT_VERSION}
         if self.dns != DNSSettings():
             data["dns"] = {"nameservers": self.dns.nameservers, "port": self.dns.port, "timeout": self.dns.timeout}
+        for section, value in (("company", self.company), ("policy", self.policy)):
+            if value != type(value)():
+                data[section] = to_dict(value)
+        for section, table in (("projects", self.projects), ("users", self.users), ("groups", self.groups)):
+            if table:
+                data[section] = {name: to_dict(item) for name, item in sorted(table.items())}
         data["accounts"] = {name: account_to_dict(acc) for name, acc in sorted(self.accounts.items())}
         return data
 

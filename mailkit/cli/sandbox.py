@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ..errors import SandboxError
+from ..sandbox.process import running
 from ._common import print_json
 
 
@@ -24,16 +25,6 @@ def _read_state(folder: Path) -> dict | None:
         return json.loads(_state_file(folder).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _public(state: dict) -> dict:
@@ -58,7 +49,7 @@ def _print_endpoints(state: dict, note: str) -> None:
 def cmd_sandbox_start(args) -> int:
     folder = Path(args.dir or args.workspace).resolve()
     state = _read_state(folder)
-    if state and _alive(state["pid"]):
+    if state and running(state["pid"]):
         if args.json:
             print_json(state)
         else:
@@ -108,7 +99,7 @@ def cmd_sandbox_start(args) -> int:
 
 def cmd_sandbox_serve(args) -> int:
     """Run the sandbox in the foreground until SIGTERM or SIGINT (``start`` runs this in the background)."""
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
     folder = Path(args.dir or args.workspace).resolve()
     stop = threading.Event()
@@ -133,15 +124,15 @@ def cmd_sandbox_stop(args) -> int:
         print(f"No sandbox is running in {folder}.")
         return 0
     pid = state["pid"]
-    if _alive(pid):
+    if running(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + args.timeout
-        while _alive(pid) and time.monotonic() < deadline:
+        while running(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _alive(pid):
+        if running(pid):
             raise SandboxError(f"the sandbox (pid {pid}) did not stop within {args.timeout} s; kill it by hand")
     else:  # it died without cleaning up: stop what it left behind
-        from .sandbox.dovecot import Dovecot
+        from ..sandbox.dovecot import Dovecot
 
         Dovecot.stop_folder(folder / ".sandbox" / "dovecot")
     _state_file(folder).unlink(missing_ok=True)
@@ -152,14 +143,14 @@ def cmd_sandbox_stop(args) -> int:
 def cmd_sandbox_status(args) -> int:
     folder = Path(args.dir or args.workspace).resolve()
     state = _read_state(folder)
-    running = bool(state and _alive(state["pid"]))
+    up = bool(state and running(state["pid"]))
     if args.json:
-        print_json({"running": running, **(_public(state) if running else {"workspace": str(folder)})})
-    elif running:
+        print_json({"running": up, **(_public(state) if up else {"workspace": str(folder)})})
+    elif up:
         _print_endpoints(_public(state), f"The sandbox is running (pid {state['pid']}).")
     else:
         print(f"No sandbox is running in {folder}.")
-    return 0 if running else 1
+    return 0 if up else 1
 
 
 def add_commands(sub, command) -> None:

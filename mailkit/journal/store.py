@@ -180,6 +180,10 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _now_ms() -> str:  # sends: batch pauses are observed in milliseconds
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a message sits on a server."""
@@ -417,6 +421,59 @@ class Journal:
                    synced_at=excluded.synced_at""",
             (account, folder, uidvalidity, uidnext, highestmodseq, messages, _now()),
         )
+
+    # -- sends -------------------------------------------------------------------------------
+    def start_send(self, **fields) -> int:
+        """The row written before an attempt, so a crash between attempt and result stays visible."""
+        fields = {**fields, "recipients": json.dumps(list(fields["recipients"])), "created_at": _now_ms()}
+        fields.setdefault("status", "pending")
+        names = ", ".join(fields)
+        marks = ", ".join("?" * len(fields))
+        if fields.get("batch") is not None:  # a retry of a batch row reuses it
+            updates = ", ".join(f"{k}=excluded.{k}" for k in fields if k not in ("batch", "batch_key"))
+            cursor = self.db.execute(
+                f"INSERT INTO sends ({names}) VALUES ({marks}) ON CONFLICT (batch, batch_key) DO UPDATE SET {updates} "
+                "RETURNING id",
+                tuple(fields.values()),
+            )
+            return cursor.fetchone()[0]
+        return self.db.execute(f"INSERT INTO sends ({names}) VALUES ({marks})", tuple(fields.values())).lastrowid
+
+    def finish_send(self, send_id: int, **fields) -> None:
+        if "refused" in fields:
+            fields["refused"] = json.dumps(fields["refused"]) if fields["refused"] else None
+        if fields.get("status") == "sent":
+            fields["sent_at"] = _now_ms()
+        assignments = ", ".join(f"{k}=?" for k in fields)
+        self.db.execute(f"UPDATE sends SET {assignments} WHERE id=?", (*fields.values(), send_id))
+
+    def send_row(self, send_id: int) -> dict:
+        cursor = self.db.execute("SELECT * FROM sends WHERE id=?", (send_id,))
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+        if row is None:
+            raise SyncError(f"no send {send_id} in {self.path}")
+        return dict(zip(names, row, strict=True))
+
+    def batch_status(self, batch: str) -> dict[str, str]:
+        """Each key of a batch run and its status (sent / failed / pending)."""
+        return dict(self.db.execute("SELECT batch_key, status FROM sends WHERE batch=?", (batch,)))
+
+    def sends_needing_copy(self, account: str) -> list[int]:
+        rows = self.db.execute(
+            "SELECT id FROM sends WHERE account=? AND status='sent' AND copy_status IN ('pending', 'failed') "
+            "ORDER BY id",
+            (account,),
+        )
+        return [send_id for (send_id,) in rows]
+
+    def last_autoreply(self, account: str, recipient: str) -> dt.datetime | None:
+        row = self.db.execute(
+            """SELECT max(s.created_at) FROM sends s, json_each(s.recipients) r
+               WHERE s.account=? AND s.document_type='autoreply' AND s.status='sent' AND lower(r.value)=?""",
+            (account, recipient.lower()),
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     # -- record folders ----------------------------------------------------------------------
     def add_record_folder(self, account: str, folder: str, record_type: str, record_number: str) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..errors import SandboxError
 from .ca import CertPair
+from .process import running
 
 DEBIAN_PACKAGES = ("dovecot-imapd", "dovecot-pop3d", "dovecot-lmtpd")
 
@@ -224,9 +225,7 @@ def _signal_master(pid: int, timeout: float) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not running(pid):
             return
         time.sleep(0.02)
     os.killpg(pid, signal.SIGKILL)

@@ -82,11 +82,16 @@ class Submission:
         return "250 2.0.0 OK: delivered"
 
     def _deliver(self, mail_from: str, rcpt_tos: list[str], content: bytes) -> dict:
+        """One LMTP transaction per recipient: smtplib reads only one reply after DATA, LMTP sends one each."""
+        refused = {}
         with smtplib.LMTP(str(self.lmtp_socket)) as lmtp:
-            try:
-                refused = lmtp.sendmail(mail_from, rcpt_tos, content)
-            except smtplib.SMTPRecipientsRefused as exc:
-                refused = exc.recipients
+            for rcpt in rcpt_tos:
+                try:
+                    lmtp.sendmail(mail_from, [rcpt], content)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    refused.update(exc.recipients)
+                except smtplib.SMTPDataError as exc:
+                    refused[rcpt] = (exc.smtp_code, exc.smtp_error)
         return refused
 
 
