@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
+import itertools
 import os
 import shutil
 
@@ -213,7 +214,7 @@ def test_batches_are_paced_and_a_resumed_batch_sends_nothing_twice(world):
     first = send_batch(account, ws, journal, mails[:5], batch="herbst", batch_size=2, pause_ms=400)
     assert (first.sent, first.pauses) == (5, 2)
     times = [dt.datetime.fromisoformat(t) for (t,) in journal.db.execute("SELECT sent_at FROM sends ORDER BY id")]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert gaps[1] >= 0.4 and gaps[3] >= 0.4  # the pauses between batches, observed
     assert gaps[0] < 0.4
     again = send_batch(account, ws, journal, mails, batch="herbst", batch_size=2, pause_ms=0)
@@ -242,7 +243,8 @@ AUTO = AutoReply(subject="Ihre Anfrage {TICKET}: {BETREFF}", text="Wir haben Ihr
 def test_autoresponder_loop_cases(world, headers, reason):
     sandbox, ws, journal = world
     raw = (
-        f"From: Einkauf <einkauf@kunde.test>\r\nMessage-ID: <q1@kunde.test>\r\nSubject: Frage zu Angebot\r\n{headers}\r\nHallo\r\n"
+        "From: Einkauf <einkauf@kunde.test>\r\nMessage-ID: <q1@kunde.test>\r\nSubject: Frage zu Angebot\r\n"
+        f"{headers}\r\nHallo\r\n"
     ).encode()
     outcome, why = autorespond(ws.get("info"), ws, journal, raw, AUTO, ticket="T-100")
     if reason:
