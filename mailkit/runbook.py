@@ -1,0 +1,87 @@
+"""What a runbook notebook needs around the library: where to work, and running notebooks headless.
+
+A notebook's parameter cell names a workspace, or leaves it empty to work in the sandbox: the one
+Binder's start script runs (``$MAILKIT_WORKSPACE``), else a fresh one started for the notebook.
+:func:`run_notebook` executes a notebook with parameters (papermill) and writes it and an HTML
+report — what ``make demo`` and ``mailkit runbook`` do for cron jobs and customers' accounts.
+"""
+
+from __future__ import annotations
+
+__all__ = ["World", "open_world", "run_notebook"]
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .sandbox import Sandbox
+from .sandbox.process import running
+from .workspace import Workspace
+
+
+@dataclass
+class World:
+    workspace: Workspace
+    sandbox: Sandbox | None = None  # set when this notebook started its own sandbox
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox is not None or (self.workspace.path / ".sandbox" / "sandbox.json").exists()
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+    def __repr__(self) -> str:  # stable in notebooks: no temporary paths or ports
+        kind = "sandbox" if self.is_sandbox else "workspace"
+        return f"World({kind}, accounts: {', '.join(sorted(self.workspace.accounts))})"
+
+
+def _running_sandbox(path: Path) -> bool:
+    try:
+        state = json.loads((path / ".sandbox" / "sandbox.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return running(state.get("pid", -1))
+
+
+def open_world(workspace: str | Path | None = None, *, sandbox: bool = True, demo_mail: int = 300) -> World:
+    """The workspace a runbook works in: the named one; else a running sandbox's; else a new sandbox."""
+    if workspace:
+        return World(Workspace.open(workspace))
+    shared = os.environ.get("MAILKIT_WORKSPACE")
+    if shared and _running_sandbox(Path(shared)):
+        return World(Workspace.open(shared))
+    if not sandbox:
+        raise ConfigError("no workspace given and the sandbox is off: set WORKSPACE in the parameter cell")
+    started = Sandbox(demo_mail=demo_mail).start()
+    return World(started.workspace, started)
+
+
+def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict | None = None) -> tuple[Path, Path]:
+    """Execute a notebook top to bottom with parameters; write the executed notebook and an HTML report."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    notebook, output_dir = Path(notebook), Path(output_dir)
+    if not notebook.exists():
+        raise ConfigError(f"no notebook {notebook}")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    executed = output_dir / notebook.name
+    papermill.execute_notebook(
+        str(notebook),
+        str(executed),
+        parameters=parameters or {},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(notebook.parent),
+    )
+    body, _ = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
+        nbformat.read(executed, as_version=4)
+    )
+    report = executed.with_suffix(".html")
+    report.write_text(body, encoding="utf-8")
+    return executed, report

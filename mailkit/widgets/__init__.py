@@ -1,0 +1,6 @@
+"""ipywidgets front ends over the library: thin, no protocol code; testable headlessly."""
+
+from .account_form import AccountForm
+from .sync_panel import SyncPanel
+
+__all__ = ["AccountForm", "SyncPanel"]

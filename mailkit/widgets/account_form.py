@@ -1,0 +1,325 @@
+"""The account form: every field of the account model, validated as the user types.
+
+The form holds no protocol code and no validation of its own: it builds an
+:class:`~mailkit.model.Account` from its fields, shows the model's problems at the fields they
+belong to, stores the password in the workspace's secret store on save (and clears the field),
+and calls the library for the connection test and the kivitendo.conf export. Status goes into
+the ``status`` widget, never to print().
+"""
+
+from __future__ import annotations
+
+__all__ = ["AccountForm"]
+
+import html
+
+import ipywidgets as w
+
+from ..errors import ConfigError, MailkitError
+from ..model import SECURITIES, Account, account_from_dict, default_port
+from ..workspace import Workspace
+
+_DOC_TYPES = ("quote", "order", "delivery_note", "invoice", "credit_note", "dunning", "receipt", "letter")
+_STYLE = {"description_width": "11em"}
+_LAYOUT = w.Layout(width="32em")
+
+
+def _text(description: str, placeholder: str = "", value: str = "") -> w.Text:
+    return w.Text(value=value, description=description, placeholder=placeholder, style=_STYLE, layout=_LAYOUT)
+
+
+def _port(description: str) -> w.BoundedIntText:
+    return w.BoundedIntText(value=0, min=0, max=99999, description=description, style=_STYLE, layout=_LAYOUT)
+
+
+class AccountForm(w.VBox):
+    """Identity / sending / receiving / auth / sender policy, with Save, Test connection and Export."""
+
+    def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None) -> None:
+        self.workspace = workspace
+        self._password_ref: str | None = None
+        self._tester = tester  # account -> an object with _repr_html_ (the diagnostics report)
+        self.fields: dict[str, w.ValueWidget] = {
+            "name": _text("Name", "info"),
+            "address": _text("E-mail address", "info@firma.de"),
+            "display_name": _text("Display name", "Firma GmbH"),
+            "description": _text("Description"),
+            "owner": _text("Owner (employee)"),
+            "sending.method": w.Dropdown(options=["smtp", "sendmail"], description="Send by", style=_STYLE),
+            "sending.host": _text("SMTP host", "smtp.firma.de"),
+            "sending.port": _port("SMTP port (0: default)"),
+            "sending.security": w.Dropdown(
+                options=list(SECURITIES), value="starttls", description="SMTP security", style=_STYLE
+            ),
+            "sending.sendmail_command": _text("sendmail command", value="/usr/sbin/sendmail -t -i"),
+            "receiving.protocol": w.Dropdown(options=["imap", "pop3"], description="Receive by", style=_STYLE),
+            "receiving.host": _text("IMAP/POP3 host", "imap.firma.de"),
+            "receiving.port": _port("Port (0: default)"),
+            "receiving.security": w.Dropdown(
+                options=list(SECURITIES), value="tls", description="Security", style=_STYLE
+            ),
+            "receiving.base_folder": _text("Base folder", value="INBOX"),
+            "receiving.sent_export": w.Checkbox(value=False, description="Copy sent mail to IMAP", style=_STYLE),
+            "receiving.sent_folder": _text("Sent folder", value="Sent"),
+            "auth.method": w.Dropdown(
+                options=["password", "oauth2", "none"], description="Authentication", style=_STYLE
+            ),
+            "auth.username": _text("User name", "(the address)"),
+            "password": w.Password(description="Password", style=_STYLE, layout=_LAYOUT),
+            "auth.oauth2.provider": w.Dropdown(
+                options=["microsoft", "google", "generic"], description="OAuth2 provider", style=_STYLE
+            ),
+            "auth.oauth2.tenant": _text("Tenant"),
+            "auth.oauth2.client_id": _text("Client id"),
+            "auth.oauth2.client_secret": _text("Client secret ref", "env:CLIENT_SECRET"),
+            "verify_certificate": w.Checkbox(value=True, description="Verify certificates", style=_STYLE),
+            "ca_file": _text("CA file", "(the system's)"),
+        }
+        for doc_type in _DOC_TYPES:
+            self.fields[f"senders.{doc_type}"] = _text(f"Sender: {doc_type}", "(the account's address)")
+        self.feedback = {name: w.HTML() for name in self.fields}
+        self.status = w.HTML()
+        self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
+        self.test_button = w.Button(description="Test connection", icon="plug")
+        self.export_button = w.Button(description="Export kivitendo.conf", icon="download")
+        self.output = w.Output()
+        self.save_button.on_click(lambda _: self.save())
+        self.test_button.on_click(lambda _: self.test_connection())
+        self.export_button.on_click(lambda _: self.export_kivitendo())
+        for widget in self.fields.values():
+            widget.observe(lambda _: self.validate(), names="value")
+        if account is not None:
+            self.load(account)
+        groups = {
+            "Identity": ["name", "address", "display_name", "description", "owner"],
+            "Sending": [
+                "sending.method",
+                "sending.host",
+                "sending.port",
+                "sending.security",
+                "sending.sendmail_command",
+            ],
+            "Receiving": [
+                "receiving.protocol",
+                "receiving.host",
+                "receiving.port",
+                "receiving.security",
+                "receiving.base_folder",
+                "receiving.sent_export",
+                "receiving.sent_folder",
+            ],
+            "Authentication": [
+                "auth.method",
+                "auth.username",
+                "password",
+                "auth.oauth2.provider",
+                "auth.oauth2.tenant",
+                "auth.oauth2.client_id",
+                "auth.oauth2.client_secret",
+                "verify_certificate",
+                "ca_file",
+            ],
+            "Sender policy": [f"senders.{d}" for d in _DOC_TYPES],
+        }
+        tabs = w.Tab(
+            children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
+        )
+        for index, title in enumerate(groups):
+            tabs.set_title(index, title)
+        super().__init__(
+            [tabs, w.HBox([self.save_button, self.test_button, self.export_button]), self.status, self.output]
+        )
+        self.validate()
+
+    # -- fields <-> account ------------------------------------------------------------------
+    def load(self, account: Account) -> None:
+        """Fill the fields from an account (the password field stays empty: it is never read back)."""
+        s, r, a = account.sending, account.receiving, account.auth
+        values = {
+            "name": account.name,
+            "address": account.address,
+            "display_name": account.display_name,
+            "description": account.description,
+            "owner": account.owner,
+            "verify_certificate": account.verify_certificate,
+            "ca_file": account.ca_file or "",
+            "auth.method": a.method,
+            "auth.username": a.username or "",
+        }
+        if s is not None:
+            values |= {
+                "sending.method": s.method,
+                "sending.host": s.host,
+                "sending.port": s.port or 0,
+                "sending.security": s.security,
+                "sending.sendmail_command": s.sendmail_command,
+            }
+        if r is not None:
+            values |= {
+                "receiving.protocol": r.protocol,
+                "receiving.host": r.host,
+                "receiving.port": r.port or 0,
+                "receiving.security": r.security,
+                "receiving.base_folder": r.base_folder,
+                "receiving.sent_export": r.sent_export,
+                "receiving.sent_folder": r.sent_folder,
+            }
+        if a.oauth2 is not None:
+            values |= {
+                "auth.oauth2.provider": a.oauth2.provider,
+                "auth.oauth2.tenant": a.oauth2.tenant,
+                "auth.oauth2.client_id": a.oauth2.client_id,
+                "auth.oauth2.client_secret": a.oauth2.client_secret or "",
+            }
+        for doc_type, sender in account.senders.items():
+            if f"senders.{doc_type}" in self.fields:
+                values[f"senders.{doc_type}"] = sender
+        self._password_ref = a.password
+        for name, value in values.items():
+            self.fields[name].value = value
+
+    def _data(self) -> tuple[str, dict]:
+        v = {name: widget.value for name, widget in self.fields.items()}
+        data: dict = {
+            "address": v["address"].strip(),
+            "display_name": v["display_name"],
+            "description": v["description"],
+            "owner": v["owner"],
+            "verify_certificate": v["verify_certificate"],
+        }
+        if v["ca_file"].strip():
+            data["ca_file"] = v["ca_file"].strip()
+        sending = {
+            "method": v["sending.method"],
+            "host": v["sending.host"].strip(),
+            "security": v["sending.security"],
+            "sendmail_command": v["sending.sendmail_command"] or "/usr/sbin/sendmail -t -i",
+        }
+        if v["sending.port"]:
+            sending["port"] = v["sending.port"]
+        receiving = {
+            "protocol": v["receiving.protocol"],
+            "host": v["receiving.host"].strip(),
+            "security": v["receiving.security"],
+            "base_folder": v["receiving.base_folder"],
+            "sent_export": v["receiving.sent_export"],
+            "sent_folder": v["receiving.sent_folder"],
+        }
+        if v["receiving.port"]:
+            receiving["port"] = v["receiving.port"]
+        auth: dict = {"method": v["auth.method"]}
+        if v["auth.username"].strip():
+            auth["username"] = v["auth.username"].strip()
+        if v["auth.method"] == "password":
+            # a typed password will be stored under this reference on save
+            typed = f"workspace:{v['name'].strip() or 'new'}.password" if v["password"] else None
+            reference = self._password_ref or typed
+            if reference:
+                auth["password"] = reference
+        if v["auth.method"] == "oauth2":
+            auth["oauth2"] = {
+                "provider": v["auth.oauth2.provider"],
+                "tenant": v["auth.oauth2.tenant"],
+                "client_id": v["auth.oauth2.client_id"],
+            }
+            if v["auth.oauth2.client_secret"].strip():
+                auth["oauth2"]["client_secret"] = v["auth.oauth2.client_secret"].strip()
+        data |= {"sending": sending, "receiving": receiving, "auth": auth}
+        senders = {d: v[f"senders.{d}"].strip() for d in _DOC_TYPES if v[f"senders.{d}"].strip()}
+        if senders:
+            data["senders"] = senders
+        return v["name"].strip(), data
+
+    def account(self) -> Account:
+        """The account the fields describe; raises :class:`ConfigError` with every problem."""
+        name, data = self._data()
+        return account_from_dict(name, data).validate()
+
+    def validate(self) -> bool:
+        """Show the model's problems at their fields; True when there are none."""
+        for label in self.feedback.values():
+            label.value = ""
+        try:
+            self.account()
+        except ConfigError as exc:
+            for problem in exc.problems:
+                target = (
+                    problem.field
+                    if problem.field in self.feedback
+                    else "password"
+                    if problem.field == "auth.password"
+                    else None
+                )
+                if target:
+                    self.feedback[target].value = f"<span style='color:#b00020'>{html.escape(problem.message)}</span>"
+            self._set_status(f"{len(exc.problems)} field(s) need attention", "warn")
+            self._defaults_hint()
+            return False
+        self._defaults_hint()
+        self._set_status("ready to save", "ok")
+        return True
+
+    def _defaults_hint(self) -> None:
+        for side, protocol in (("sending", "smtp"), ("receiving", self.fields["receiving.protocol"].value)):
+            if not self.fields[f"{side}.port"].value and not self.feedback[f"{side}.port"].value:
+                port = default_port(protocol, self.fields[f"{side}.security"].value)
+                self.feedback[f"{side}.port"].value = f"<span style='color:#555'>default: {port}</span>"
+
+    def _set_status(self, text: str, level: str) -> None:
+        colour = {"ok": "#1b5e20", "warn": "#8a6d00", "fail": "#b00020"}[level]
+        self.status.value = f"<b style='color:{colour}'>{html.escape(text)}</b>"
+
+    # -- actions -----------------------------------------------------------------------------
+    def save(self) -> Account | None:
+        """Store the password in the secret store, clear the field, save the account to the workspace."""
+        try:
+            name, data = self._data()
+            if self.fields["auth.method"].value == "password" and self.fields["password"].value:
+                reference = self.workspace.secrets.set(f"{name}.password", self.fields["password"].value)
+                data["auth"]["password"] = reference
+                self._password_ref = reference
+            account = account_from_dict(name, data).validate()
+            self.workspace.add(account, replace=True)
+            self.workspace.save()
+        except MailkitError as exc:
+            self._set_status(f"not saved: {exc}", "fail")
+            return None
+        self.fields["password"].value = ""  # the widget's state must not keep it
+        self._set_status(f"saved account {account.name!r} to {self.workspace.config_file}", "ok")
+        return account
+
+    def test_connection(self):
+        """Run the connection test of the saved account and show its report."""
+        try:
+            account = self.workspace.get(self.fields["name"].value.strip())
+        except ConfigError as exc:
+            self._set_status(f"save the account first: {exc}", "fail")
+            return None
+        report = self._tester(account) if self._tester else None
+        self.output.clear_output()
+        with self.output:
+            from IPython.display import display
+
+            display(report)
+        ok = getattr(report, "ok", False)
+        self._set_status("connection test passed" if ok else "connection test found problems", "ok" if ok else "fail")
+        return report
+
+    def export_kivitendo(self) -> str | None:
+        """kivitendo.conf sections for this workspace's accounts (no passwords), shown for copying."""
+        from ..formats.kivitendo import export_accounts
+
+        try:
+            account = self.account()
+        except ConfigError as exc:
+            self._set_status(f"fix the form first: {exc}", "fail")
+            return None
+        others = [a for n, a in self.workspace.accounts.items() if n != account.name]
+        text = export_accounts([account, *others])
+        self.output.clear_output()
+        with self.output:
+            from IPython.display import display
+
+            display(w.Textarea(value=text, layout=w.Layout(width="100%", height="20em")))
+        self._set_status("kivitendo.conf sections below (passwords are not exported)", "ok")
+        return text
