@@ -1,0 +1,68 @@
+"""A Binder launch reproduced on this machine: an ordinary user installs from binder/, runs binder/start
+and executes the runbooks. (repo2docker installs apt.txt as root at build time; everything else runs
+as the user, as here.)"""
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+USER = "mailkit-binder"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="creating the Binder user needs root")
+
+
+def as_user(home: Path, *command: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
+    env = {"HOME": str(home), "PATH": f"{home}/venv/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    done = subprocess.run(
+        ["runuser", "-u", USER, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), *command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=home / "repo",
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"{command} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
+
+
+def test_binder_launch_as_an_ordinary_user():
+    for package in (REPO / "binder" / "apt.txt").read_text().split():
+        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True).stdout
+        assert "install ok installed" in status, f"{package} from binder/apt.txt is not installed"
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", USER], check=True)
+    home = Path(pwd.getpwnam(USER).pw_dir)
+    shutil.rmtree(home / "repo", ignore_errors=True)
+    shutil.copytree(
+        REPO,
+        home / "repo",
+        ignore=shutil.ignore_patterns(".venv", "build", "workspace", "*.egg-info", ".git", "__pycache__"),
+    )
+    subprocess.run(["chown", "-R", f"{USER}:{USER}", str(home)], check=True)
+    if not (home / "venv" / "bin" / "mailkit").exists():
+        as_user(home, "/usr/bin/python3", "-m", "venv", str(home / "venv"))
+    as_user(home, f"{home}/venv/bin/pip", "install", "-q", "-r", "binder/requirements.txt")
+
+    env_out = as_user(home, "binder/start", "env").stdout
+    workspace = Path(f"{home}/sandbox")
+    assert f"MAILKIT_WORKSPACE={workspace}" in env_out
+    try:
+        status = json.loads(as_user(home, "binder/start", "mailkit", "sandbox", "status", "--json").stdout)
+        assert status["running"] is True
+        owner = subprocess.run(["ps", "-o", "user=", "-p", str(status["pid"])], capture_output=True, text=True).stdout
+        assert owner.strip() == USER
+        for notebook in sorted((home / "repo" / "notebooks").glob("[0-9]*.ipynb")):
+            as_user(home, "binder/start", "mailkit", "runbook", str(notebook), "--out", f"{home}/out")
+            assert (home / "out" / notebook.name).exists() and (
+                home / "out" / notebook.with_suffix(".html").name
+            ).exists()
+    finally:
+        as_user(home, "mailkit", "sandbox", "stop", "--dir", str(workspace), check=False)
