@@ -614,3 +614,34 @@ class Journal:
         with self.transaction():
             cursor = self.db.execute("DELETE FROM messages WHERE COALESCE(date_utc, first_seen) < ?", (cutoff,))
         return cursor.rowcount
+
+    # -- analysis: DataFrames and the summary (pandas is imported only when one is asked for) --
+    def messages(self, **filters):
+        """The messages as a DataFrame; filters and columns as :func:`mailkit.journal.frames.messages` takes them."""
+        from .frames import messages
+
+        return messages(self, **filters)
+
+    def attachments_frame(self, **filters):
+        """The attachments as a DataFrame (``attachments`` is the attachment level); see ``frames.attachments``."""
+        from .frames import attachments
+
+        return attachments(self, **filters)
+
+    def runs(self, **filters):
+        """The import runs as a DataFrame; see :func:`mailkit.journal.frames.runs`."""
+        from .frames import runs
+
+        return runs(self, **filters)
+
+    def sends(self, **filters):
+        """The send attempts as a DataFrame; see :func:`mailkit.journal.frames.sends`."""
+        from .frames import sends
+
+        return sends(self, **filters)
+
+    def summary(self, **filters):
+        """The journal on one screen; see :func:`mailkit.analysis.summary`."""
+        from ..analysis import summary
+
+        return summary(self, **filters)

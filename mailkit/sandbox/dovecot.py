@@ -15,6 +15,7 @@ from __future__ import annotations
 __all__ = ["Dovecot", "DovecotPorts", "dovecot_config", "find_dovecot", "install_hint"]
 
 import contextlib
+import grp
 import hashlib
 import os
 import pwd
@@ -69,6 +70,7 @@ class RunAs:
     internal_user: str
     mail_uid: int
     mail_gid: int
+    internal_group: str = "dovecot"
 
     @classmethod
     def for_current_process(cls) -> RunAs:
@@ -80,7 +82,7 @@ class RunAs:
                 raise SandboxError("the users dovecot and dovenull are missing: " + install_hint()) from None
             return cls("dovenull", "dovecot", dovecot.pw_uid, dovecot.pw_gid)
         me = pwd.getpwuid(os.geteuid())
-        return cls(me.pw_name, me.pw_name, me.pw_uid, me.pw_gid)
+        return cls(me.pw_name, me.pw_name, me.pw_uid, me.pw_gid, grp.getgrgid(me.pw_gid).gr_name)
 
 
 def dovecot_config(
@@ -106,6 +108,7 @@ protocols = imap pop3 lmtp
 shutdown_clients = yes
 default_login_user = {run_as.login_user}
 default_internal_user = {run_as.internal_user}
+default_internal_group = {run_as.internal_group}
 first_valid_uid = {min(run_as.mail_uid, 500) if run_as.mail_uid else 0}
 first_valid_gid = 0
 ssl = yes

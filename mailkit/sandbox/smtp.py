@@ -106,7 +106,7 @@ class _Authenticator:
             return AuthResult(success=False, handled=False)
         login = auth_data.login.decode("utf-8", "replace").lower()
         ok = self.passwords().get(login) == auth_data.password.decode("utf-8", "replace")
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
 
 class SmtpServer:
