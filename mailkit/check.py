@@ -6,8 +6,9 @@ The full step-by-step diagnosis (DNS, TLS details, capabilities, domain records)
 
 from __future__ import annotations
 
-__all__ = ["LoginResult", "check_logins"]
+__all__ = ["LoginReport", "LoginResult", "check_logins", "login_report"]
 
+import html
 import shlex
 import shutil
 import time
@@ -86,3 +87,28 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
 
             results.append(_timed("receiving", "pop3", target, pop3))
     return results
+
+
+class LoginReport:
+    """The login check as a notebook shows it: ``ok``, and a green/red table."""
+
+    def __init__(self, rows: list[LoginResult]) -> None:
+        self.rows = rows
+        self.ok = all(r.ok for r in rows)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr style='background:{'#e8f5e9' if r.ok else '#ffebee'}'><td>{html.escape(r.side)}</td>"
+            f"<td>{html.escape(r.protocol)}</td><td>{html.escape(r.target)}</td><td>{'ok' if r.ok else 'fail'}</td>"
+            f"<td>{html.escape(r.detail)}</td></tr>"
+            for r in self.rows
+        )
+        head = "".join(f"<th>{h}</th>" for h in ("side", "protocol", "target", "status", "detail"))
+        return f"<table><tr>{head}</tr>{cells}</table>"
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{r.side:<9} {r.protocol:<8} {'ok' if r.ok else 'FAIL'}  {r.detail}" for r in self.rows)
+
+
+def login_report(account: Account, workspace: Workspace) -> LoginReport:
+    return LoginReport(check_logins(account, workspace))
