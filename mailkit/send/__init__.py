@@ -97,7 +97,13 @@ def prepare(
     extra_bcc = [workspace.policy.bcc_archive] if workspace.policy.bcc_archive else []
     composed = compose(mail, sender=sender, sender_name=account.display_name, extra_cc=extra_cc, extra_bcc=extra_bcc)
     if account.dkim_selector:
-        from ..dkim import sign_message  # DKIM keys live in the workspace; signing is dkimpy's
+        try:
+            from ..dkim import sign_message  # DKIM keys live in the workspace; signing is dkimpy's
+        except ImportError:
+            raise SendError(
+                f"account {account.name!r} names DKIM selector {account.dkim_selector!r}, but this mailkit cannot "
+                "sign yet: remove dkim_selector from the account to send unsigned"
+            ) from None
 
         signed = sign_message(
             composed.data, workspace, domain=sender.rpartition("@")[2], selector=account.dkim_selector
