@@ -3,7 +3,7 @@
 The form holds no protocol code and no validation of its own: it builds an
 :class:`~mailkit.model.Account` from its fields, shows the model's problems at the fields they
 belong to, stores the password in the workspace's secret store on save (and clears the field),
-and calls the library for the connection test and the kivitendo.conf export. Status goes into
+and calls the library for the connection test. Status goes into
 the ``status`` widget, never to print().
 """
 
@@ -33,7 +33,7 @@ def _port(description: str) -> w.BoundedIntText:
 
 
 class AccountForm(w.VBox):
-    """Identity / sending / receiving / auth / sender policy, with Save, Test connection and Export."""
+    """Identity / sending / receiving / auth / sender policy, with Save and Test connection."""
 
     def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None) -> None:
         self.workspace = workspace
@@ -81,11 +81,9 @@ class AccountForm(w.VBox):
         self.status = w.HTML()
         self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
         self.test_button = w.Button(description="Test connection", icon="plug")
-        self.export_button = w.Button(description="Export kivitendo.conf", icon="download")
         self.output = w.Output()
         self.save_button.on_click(lambda _: self.save())
         self.test_button.on_click(lambda _: self.test_connection())
-        self.export_button.on_click(lambda _: self.export_kivitendo())
         for widget in self.fields.values():
             widget.observe(lambda _: self.validate(), names="value")
         if account is not None:
@@ -127,7 +125,7 @@ class AccountForm(w.VBox):
         for index, title in enumerate(groups):
             tabs.set_title(index, title)
         super().__init__(
-            [tabs, w.HBox([self.save_button, self.test_button, self.export_button]), self.status, self.output]
+            [tabs, w.HBox([self.save_button, self.test_button]), self.status, self.output]
         )
         self.validate()
 
@@ -304,22 +302,3 @@ class AccountForm(w.VBox):
         ok = getattr(report, "ok", False)
         self._set_status("connection test passed" if ok else "connection test found problems", "ok" if ok else "fail")
         return report
-
-    def export_kivitendo(self) -> str | None:
-        """kivitendo.conf sections for this workspace's accounts (no passwords), shown for copying."""
-        from ..formats.kivitendo import export_accounts
-
-        try:
-            account = self.account()
-        except ConfigError as exc:
-            self._set_status(f"fix the form first: {exc}", "fail")
-            return None
-        others = [a for n, a in self.workspace.accounts.items() if n != account.name]
-        text = export_accounts([account, *others])
-        self.output.clear_output()
-        with self.output:
-            from IPython.display import display
-
-            display(w.Textarea(value=text, layout=w.Layout(width="100%", height="20em")))
-        self._set_status("kivitendo.conf sections below (passwords are not exported)", "ok")
-        return text
