@@ -5,7 +5,8 @@ Every failure a user can meet is one of these, with a message that names what fa
 
     MailkitError
      ├── ConfigError          an account, workspace or config file is wrong
-     │    └── WorkspaceError  mailkit.toml cannot be read: carries file, line and field
+     │    ├── WorkspaceError  mailkit.toml cannot be read: carries file, line and field
+     │    └── FormatError     a foreign file (kivitendo.conf, ...) cannot be read: file and line
      ├── SecretError          a secret reference cannot be resolved or is unsafe
      ├── ConnectError         DNS, TCP or a server dropped the connection
      │    ├── TLSError        handshake or certificate verification failed
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "FieldProblem",
+    "FormatError",
     "MailkitError",
     "PolicyError",
     "SandboxError",
@@ -73,6 +75,15 @@ class WorkspaceError(ConfigError):
         self.line = line
         where = f"{path}, line {line}" if line else path
         super().__init__(f"{where}: {message}", problems)
+
+
+class FormatError(ConfigError):
+    """A file in another program's format (kivitendo.conf, ...) is unreadable; names the file and line."""
+
+    def __init__(self, message: str, path: str, line: int | None = None):
+        self.path = path
+        self.line = line
+        super().__init__(f"{path}, line {line}: {message}" if line else f"{path}: {message}")
 
 
 class SecretError(MailkitError):

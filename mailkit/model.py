@@ -125,6 +125,7 @@ class Sending:
     sendmail_command: str = "/usr/sbin/sendmail -t -i"
     username: str | None = None  # None: the account's auth user name
     password: str | None = None  # secret reference; None: the account's
+    authenticate: bool = True  # False: a relay that takes mail without AUTH (kivitendo's empty ``login``)
 
     @property
     def effective_port(self) -> int:
@@ -288,7 +289,11 @@ class Account:
             if part is not None:
                 problems += part.problems()
         if self.auth.method == "password" and self.auth.password is None:
-            logging_in = [s for s in (self.sending, self.receiving) if s is not None and s.logs_in]
+            logging_in = [
+                s
+                for s in (self.sending, self.receiving)
+                if s is not None and s.logs_in and getattr(s, "authenticate", True)
+            ]
             if any(s.password is None for s in logging_in):
                 problems.append(FieldProblem("auth.password", "is required for method password (a secret reference)"))
         for doc_type, sender in self.senders.items():
@@ -308,7 +313,7 @@ class Account:
             if side is None or not side.logs_in:
                 continue
             name = "sending" if isinstance(side, Sending) else "receiving"
-            if side.security == "none" and self.auth.method != "none":
+            if side.security == "none" and self.auth.method != "none" and getattr(side, "authenticate", True):
                 found.append(FieldProblem(f"{name}.security", "is none: the login travels unencrypted"))
         return found
 
@@ -414,12 +419,13 @@ def account_from_dict(name: str, data: dict[str, Any]) -> Account:
     The account is not validated here (see :meth:`Account.problems`), but when a field cannot be
     read, the problems of the rest are reported with it, so one edit fixes them all.
 
-    >>> account_from_dict("x", {"address": "x@example.test", "auth": {"method": "none"}, "sending": {"prot": 1}})
+    >>> account_from_dict("x", {"address": "x@example.test", "timeouts": {"conect": 5}, "sending": {"port": 25}})
     Traceback (most recent call last):
     ...
     mailkit.errors.ConfigError: account 'x' cannot be read:
-      - sending.prot: unknown field (known: method, host, port, security, sendmail_command, username, password)
+      - timeouts.conect: unknown field (known: connect, command)
       - sending.host: must not be empty
+      - auth.password: is required for method password (a secret reference)
     """
     problems: list[FieldProblem] = []
     account = _from_plain(Account, {"name": name, **data}, "", problems)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
+from pathlib import Path
 
 import tomli_w
 
 from ..check import check_logins
 from ..errors import ConfigError
+from ..formats import kivitendo
 from ..model import Account, Auth, Receiving, Sending, account_to_dict
 from ..workspace import Workspace
 from ._common import open_workspace, print_json, read_secret
@@ -107,6 +111,73 @@ def cmd_accounts_remove(args) -> int:
     return 0
 
 
+def cmd_import_kivitendo(args) -> int:
+    workspace = open_workspace(args)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    conf = kivitendo.parse(text, str(path))
+    imported = kivitendo.import_accounts(conf, args.address, user_address=args.user_address)
+    for item in imported:
+        if args.ca_file:
+            item.account = dataclasses.replace(item.account, ca_file=str(Path(args.ca_file).resolve()))
+        item.account.validate()
+        if item.account.name in workspace.accounts and not args.replace:
+            raise ConfigError(f"account {item.account.name!r} exists already: use --replace to overwrite it")
+    for item in imported:  # only now, when every account is sound, do secrets and accounts get written
+        for key, value in item.secrets.items():
+            workspace.secrets.set(key, value)
+        workspace.add(item.account, replace=args.replace)
+    workspace.save()
+    rows = [{**_summary(i.account), "secrets": sorted(i.secrets), "notes": i.notes} for i in imported]
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        print(f"Account {row['name']!r} ({row['address']}) imported from {path}.")
+        for note in row["notes"]:
+            print(f"  note: {note}")
+        for key in row["secrets"]:
+            print(f"  password stored as workspace:{key}")
+    return 0
+
+
+def cmd_export_kivitendo(args) -> int:
+    workspace = open_workspace(args)
+    names = args.accounts or list(workspace.accounts)
+    if not names:
+        raise ConfigError(f"no accounts in {workspace.config_file} to export")
+    accounts = [workspace.get(name) for name in names]
+    reader = None
+    if args.with_passwords:
+        print("warning: the export holds passwords in plain text; keep the file private", file=sys.stderr)
+
+        def reader(account, side):
+            secret = workspace.password_for(account, side)
+            return secret.reveal() if secret else None
+
+    exported = kivitendo.export(accounts, passwords=reader)
+    for note in exported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.into:
+        sys.stdout.write(exported.text)
+        return 0
+    target = Path(args.into)
+    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    merged = kivitendo.merge(existing, exported.text)
+    tmp = target.with_name(target.name + ".mailkit-tmp")
+    # kivitendo.conf holds the database password too: keep the file's mode, 0600 for a new one
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o600
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(merged)
+    os.replace(tmp, target)
+    print(f"Mail sections for {', '.join(names)} written into {target}.")
+    return 0
+
+
 def cmd_secrets_set(args) -> int:
     workspace = open_workspace(args)
     print(workspace.secrets.set(args.key, read_secret(args, f"Secret for {args.key}: ")))
@@ -186,6 +257,31 @@ def add_commands(sub, command) -> None:
     p.add_argument("--ca-file")
     p.add_argument("--insecure", action="store_true", help="do not verify certificates (warned about)")
     p.add_argument("--replace", action="store_true")
+    p = command(
+        accounts,
+        "import-kivitendo",
+        cmd_import_kivitendo,
+        "read accounts from kivitendo.conf's mail sections (passwords go to the workspace's secret store)",
+    )
+    p.add_argument("file", help="the kivitendo.conf to read")
+    p.add_argument(
+        "--address",
+        action="append",
+        help="an address the accounts send as (repeatable; default: each address with sections of its own)",
+    )
+    p.add_argument("--user-address", help="the kivitendo user's own address, for the sent-mail export's fall-back")
+    p.add_argument("--ca-file", help="CA file to verify the servers with (default: the system's CAs)")
+    p.add_argument("--replace", action="store_true", help="overwrite accounts of the same name")
+    p.add_argument("--json", action="store_true")
+    p = command(
+        accounts,
+        "export-kivitendo",
+        cmd_export_kivitendo,
+        "write accounts as kivitendo.conf mail sections (the first account gives the general ones)",
+    )
+    p.add_argument("accounts", nargs="*", help="accounts to export (default: all, in workspace order)")
+    p.add_argument("--into", metavar="FILE", help="replace the mail sections in this kivitendo.conf, keep the rest")
+    p.add_argument("--with-passwords", action="store_true", help="write passwords in plain text (warned about)")
 
     secrets = sub.add_parser("secrets", help="the workspace's secret store").add_subparsers(
         dest="action", required=True

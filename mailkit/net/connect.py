@@ -167,7 +167,7 @@ def smtp_login(account: Account, workspace: Workspace) -> Iterator[smtplib.SMTP]
                 )
             client.starttls(context=context)
             client.ehlo()
-        if account.auth.method == "password":
+        if account.auth.method == "password" and side.authenticate:
             step = "AUTH"
             password = workspace.password_for(account, "sending")
             try:
