@@ -16,6 +16,7 @@ import html
 import ipywidgets as w
 
 from ..errors import ConfigError, MailkitError
+from ..formats import kivitendo
 from ..model import SECURITIES, Account, account_from_dict, default_port
 from ..workspace import Workspace
 
@@ -81,9 +82,14 @@ class AccountForm(w.VBox):
         self.status = w.HTML()
         self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
         self.test_button = w.Button(description="Test connection", icon="plug")
+        self.export_button = w.Button(description="Export kivitendo.conf", icon="file-text")
+        self.kivitendo = w.Textarea(
+            description="kivitendo.conf", layout=w.Layout(width="100%", height="16em", display="none")
+        )
         self.output = w.Output()
         self.save_button.on_click(lambda _: self.save())
         self.test_button.on_click(lambda _: self.test_connection())
+        self.export_button.on_click(lambda _: self.export_kivitendo())
         for widget in self.fields.values():
             widget.observe(lambda _: self.validate(), names="value")
         if account is not None:
@@ -125,7 +131,13 @@ class AccountForm(w.VBox):
         for index, title in enumerate(groups):
             tabs.set_title(index, title)
         super().__init__(
-            [tabs, w.HBox([self.save_button, self.test_button]), self.status, self.output]
+            [
+                tabs,
+                w.HBox([self.save_button, self.test_button, self.export_button]),
+                self.status,
+                self.kivitendo,
+                self.output,
+            ]
         )
         self.validate()
 
@@ -302,3 +314,19 @@ class AccountForm(w.VBox):
         ok = getattr(report, "ok", False)
         self._set_status("connection test passed" if ok else "connection test found problems", "ok" if ok else "fail")
         return report
+
+    def export_kivitendo(self) -> str | None:
+        """Show the saved account as kivitendo.conf sections to copy (no password: kivitendo's file is plain text)."""
+        try:
+            account = self.workspace.get(self.fields["name"].value.strip())
+        except ConfigError as exc:
+            self._set_status(f"save the account first: {exc}", "fail")
+            return None
+        exported = kivitendo.export([account])
+        self.kivitendo.value = exported.text
+        self.kivitendo.layout.display = None
+        if exported.notes:
+            self._set_status("exported; " + "; ".join(exported.notes), "warn")
+        else:
+            self._set_status("exported: copy the sections into config/kivitendo.conf and enter the password", "ok")
+        return exported.text

@@ -70,3 +70,26 @@ def test_test_connection_needs_a_saved_account(tmp_path):
     fill(form, name="neu")
     form.test_button.click()
     assert "save the account first" in form.status.value
+
+
+def test_export_shows_kivitendo_sections_without_the_password(tmp_path):
+    ws = Workspace.create(tmp_path)
+    form = AccountForm(ws)
+    form.export_button.click()
+    assert "save the account first" in form.status.value
+    fill(
+        form,
+        name="info",
+        address="info@firma.test",
+        sending__host="smtp.firma.test",
+        receiving__host="imap.firma.test",
+        receiving__sent_export=True,
+        password="Geheim-123",
+    )
+    form.save_button.click()
+    form.export_button.click()
+    text = form.kivitendo.value
+    assert form.kivitendo.layout.display is None  # shown once there is something to copy
+    assert "[mail_delivery]\nmethod = smtp\nhost = smtp.firma.test\nsecurity = tls\nport = 587\n" in text
+    assert "[sent_emails_in_imap]\nenabled = 1\nhostname = imap.firma.test\nssl = 1\n" in text
+    assert "Geheim-123" not in text and "workspace:info.password" in text
