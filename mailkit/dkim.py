@@ -501,20 +501,36 @@ def verify_message(
 ) -> Verification:
     """Verify the first DKIM signature, fetching the key through mailkit's resolver (the workspace's DNS)."""
     lookup = txt_lookup(_resolver_for(workspace, resolver))
+    answers: dict[bytes, bytes | None] = {}
+
+    def remembering_lookup(name: bytes, timeout: float = 5) -> bytes | None:
+        answers[name] = lookup(name, timeout)
+        return answers[name]
+
     checker = dkimpy.DKIM(data, minkey=1024, timeout=5)
+    reason = ""
     try:
-        ok = checker.verify(dnsfunc=lookup)
+        ok = checker.verify(dnsfunc=remembering_lookup)
     except dkimpy.DKIMException as exc:
-        return Verification(False, reason=str(exc))
+        ok, reason = False, str(exc)
+        if "body hash mismatch" in reason:
+            reason = "the body was changed after signing (body hash mismatch)"
     if not checker.present():
         return Verification(False, reason="the message has no DKIM-Signature header")
-    fields = checker.signature_fields or {}
+    fields = getattr(checker, "signature_fields", None) or {}
+    missing = [name.decode("ascii", "replace").rstrip(".") for name, value in answers.items() if value is None]
+    if not ok and not reason:
+        reason = (
+            f"no DKIM key is published at {missing[0]}"
+            if missing
+            else "the signature does not match the message (changed on the way, or another key)"
+        )
     return Verification(
         bool(ok),
         domain=(fields.get(b"d") or b"").decode() or None,
         selector=(fields.get(b"s") or b"").decode() or None,
         algorithm=(fields.get(b"a") or b"").decode() or None,
-        reason="" if ok else "the signature does not match the message (changed on the way, or another key)",
+        reason=reason,
         headers=tuple(h.decode() for h in checker.include_headers or ()),
     )
 
