@@ -170,3 +170,21 @@ def test_mail_sent_by_an_account_with_a_selector_arrives_signed_and_verifies(sig
         independent = verify(arrived[0])
         assert independent.ok, independent.message
         assert not verify(arrived[0].replace(b"Rechnung 2026-0815", b"Rechnung 2026-0816")).ok
+
+
+def test_wizard_publishes_into_the_sandbox_and_its_check_says_matches(sandbox):
+    from mailkit.widgets import DkimWizard
+
+    ws, name = sandbox.workspace, selector("wiz")
+    wizard = DkimWizard(ws, DOMAIN, name, publish=lambda record: publish(ws.path, record.name, "TXT", record.value))
+    wizard.generate_button.click()
+    wizard.check_button.click()
+    assert wizard.last_verdict.status == "missing" and "no DKIM record" in wizard.verdict.value
+    wizard.publish_button.click()
+    wizard.check_button.click()
+    assert wizard.last_verdict.status == "matches" and "#1b5e20" in wizard.verdict.value
+    wizard.testing.value = True
+    wizard.publish_button.click()
+    wizard.check_button.click()
+    assert wizard.last_verdict.status == "testing"
+    publish(ws.path, wizard.record.name, "TXT")
