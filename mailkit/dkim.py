@@ -39,6 +39,7 @@ __all__ = [
 import base64
 import binascii
 import datetime as dt
+import functools
 import ipaddress
 import os
 import re
@@ -381,22 +382,29 @@ def _public_of(private, domain: str, selector: str, path: Path, notes: tuple[str
 def _read_private(workspace: Workspace, domain: str, selector: str):
     path = key_path(workspace, domain, selector)
     try:
-        mode = path.stat().st_mode
-        pem = path.read_bytes()
+        st = path.stat()
     except FileNotFoundError:
         raise ConfigError(
             f"no DKIM key for selector {selector!r} of {domain} (expected {path}): "
             f"create it with `mailkit dkim generate --domain {domain} --selector {selector}`"
         ) from None
-    if mode & 0o077:
+    if st.st_mode & 0o077:
         raise SecretError(f"the DKIM key {path} is readable by others: `chmod 600 {path}`, then try again")
+    pem, private = _parse_private(str(path), (st.st_ino, st.st_mtime_ns, st.st_size))
+    return path, pem, private
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_private(path: str, version: tuple[int, int, int]):
+    """The key file's PEM and key object, parsed once per version of the file (checking an RSA key takes ~0.1 s)."""
+    pem = Path(path).read_bytes()
     try:
         private = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
         raise SecretError(f"{path} holds no readable unencrypted private key; generate a new selector") from exc
     if not isinstance(private, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
         raise SecretError(f"{path} holds neither an RSA nor an Ed25519 key; DKIM needs one of them")
-    return path, pem, private
+    return pem, private
 
 
 def load_key(workspace: Workspace, domain: str, selector: str) -> DkimKey:
