@@ -69,17 +69,18 @@ def _read_message(path: str) -> bytes:
 def cmd_sign(args) -> int:
     ws = open_workspace(args)
     data = _read_message(args.file)
-    selector = args.selector
-    if args.account:
-        selector = selector or ws.get(args.account).dkim_selector
-    if not selector:
-        raise ConfigError("name the selector: --selector S, or --account A of an account with dkim_selector")
     domain = args.domain
     if not domain:
         headers = email.parser.BytesHeaderParser().parsebytes(data)
         domain = email.utils.parseaddr(str(headers.get("From", "")))[1].rpartition("@")[2]
         if not domain:
             raise ConfigError("the message has no From address to take the domain from: give --domain D")
+    selector = args.selector or (ws.get(args.account).dkim_selector if args.account else None)
+    if not selector:  # the selector of the accounts that send as this domain, when they agree on one
+        found = {a.dkim_selector for a in ws.accounts.values() if a.dkim_selector and a.address.endswith("@" + domain)}
+        selector = found.pop() if len(found) == 1 else None
+    if not selector:
+        raise ConfigError("name the selector: --selector S, or --account A of an account with dkim_selector")
     signed = dkim.sign_message(data, ws, domain=domain, selector=selector)
     if args.output:
         Path(args.output).write_bytes(signed)

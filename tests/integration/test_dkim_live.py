@@ -188,3 +188,16 @@ def test_wizard_publishes_into_the_sandbox_and_its_check_says_matches(sandbox):
     wizard.check_button.click()
     assert wizard.last_verdict.status == "testing"
     publish(ws.path, wizard.record.name, "TXT")
+
+
+def test_cli_sign_takes_the_selector_of_the_accounts_sending_as_the_domain(signing_world):
+    sandbox, ws, _ = signing_world
+    message = ws.path / "mail.eml"
+    message.write_bytes(MAIL)
+    signed = mailkit_cli(ws, "dkim", "sign", str(message))
+    assert signed.returncode == 0, signed.stderr
+    assert b"s=mk2026;" in signed.stdout.replace(b"\r\n ", b" ") and signed.stdout.endswith(MAIL)
+    result = verify_message(signed.stdout, ws)
+    assert result.ok and result.selector == "mk2026"
+    unknown = mailkit_cli(ws, "dkim", "sign", str(message), "--domain", "kunde.test")
+    assert unknown.returncode == 2 and b"name the selector" in unknown.stderr

@@ -55,13 +55,14 @@ def dnsfunc_for(*keys: DkimKey):
 def test_generated_key_file_is_private_and_the_key_shows_only_its_public_half(ws, algorithm, bits, caplog):
     caplog.set_level(logging.DEBUG)
     key = generate_key(ws, "firma.test", "mk2026", algorithm=algorithm, bits=bits)
+    signed = sign_message(MAIL, ws, domain="firma.test", selector="mk2026")  # dkimpy logs at DEBUG while signing
     assert key.path == ws.keys_dir / "firma.test" / "mk2026.pem" == key_path(ws, "Firma.Test.", "MK2026")
     assert stat.S_IMODE(os.stat(key.path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(ws.keys_dir).st_mode) == 0o700
     assert (key.algorithm, key.bits) == (algorithm, bits)
     assert "PRIVATE KEY" in pem_text(key)
     secret_lines = pem_text(key).splitlines()[-4:-1]  # primes and CRT values (Ed25519: the seed's line)
-    for shown in (repr(key), str(key.to_dict()), key.record().zone_line(), caplog.text):
+    for shown in (repr(key), str(key.to_dict()), key.record().zone_line(), caplog.text, signed.decode()):
         assert not any(line in shown for line in secret_lines if len(line) > 8)
     assert load_key(ws, "firma.test", "mk2026") == key.__class__(**{**key.__dict__, "notes": ()})
 
