@@ -515,8 +515,11 @@ def verify_message(
         answers[name] = lookup(name, timeout)
         return answers[name]
 
-    checker = dkimpy.DKIM(data, minkey=1024, timeout=5)
     reason = ""
+    try:
+        checker = dkimpy.DKIM(data, minkey=1024, timeout=5)
+    except dkimpy.DKIMException as exc:
+        return Verification(False, reason=f"not a mail message: {exc}")
     try:
         ok = checker.verify(dnsfunc=remembering_lookup)
     except dkimpy.DKIMException as exc:
@@ -578,7 +581,7 @@ def rotate_key(
         domain,
         new_selector,
         algorithm=algorithm or old.algorithm,
-        bits=bits or (old.bits if old.algorithm == "rsa" and (algorithm or old.algorithm) == "rsa" else 2048),
+        bits=bits or max(old.bits if old.algorithm == "rsa" else 0, 2048),  # a 1024-bit key is not renewed as such
     )
     steps = (
         f"1. Publish the new record {new.record_name} now; keep {old.record_name} as it is.",

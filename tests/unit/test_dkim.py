@@ -202,6 +202,16 @@ def test_rotation_generates_the_next_selector_and_lists_the_steps(ws):
     assert text.index("Publish the new record mk202611") < text.index("remove mk2025._domainkey.firma.test")
     with pytest.raises(ConfigError, match="must differ"):
         rotate_key(ws, "firma.test", "mk2025", "mk2025")
+    with pytest.warns(UserWarning):
+        generate_key(ws, "firma.test", "weak", bits=1024)
+    assert rotate_key(ws, "firma.test", "weak", "strong").new.bits == 2048  # a weak key is renewed at 2048
+
+
+def test_verifying_garbage_is_a_failed_verification_not_a_crash(ws):
+    from mailkit.dkim import verify_message
+
+    result = verify_message(b"vm\nnot a mail\n", ws)
+    assert not result.ok and "not a mail message" in result.reason
 
 
 def test_spf_and_dmarc_suggestions(ws):
