@@ -153,6 +153,20 @@ def cmd_sandbox_status(args) -> int:
     return 0 if up else 1
 
 
+def cmd_sandbox_publish(args) -> int:
+    """Change the running sandbox's DNS zone from this process (it reads the overlay at each query)."""
+    from ..sandbox.dns import publish
+
+    folder = Path(args.dir or args.workspace).resolve()
+    publish(folder, args.name, args.type, *args.values)
+    done = f"published {len(args.values)} TXT record(s) at" if args.values else "removed the TXT records of"
+    if args.json:
+        print_json({"name": args.name, "type": args.type, "values": args.values})
+    else:
+        print(f"Sandbox DNS: {done} {args.name}.")
+    return 0
+
+
 def add_commands(sub, command) -> None:
     sandbox = sub.add_parser("sandbox", help="the local mail world of real servers").add_subparsers(
         dest="action", required=True
@@ -168,3 +182,9 @@ def add_commands(sub, command) -> None:
         p.add_argument("--json", action="store_true")
         p.add_argument("--timeout", type=float, default=60.0)
         p.add_argument("--demo-mail", type=int, default=300, help="demo mails in the first user's mailbox")
+    p = command(sandbox, "publish", cmd_sandbox_publish, "set TXT records in the sandbox's DNS (none: remove them)")
+    p.add_argument("name", help="e.g. mk2026._domainkey.mailkit.test")
+    p.add_argument("type", choices=["TXT"])
+    p.add_argument("values", nargs="*", help="the record values (each one record)")
+    p.add_argument("--dir", help="sandbox folder (default: the workspace)")
+    p.add_argument("--json", action="store_true")

@@ -2,18 +2,27 @@
 
 Tests publish DKIM keys, SPF or DMARC variants while it runs; the answers are authoritative,
 NXDOMAIN for unknown names inside the zones, REFUSED for everything else (it is no recursor).
+Other processes (a notebook beside ``mailkit sandbox start``, the CLI) change the zone through
+:func:`publish`: a small JSON overlay in the sandbox folder whose TXT records the server reads at
+each query and puts in place of its own for the names it lists.
 """
 
 from __future__ import annotations
 
-__all__ = ["SandboxDNS", "Zone", "split_txt"]
+__all__ = ["OVERLAY_NAME", "SandboxDNS", "Zone", "publish", "split_txt"]
 
+import json
+import os
 import threading
 from collections import defaultdict
+from pathlib import Path
 
 from dnslib import AAAA, CNAME, MX, NS, QTYPE, RCODE, RR, SOA, SRV, TXT, A, DNSLabel
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
+from ..errors import SandboxError
+
+OVERLAY_NAME = "zone-overlay.json"
 _TYPES = {"A": A, "AAAA": AAAA, "MX": MX, "NS": NS, "TXT": TXT, "SRV": SRV, "CNAME": CNAME}
 
 
@@ -27,14 +36,52 @@ def split_txt(value: str) -> list[bytes]:
     return [data[i : i + 255] for i in range(0, len(data), 255)] or [b""]
 
 
+def _read_overlay(path: Path) -> dict[str, dict[str, list[str]]]:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SandboxError(f"the sandbox's zone overlay {path} is unreadable ({exc}); delete it") from exc
+
+
+def publish(folder: Path | str, name: str, rtype: str, *values: str) -> Path:
+    """Set the TXT records of ``name`` in a sandbox's zone, from any process (no values: remove them).
+
+    For sandboxes only: a real domain's records are pasted into its DNS hosting panel.
+    """
+    runtime = Path(folder) / ".sandbox"
+    if not runtime.is_dir():
+        raise SandboxError(
+            f"{folder} is no sandbox, so mailkit cannot publish {name} there: "
+            "paste the record into the domain's DNS (its hosting panel) instead"
+        )
+    if rtype.upper() != "TXT":
+        raise SandboxError(f"only TXT records can be published into a running sandbox, not {rtype}")
+    path = runtime / OVERLAY_NAME
+    overlay = _read_overlay(path)
+    key = name.rstrip(".").lower() + "."
+    if values:
+        overlay[key] = {"TXT": list(values)}
+    else:
+        overlay.pop(key, None)
+    tmp = path.with_name(f"{OVERLAY_NAME}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(overlay, indent=1), "utf-8")
+    os.replace(tmp, path)  # atomic: the server never reads half a file
+    return path
+
+
 class Zone(BaseResolver):
     """Records by (name, type); thread-safe, since tests change it while the server answers."""
 
-    def __init__(self, origins: list[str], ttl: int = 60) -> None:
+    def __init__(self, origins: list[str], ttl: int = 60, overlay: Path | None = None) -> None:
         self.origins = [DNSLabel(o) for o in origins]
         self.ttl = ttl
         self._records: dict[tuple[DNSLabel, str], list[RR]] = defaultdict(list)
         self._lock = threading.Lock()
+        self._overlay_file = overlay
+        self._overlay_stamp: tuple | None = None
+        self._overlay: dict[tuple[DNSLabel, str], list[RR]] = {}
         for origin in self.origins:
             self._put(origin, "SOA", SOA(f"ns.{origin}", f"hostmaster.{origin}", (1, 3600, 600, 86400, 60)))
             self._put(origin, "NS", NS(f"ns.{origin}"))
@@ -64,6 +111,24 @@ class Zone(BaseResolver):
         for value in values:
             self.add(name, rtype, value)
 
+    def _refresh_overlay(self) -> None:
+        """Reread the overlay file when it changed (os.replace gives each version a new inode)."""
+        try:
+            st = os.stat(self._overlay_file)
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except (FileNotFoundError, TypeError):
+            stamp = None
+        if stamp == self._overlay_stamp:
+            return
+        records = {}
+        for name, types in (_read_overlay(self._overlay_file) if stamp else {}).items():
+            label = DNSLabel(name)
+            for value in types.get("TXT", []):
+                records.setdefault((label, "TXT"), []).append(
+                    RR(label, QTYPE.TXT, rdata=TXT(split_txt(value)), ttl=self.ttl)
+                )
+        self._overlay, self._overlay_stamp = records, stamp
+
     def resolve(self, request, handler):
         reply = request.reply()
         qname, qtype = request.q.qname, QTYPE[request.q.qtype]
@@ -72,8 +137,12 @@ class Zone(BaseResolver):
             reply.header.rcode = RCODE.REFUSED
             return reply
         with self._lock:
-            answers = list(self._records.get((qname, qtype), []))
-            known = any(name == qname for name, _ in self._records)
+            self._refresh_overlay()
+            if (qname, qtype) in self._overlay:
+                answers = list(self._overlay[(qname, qtype)])
+            else:
+                answers = list(self._records.get((qname, qtype), []))
+            known = any(name == qname for name, _ in [*self._records, *self._overlay])
             if not answers and qtype != "CNAME":
                 answers = list(self._records.get((qname, "CNAME"), []))
             soa = list(self._records.get((origin, "SOA"), []))

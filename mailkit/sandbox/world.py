@@ -32,7 +32,7 @@ from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
 from ..workspace import DNSSettings, Workspace
 from .ca import SandboxCA
-from .dns import SandboxDNS, Zone
+from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts
 from .proxies import CuttingProxy, TLSProxy
 from .smtp import SmtpServer, Submission
@@ -152,7 +152,7 @@ class Sandbox:
         self._started.append(self.dovecot)
         self._seed_demo_mail()
 
-        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN])
+        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN], overlay=self.runtime / OVERLAY_NAME)
         self._fill_zone()
         self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
         self.dns.start()
