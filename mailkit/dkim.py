@@ -55,6 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from .errors import ComposeError, ConfigError, SecretError
 from .net.dns import make_resolver, query_text
+from .secrets import write_private
 from .workspace import Workspace
 
 RSA_BITS = (1024, 2048, 3072, 4096)
@@ -363,11 +364,7 @@ def generate_key(
 def _write_private(path: Path, pem: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent.parent, 0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    os.replace(tmp, path)
+    write_private(path, pem)
 
 
 def _public_of(private, domain: str, selector: str, path: Path, notes: tuple[str, ...] = ()) -> DkimKey:

@@ -24,6 +24,7 @@ __all__ = [
     "logger",
     "redact",
     "resolve",
+    "write_private",
 ]
 
 import logging
@@ -217,13 +218,26 @@ class SecretsFile:
 
     def _write(self, data: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        header = b"# mailkit secrets: keep this file private (mode 0600) and out of version control\n"
+        write_private(self.path, header + tomli_w.dumps(dict(sorted(data.items()))).encode())
+
+
+def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` atomically with ``data``; the file has ``mode`` before any byte goes in.
+
+    A reader sees the old file or the new one, never half of one; a stale temporary file from an
+    interrupted run cannot pass on a wider mode, since the mode is set on the open descriptor.
+    """
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            fh.write(b"# mailkit secrets: keep this file private (mode 0600) and out of version control\n")
-            tomli_w.dump(dict(sorted(data.items())), fh)
-        os.replace(tmp, self.path)
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def redact(text: str, extra: tuple[str, ...] | list[str] = ()) -> str:

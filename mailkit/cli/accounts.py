@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from ..check import check_logins
 from ..errors import ConfigError
 from ..formats import kivitendo
 from ..model import Account, Auth, Receiving, Sending, account_to_dict
+from ..secrets import write_private
 from ..workspace import Workspace
 from ._common import open_workspace, print_json, read_secret
 
@@ -167,13 +167,8 @@ def cmd_export_kivitendo(args) -> int:
     target = Path(args.into)
     existing = target.read_text(encoding="utf-8") if target.exists() else ""
     merged = kivitendo.merge(existing, exported.text)
-    tmp = target.with_name(target.name + ".mailkit-tmp")
     # kivitendo.conf holds the database password too: keep the file's mode, 0600 for a new one
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o600
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(merged)
-    os.replace(tmp, target)
+    write_private(target, merged.encode("utf-8"), target.stat().st_mode & 0o777 if target.exists() else 0o600)
     print(f"Mail sections for {', '.join(names)} written into {target}.")
     return 0
 
