@@ -1,0 +1,371 @@
+"""The sandbox's OAuth2 authority: an HTTPS token endpoint on loopback issuing signed JWT access tokens.
+
+It behaves like the parts of Microsoft's identity platform that mail clients meet, so MSAL can
+talk to it unchanged: an OpenID configuration document, the token endpoint (client credentials,
+refresh token, device code) and the device-code endpoint. Tokens are RS256 JWTs; Dovecot's
+oauth2 passdb and the sandbox SMTP server validate them locally with the public key.
+
+Claims follow Exchange Online: ``aud`` is the resource (``https://outlook.office365.com``),
+delegated tokens carry ``scp`` (space separated), app-only tokens ``roles``. The mailbox a token
+opens is its ``email`` claim: for an app-only client that is the mailbox its service principal was
+granted (Exchange's ``Add-MailboxPermission``); without a grant the claim is missing and the
+server refuses the login, as Exchange does.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RESOURCE", "OAuthAuthority", "OAuthClient", "OAuthSubmission", "parse_sasl_bearer", "validate_token"]
+
+import base64
+import json
+import secrets as _random
+import ssl
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jwt
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..secrets import logger
+from .ca import CertPair
+from .smtp import Submission
+
+log = logger(__name__)
+
+RESOURCE = "https://outlook.office365.com"
+#: resources Exchange answers to; a token for either has ``aud`` = RESOURCE here
+_EXCHANGE = ("https://outlook.office.com", "https://outlook.office365.com")
+KEY_ID = "sandbox-1"
+APP_ROLES = ("IMAP.AccessAsApp", "POP.AccessAsApp", "SMTP.SendAsApp")
+
+
+@dataclass
+class OAuthClient:
+    """An app registration: its secret, the app roles an admin consented to, and the mailbox granted to it."""
+
+    client_id: str
+    secret: str
+    roles: tuple[str, ...] = APP_ROLES
+    mailbox: str | None = None  # app-only: the mailbox its service principal may open
+
+    def __repr__(self) -> str:
+        return f"OAuthClient(client_id={self.client_id!r}, roles={self.roles!r}, mailbox={self.mailbox!r})"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def validate_token(token: str, public_key, issuer: str) -> dict:
+    """The claims of a token this authority signed, checked for signature, expiry, issuer and audience.
+
+    Raises :class:`jwt.InvalidTokenError` (with the reason) when the token is not good for Exchange.
+    """
+    return jwt.decode(
+        token, public_key, algorithms=["RS256"], audience=RESOURCE, issuer=issuer, options={"require": ["exp", "sub"]}
+    )
+
+
+class OAuthAuthority:
+    """The token endpoint: ``start()`` serves it on ``port``; tenants share one signing key."""
+
+    def __init__(self, cert: CertPair, port: int, host: str = "127.0.0.1", tenant: str = "mailkit-sandbox") -> None:
+        self.host, self.port, self.tenant = host, port, tenant
+        self._cert = cert
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_key = self._key.public_key()
+        self.clients: dict[str, OAuthClient] = {}
+        self.token_lifetime = 3600
+        self.expired_tokens = 0  # the next N tokens are issued already expired (for refresh tests)
+        self.requests: list[str] = []  # grant types asked for, in order (no secrets)
+        self._refresh: dict[str, tuple[str, str, str]] = {}  # refresh token -> client, user, scope
+        self._device: dict[str, dict] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._lock = threading.Lock()
+
+    # -- addresses -----------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def authority_url(self) -> str:
+        """What an account's ``authority_url`` names (like ``https://login.microsoftonline.com``)."""
+        return self.base_url
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/{self.tenant}/v2.0"
+
+    def public_key_pem(self) -> str:
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+    # -- registrations -------------------------------------------------------------------------
+    def register(self, client_id: str, secret: str | None = None, **kwargs) -> OAuthClient:
+        client = OAuthClient(client_id, secret or _random.token_urlsafe(24), **kwargs)
+        self.clients[client_id] = client
+        return client
+
+    def approve_device(self, user_code: str, user: str) -> None:
+        """What the user does in the browser: sign in as ``user`` and enter the code."""
+        with self._lock:
+            for entry in self._device.values():
+                if entry["user_code"] == user_code:
+                    entry["user"] = user
+                    return
+        raise KeyError(user_code)
+
+    # -- tokens --------------------------------------------------------------------------------
+    def issue(self, client_id: str, *, scopes: list[str], user: str | None = None, lifetime: int | None = None) -> str:
+        """A signed access token; also used by tests to make tokens with a wrong audience or scope."""
+        now = int(time.time())
+        resources = {s.rsplit("/", 1)[0] for s in scopes if s.startswith("https://")}
+        resource = next(iter(resources), RESOURCE)
+        names = [s.rsplit("/", 1)[-1] for s in scopes if s.startswith("https://")]
+        with self._lock:
+            expired = self.expired_tokens > 0
+            self.expired_tokens -= int(expired)
+        exp = now - 60 if expired else now + (lifetime or self.token_lifetime)
+        claims: dict = {
+            "iss": self.issuer,
+            "aud": RESOURCE if resource in _EXCHANGE else resource,
+            "iat": now - 1 if not expired else now - 120,
+            "nbf": now - 1 if not expired else now - 120,
+            "exp": exp,
+            "tid": self.tenant,
+            "appid": client_id,
+        }
+        if user is None:  # app-only
+            client = self.clients.get(client_id)
+            claims["sub"] = client_id
+            claims["roles"] = list(client.roles if client else ())
+            if client and client.mailbox:
+                claims["email"] = client.mailbox
+        else:
+            claims["sub"] = user
+            claims["email"] = user
+            claims["scp"] = " ".join(n for n in names if n != ".default")
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
+
+    def _token_response(self, client_id: str, scope: str, user: str | None) -> dict:
+        scopes = scope.split()
+        body = {
+            "token_type": "Bearer",
+            "access_token": self.issue(client_id, scopes=scopes, user=user),
+            "expires_in": self.token_lifetime,
+            "ext_expires_in": self.token_lifetime,
+            "scope": " ".join(s for s in scopes if s != "offline_access"),
+        }
+        if user is not None and "offline_access" in scopes:
+            refresh = _random.token_urlsafe(32)
+            self._refresh[refresh] = (client_id, user, scope)
+            body["refresh_token"] = refresh
+        return body
+
+    def _grant(self, form: dict[str, str]) -> tuple[int, dict]:
+        grant = form.get("grant_type", "")
+        self.requests.append(grant)
+        client = self.clients.get(form.get("client_id", ""))
+        if client is None:
+            return 400, _error("unauthorized_client", "AADSTS700016: application not found in the directory")
+        if grant == "client_credentials":
+            if not _random.compare_digest(form.get("client_secret", ""), client.secret):
+                return 401, _error("invalid_client", "AADSTS7000215: invalid client secret provided")
+            scope = form.get("scope", "")
+            if not scope.endswith("/.default"):
+                return 400, _error("invalid_scope", "AADSTS1002012: app-only scopes must end in /.default")
+            return 200, self._token_response(client.client_id, scope, None)
+        if grant == "refresh_token":
+            known = self._refresh.pop(form.get("refresh_token", ""), None)
+            if known is None or known[0] != client.client_id:
+                return 400, _error("invalid_grant", "AADSTS70000: the refresh token is not valid")
+            return 200, self._token_response(client.client_id, form.get("scope") or known[2], known[1])
+        if grant in ("device_code", "urn:ietf:params:oauth:grant-type:device_code"):
+            entry = self._device.get(form.get("device_code", ""))
+            if entry is None:
+                return 400, _error("expired_token", "AADSTS70019: the device code has expired")
+            if entry["user"] is None:
+                return 400, _error("authorization_pending", "AADSTS70016: waiting for the user to sign in")
+            del self._device[form["device_code"]]
+            return 200, self._token_response(client.client_id, entry["scope"], entry["user"])
+        return 400, _error("unsupported_grant_type", f"grant type {grant!r} is not supported here")
+
+    def _device_code(self, form: dict[str, str]) -> tuple[int, dict]:
+        self.requests.append("devicecode")
+        if form.get("client_id", "") not in self.clients:
+            return 400, _error("unauthorized_client", "AADSTS700016: application not found in the directory")
+        code = _random.token_urlsafe(24)
+        user_code = "".join(_random.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
+        with self._lock:
+            self._device[code] = {"user_code": user_code, "scope": form.get("scope", ""), "user": None}
+        uri = f"{self.base_url}/devicelogin"
+        return 200, {
+            "device_code": code,
+            "user_code": user_code,
+            "verification_uri": uri,
+            "expires_in": 900,
+            "interval": 1,
+            "message": f"To sign in, open {uri} and enter the code {user_code} to authenticate.",
+        }
+
+    def openid_configuration(self) -> dict:
+        base = f"{self.base_url}/{self.tenant}"
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["client_credentials", "refresh_token", "device_code"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+
+    def jwks(self) -> dict:
+        numbers = self.public_key.public_numbers()
+        n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
+        e = numbers.e.to_bytes(3, "big")
+        return {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KEY_ID, "n": _b64(n), "e": _b64(e)}]}
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> OAuthAuthority:
+        authority = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # request lines carry codes; keep them out of logs
+                pass
+
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                path = urllib.parse.urlsplit(self.path).path
+                prefix = f"/{authority.tenant}"
+                if path.endswith("/.well-known/openid-configuration") and path.startswith(prefix + "/"):
+                    self._send(200, authority.openid_configuration())
+                elif path == f"{prefix}/discovery/v2.0/keys":
+                    self._send(200, authority.jwks())
+                else:
+                    self._send(404, _error("not_found", f"no such endpoint {path}"))
+
+            def do_POST(self) -> None:
+                path = urllib.parse.urlsplit(self.path).path
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
+                prefix = f"/{authority.tenant}/oauth2/v2.0"
+                if path == f"{prefix}/token":
+                    self._send(*authority._grant(form))
+                elif path == f"{prefix}/devicecode":
+                    self._send(*authority._device_code(form))
+                else:
+                    self._send(404, _error("not_found", f"no such endpoint {path}"))
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self._cert.cert_file, self._cert.key_file)
+        server = ThreadingHTTPServer((self.host, self.port), Handler)
+        server.daemon_threads = True
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, args=(0.05,), name=f"oauth-{self.port}", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def write_validation_key(self, folder: Path) -> Path:
+        """Dovecot's key dictionary: ``<folder>/default/RS256/<kid>`` holding the PEM public key."""
+        path = folder / "default" / "RS256" / KEY_ID
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.public_key_pem(), "ascii")
+        return path
+
+
+def _error(code: str, description: str) -> dict:
+    return {"error": code, "error_description": description}
+
+
+def parse_sasl_bearer(mechanism: str, data: bytes) -> tuple[str, str]:
+    """The user and the token from a client's XOAUTH2 or OAUTHBEARER (RFC 7628) initial response.
+
+    >>> parse_sasl_bearer("XOAUTH2", b"user=a@b.test\\x01auth=Bearer t0k\\x01\\x01")
+    ('a@b.test', 't0k')
+    >>> parse_sasl_bearer("OAUTHBEARER", b"n,a=a@b.test,\\x01host=h\\x01auth=Bearer t0k\\x01\\x01")
+    ('a@b.test', 't0k')
+    """
+    text = data.decode("utf-8", "replace")
+    user = ""
+    if mechanism == "OAUTHBEARER":
+        gs2, _, text = text.partition("\x01")
+        user = next((p[2:].replace("=2C", ",").replace("=3D", "=") for p in gs2.split(",") if p.startswith("a=")), "")
+    fields = dict(part.partition("=")[::2] for part in text.split("\x01") if "=" in part)
+    user = fields.get("user", user)
+    scheme, _, token = fields.get("auth", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ValueError("no Bearer token in the SASL response")
+    return user, token
+
+
+class OAuthSubmission(Submission):
+    """The submission handler with XOAUTH2 and OAUTHBEARER: tokens of ``authority`` for the SMTP permission."""
+
+    def __init__(self, *args, authority: OAuthAuthority, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.authority = authority
+
+    def check_token(self, user: str, token: str) -> str | None:
+        """None when ``token`` lets ``user`` send, else the reason (as Exchange would log it)."""
+        try:
+            claims = validate_token(token, self.authority.public_key, self.authority.issuer)
+        except jwt.InvalidTokenError as exc:
+            return f"invalid token: {exc}"
+        if claims.get("email", "").lower() != user.lower():
+            return f"the token is not for mailbox {user}"
+        granted = set(claims.get("roles", ())) | set(claims.get("scp", "").split())
+        if not granted & {"SMTP.Send", "SMTP.SendAsApp"}:
+            return "the token lacks the SMTP.Send permission"
+        return None
+
+    async def _bearer(self, server, args: list[str], mechanism: str) -> AuthResult:
+        if len(args) > 1:
+            try:
+                data = base64.b64decode(args[1], validate=True)
+            except ValueError:
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Can't decode base64")
+        else:
+            data = await server.challenge_auth("")
+            if data is MISSING:
+                return AuthResult(success=False, handled=False)
+        try:
+            user, token = parse_sasl_bearer(mechanism, data)
+        except ValueError:
+            return AuthResult(success=False, handled=False, message="501 5.5.2 malformed " + mechanism)
+        reason = self.check_token(user, token)
+        if reason is not None:
+            log.info("%s refused for %s: %s", mechanism, user, reason)
+            # RFC 7628: an error in JSON, which the client acknowledges with an empty response
+            await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer", "scope": reason}))
+            return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
+        return AuthResult(success=True, handled=False, auth_data=LoginPassword(user.encode(), b""))
+
+    async def auth_XOAUTH2(self, server, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "OAUTHBEARER")
