@@ -30,6 +30,7 @@ from ..secrets import Secret, logger, redact
 from ..workspace import Workspace
 
 log = logger(__name__)
+_MSAL_RESERVED = ("openid", "profile", "offline_access")
 _MICROSOFT_HOSTS = ("login.microsoftonline.com", "login.microsoftonline.us", "login.partner.microsoftonline.cn")
 
 
@@ -86,7 +87,11 @@ class TokenSource:
 
     # -- public --------------------------------------------------------------------------------
     def scopes(self, protocol: str | None = None) -> list[str]:
-        return default_scopes(self.settings, (protocol,) if protocol else ("imap", "pop3", "smtp"))
+        """The scopes to request; MSAL adds offline_access, openid and profile itself and refuses them."""
+        scopes = default_scopes(self.settings, (protocol,) if protocol else ("imap", "pop3", "smtp"))
+        if self.settings.provider == "microsoft":
+            scopes = [s for s in scopes if s not in _MSAL_RESERVED]
+        return scopes
 
     def token(self, protocol: str | None = None, *, force_refresh: bool = False) -> Token:
         """A valid access token for ``protocol`` (imap/pop3/smtp): from the cache, refreshed, or new."""
@@ -119,8 +124,9 @@ class TokenSource:
     def finish_device_code(self, code: DeviceCode, should_stop: Callable[[], bool] | None = None) -> Token:
         """Wait until the user has signed in (polling as the server asks), then cache and return the token."""
         app = self._msal()
+        stop = should_stop or (lambda: False)
         result = app.acquire_token_by_device_flow(
-            code.flow, exit_condition=(lambda flow: should_stop()) if should_stop else None
+            code.flow, exit_condition=lambda flow: stop() or flow.get("expires_at", 0) < time.time()
         )
         if "access_token" not in result:
             raise AuthError(f"OAuth2 device sign-in did not complete: {_described(result)}")
@@ -228,6 +234,7 @@ class TokenSource:
                     client_id=self.settings.client_id,
                     client_secret=secret,
                     include_client_id=True,
+                    scope=scopes,
                     timeout=self.timeout,
                     verify=self._verify,
                 )

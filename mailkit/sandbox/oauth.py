@@ -142,6 +142,7 @@ class OAuthAuthority:
             "exp": exp,
             "tid": self.tenant,
             "appid": client_id,
+            "uti": _random.token_urlsafe(12),  # a unique token id, as Entra ID's
         }
         if user is None:  # app-only
             client = self.clients.get(client_id)
@@ -164,6 +165,27 @@ class OAuthAuthority:
             "ext_expires_in": self.token_lifetime,
             "scope": " ".join(s for s in scopes if s != "offline_access"),
         }
+        if user is not None:  # what MSAL makes its cached account from
+            uid = _b64(user.encode())
+            body["client_info"] = _b64(json.dumps({"uid": uid, "utid": self.tenant}).encode())
+            now = int(time.time())
+            body["id_token"] = jwt.encode(
+                {
+                    "iss": self.issuer,
+                    "aud": client_id,
+                    "sub": uid,
+                    "oid": uid,
+                    "tid": self.tenant,
+                    "preferred_username": user,
+                    "iat": now,
+                    "nbf": now,
+                    "exp": now + self.token_lifetime,
+                    "ver": "2.0",
+                },
+                self._key,
+                algorithm="RS256",
+                headers={"kid": KEY_ID},
+            )
         if user is not None and "offline_access" in scopes:
             refresh = _random.token_urlsafe(32)
             self._refresh[refresh] = (client_id, user, scope)

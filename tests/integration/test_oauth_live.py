@@ -1,0 +1,228 @@
+"""OAuth2 end to end: tokens from the sandbox authority (through MSAL), SASL logins at real Dovecot and SMTP."""
+
+import base64
+import dataclasses
+import logging
+import threading
+import uuid
+
+import pytest
+
+from mailkit.errors import AuthError
+from mailkit.model import Auth, OAuth2
+from mailkit.net.connect import imap_login, pop3_login, smtp_login
+from mailkit.net.oauth import TokenSource, oauth2_checks
+from mailkit.oauth import decode_claims, sasl_initial_response
+
+
+@pytest.fixture(scope="module")
+def apps(sandbox):
+    """App-only registrations as REV+ sets them up: one for IMAP, one for POP3 (their own mailboxes)."""
+    imap_account, imap_app = sandbox.oauth_app("buchhaltung@mailkit.test")
+    pop_account, pop_app = sandbox.oauth_app("vertrieb@mailkit.test", protocol="pop3")
+    return {"imap": (imap_account, imap_app), "pop3": (pop_account, pop_app)}
+
+
+@pytest.mark.parametrize("mechanism", ["XOAUTH2", "OAUTHBEARER"])
+def test_client_credentials_token_logs_in_to_imap(sandbox, apps, mechanism):
+    account, _ = apps["imap"]
+    with imap_login(account, sandbox.workspace, mechanism) as imap:
+        assert imap.mailkit_mechanism == mechanism
+        assert imap.select_folder("INBOX", readonly=True)[b"EXISTS"] >= 0
+    assert f"method={mechanism}, " in (sandbox.dovecot.folder / "dovecot.log").read_text()
+
+
+@pytest.mark.parametrize("mechanism", ["XOAUTH2", "OAUTHBEARER"])
+def test_client_credentials_token_logs_in_to_pop3(sandbox, apps, mechanism):
+    account, _ = apps["pop3"]
+    with pop3_login(account, sandbox.workspace, mechanism) as pop:
+        assert pop.mailkit_mechanism == mechanism
+        count, _size = pop.stat()
+        assert count >= 0
+
+
+def test_mechanism_is_chosen_from_capabilities(sandbox, apps):
+    account, _ = apps["imap"]
+    with imap_login(account, sandbox.workspace) as imap:
+        assert imap.mailkit_mechanism == "OAUTHBEARER"  # the standard one, when offered
+
+
+def test_smtp_send_with_xoauth2_arrives(sandbox, apps):
+    account, _ = apps["imap"]
+    ws = sandbox.workspace
+    subject = f"oauth {uuid.uuid4().hex}"
+    with smtp_login(account, ws, "XOAUTH2") as smtp:
+        assert smtp.mailkit_mechanism == "XOAUTH2"
+        smtp.sendmail(account.address, ["info@mailkit.test"], f"Subject: {subject}\r\n\r\nHallo\r\n".encode())
+    assert sandbox.submission.received[-1].login == account.address
+    with imap_login(ws.get("info"), ws) as imap:
+        imap.select_folder("INBOX", readonly=True)
+        assert imap.search(["SUBJECT", subject])
+
+
+def test_token_is_cached_in_the_secret_store(sandbox, apps):
+    account, app = apps["imap"]
+    ws = sandbox.workspace
+    TokenSource(account, ws).forget()
+    before = sandbox.oauth.requests.count("client_credentials")
+    first = TokenSource(account, ws).token("imap")
+    second = TokenSource(account, ws).token("imap")  # a new process would do the same: read secrets.toml
+    assert sandbox.oauth.requests.count("client_credentials") == before + 1
+    assert not first.from_cache and second.from_cache
+    assert first.access == second.access
+    assert decode_claims(second.access.reveal())["roles"] == list(app.roles)
+    assert f"oauth2.{account.name}.cache" in ws.secrets.names()
+
+
+def test_expired_token_is_refreshed_once_and_login_succeeds(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test")
+    ws = fresh_sandbox.workspace
+    fresh_sandbox.oauth.expired_tokens = 1  # the authority says 3600 s, the JWT inside has expired
+    with imap_login(account, ws, "XOAUTH2") as imap:
+        imap.select_folder("INBOX", readonly=True)
+    assert fresh_sandbox.oauth.requests == ["client_credentials", "client_credentials"]
+
+
+def test_refused_cached_token_is_fetched_again_once(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test")
+    ws = fresh_sandbox.workspace
+    TokenSource(account, ws).token("smtp")  # cached; then the server stops trusting it
+    fresh_sandbox.submission.check_token = lambda user, token, check=fresh_sandbox.submission.check_token: (
+        "revoked" if token == first_token else check(user, token)
+    )
+    first_token = TokenSource(account, ws).token("smtp").access.reveal()
+    with smtp_login(account, ws, "XOAUTH2") as smtp:
+        assert smtp.noop()[0] == 250
+    assert fresh_sandbox.oauth.requests == ["client_credentials", "client_credentials"]
+
+
+def test_wrong_audience_fails_with_the_remedy(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test")
+    graph = dataclasses.replace(account.auth.oauth2, scopes=("https://graph.microsoft.com/.default",))
+    account = dataclasses.replace(account, auth=dataclasses.replace(account.auth, oauth2=graph))
+    with pytest.raises(AuthError) as caught, imap_login(account, fresh_sandbox.workspace):
+        pass
+    message = str(caught.value)
+    assert "AUTHENTICATIONFAILED" in message  # Dovecot's own answer
+    assert "'https://graph.microsoft.com', not Exchange Online" in message
+    assert "https://outlook.office365.com/.default" in message
+
+
+def test_app_without_mailbox_permission_fails_with_service_principal_steps(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test", protocol="pop3", grant_mailbox=False)
+    with pytest.raises(AuthError) as caught, pop3_login(account, fresh_sandbox.workspace):
+        pass
+    message = str(caught.value)
+    assert "has no access to info@mailkit.test" in message
+    assert "New-ServicePrincipal" in message and "Add-MailboxPermission -Identity info@mailkit.test" in message
+
+
+def test_app_without_smtp_permission_fails_with_the_role_to_add(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test", roles=("IMAP.AccessAsApp",))
+    with pytest.raises(AuthError) as caught, smtp_login(account, fresh_sandbox.workspace):
+        pass
+    message = str(caught.value)
+    assert "535 5.7.3" in message
+    assert "no SMTP.SendAsApp role" in message and "grant admin consent" in message
+    # the same token still opens IMAP: the refusal was about the permission, not the token
+    with imap_login(account, fresh_sandbox.workspace) as imap:
+        assert imap.mailkit_mechanism == "OAUTHBEARER"
+
+
+def test_device_code_sign_in_then_silent_refresh(fresh_sandbox):
+    _, app = fresh_sandbox.oauth_app("info@mailkit.test")
+    ws = fresh_sandbox.workspace
+    account = dataclasses.replace(
+        ws.get("info"),
+        name="info-user",
+        auth=Auth(
+            method="oauth2",
+            oauth2=OAuth2(
+                provider="microsoft",
+                authority_url=fresh_sandbox.oauth.authority_url,
+                tenant=fresh_sandbox.oauth.tenant,
+                client_id=app.client_id,
+            ),
+        ),
+    )
+    ws.add(account)
+    source = TokenSource(account, ws)
+    code = source.start_device_code()
+    assert code.user_code in code.message and code.url.startswith("https://127.0.0.1:")
+    threading.Timer(0.3, fresh_sandbox.oauth.approve_device, (code.user_code, "info@mailkit.test")).start()
+    token = source.finish_device_code(code)
+    assert "IMAP.AccessAsUser.All" in token.claims["scp"]
+    with imap_login(account, ws) as imap, smtp_login(account, ws) as smtp:
+        assert imap.mailkit_mechanism == "OAUTHBEARER" and smtp.mailkit_mechanism in ("XOAUTH2", "OAUTHBEARER")
+    refreshed = TokenSource(account, ws).token("imap", force_refresh=True)
+    assert not refreshed.from_cache and refreshed.access != token.access
+    assert fresh_sandbox.oauth.requests[-1] == "refresh_token"
+
+
+def test_generic_provider_through_requests_oauthlib(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test")
+    generic = dataclasses.replace(
+        account.auth.oauth2,
+        provider="generic",
+        authority_url=f"{fresh_sandbox.oauth.authority_url}/{fresh_sandbox.oauth.tenant}",
+        scopes=("https://outlook.office365.com/.default",),
+    )
+    account = dataclasses.replace(account, auth=dataclasses.replace(account.auth, oauth2=generic))
+    for _ in range(2):
+        with imap_login(account, fresh_sandbox.workspace) as imap:
+            assert imap.mailkit_mechanism == "OAUTHBEARER"
+    assert fresh_sandbox.oauth.requests == ["client_credentials"]  # the second login used the cache
+
+
+def test_oauth2_checks_rows(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test", roles=("IMAP.AccessAsApp",))
+    rows = oauth2_checks(account, fresh_sandbox.workspace)
+    by_check = {r["check"]: r for r in rows}
+    assert set(rows[0]) == {"check", "status", "detail", "remedy"}
+    assert by_check["oauth2 token"]["status"] == "ok"
+    assert by_check["oauth2 expiry"]["status"] == "ok"
+    assert "IMAP.AccessAsApp" in by_check["oauth2 claims"]["detail"]
+    assert by_check["oauth2 imap login"]["status"] == "ok"
+    assert by_check["oauth2 smtp permission"]["status"] == "fail"
+    assert "SMTP.SendAsApp" in by_check["oauth2 smtp permission"]["remedy"]
+    assert by_check["oauth2 smtp login"]["status"] == "fail"
+
+
+def test_oauth2_checks_name_a_wrong_client_secret(fresh_sandbox):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test")
+    fresh_sandbox.workspace.secrets.set("info.oauth-client-secret", "not-the-secret")
+    rows = oauth2_checks(account, fresh_sandbox.workspace)
+    assert [r["status"] for r in rows] == ["fail"]
+    assert "invalid_client" in rows[0]["detail"] and "client secret" in rows[0]["remedy"]
+
+
+def test_no_token_in_logs_reprs_or_workspace_files(fresh_sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    account, app = fresh_sandbox.oauth_app("info@mailkit.test", roles=("IMAP.AccessAsApp",))
+    ws = fresh_sandbox.workspace
+    source = TokenSource(account, ws)
+    token = source.token("imap")
+    with imap_login(account, ws):
+        pass
+    with pytest.raises(AuthError) as refused, smtp_login(account, ws):
+        pass
+    rows = oauth2_checks(account, ws)
+    value = token.access.reveal()
+    assert len(value) > 100 and value.count(".") == 2
+    on_the_wire = [
+        base64.b64encode(sasl_initial_response(m, account.address, value, "localhost", port)).decode()
+        for m in ("XOAUTH2", "OAUTHBEARER")
+        for port in (account.receiving.effective_port, account.sending.effective_port)
+    ]
+    shown = [repr(token), str(token), repr(source), repr(account), repr(app), str(refused.value), repr(rows)]
+    shown += [r.getMessage() for r in caplog.records]
+    for text in shown:
+        assert value not in text and app.secret not in text
+        assert not any(wire[:60] in text for wire in on_the_wire)
+    assert any("OAuth2 token for info-oauth" in r.getMessage() for r in caplog.records)  # logging did run
+    for path in ws.path.rglob("*"):  # mailkit.toml, the journal, and the sandbox's own files and logs
+        if path.is_file() and path.name != "secrets.toml":
+            data = path.read_bytes()
+            assert value.encode() not in data and app.secret.encode() not in data, path
+    assert f"oauth2.{account.name}.cache" in ws.secrets.names()  # the cache is in the 0600 secret store only
+    assert ws.secrets.path.stat().st_mode & 0o077 == 0
