@@ -14,10 +14,22 @@ server refuses the login, as Exchange does.
 
 from __future__ import annotations
 
-__all__ = ["RESOURCE", "OAuthAuthority", "OAuthClient", "OAuthSubmission", "parse_sasl_bearer", "validate_token"]
+__all__ = [
+    "RESOURCE",
+    "OAuthAuthority",
+    "OAuthClient",
+    "OAuthSubmission",
+    "add_oauth_app",
+    "parse_sasl_bearer",
+    "read_clients",
+    "validate_token",
+    "write_client",
+]
 
 import base64
+import dataclasses
 import json
+import os
 import secrets as _random
 import ssl
 import threading
@@ -32,7 +44,9 @@ from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..model import Account, Auth, OAuth2, Receiving
 from ..secrets import logger
+from ..workspace import Workspace
 from .ca import CertPair
 from .smtp import Submission
 
@@ -75,12 +89,19 @@ def validate_token(token: str, public_key, issuer: str) -> dict:
 class OAuthAuthority:
     """The token endpoint: ``start()`` serves it on ``port``; tenants share one signing key."""
 
-    def __init__(self, cert: CertPair, port: int, host: str = "127.0.0.1", tenant: str = "mailkit-sandbox") -> None:
+    def __init__(
+        self,
+        cert: CertPair,
+        port: int,
+        clients_file: Path,
+        host: str = "127.0.0.1",
+        tenant: str = "mailkit-sandbox",
+    ) -> None:
         self.host, self.port, self.tenant = host, port, tenant
+        self.clients_file = clients_file  # registrations, also made by other processes (`mailkit oauth sandbox-app`)
         self._cert = cert
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_key = self._key.public_key()
-        self.clients: dict[str, OAuthClient] = {}
         self.token_lifetime = 3600
         self.expired_tokens = 0  # the next N tokens are issued already expired (for refresh tests)
         self.requests: list[str] = []  # grant types asked for, in order (no secrets)
@@ -109,9 +130,14 @@ class OAuthAuthority:
         ).decode("ascii")
 
     # -- registrations -------------------------------------------------------------------------
+    @property
+    def clients(self) -> dict[str, OAuthClient]:
+        """The app registrations, read from ``clients_file`` on each use (it is tiny)."""
+        return read_clients(self.clients_file)
+
     def register(self, client_id: str, secret: str | None = None, **kwargs) -> OAuthClient:
         client = OAuthClient(client_id, secret or _random.token_urlsafe(24), **kwargs)
-        self.clients[client_id] = client
+        write_client(self.clients_file, client)
         return client
 
     def approve_device(self, user_code: str, user: str) -> None:
@@ -317,6 +343,72 @@ class OAuthAuthority:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.public_key_pem(), "ascii")
         return path
+
+
+def add_oauth_app(
+    workspace: Workspace,
+    state: dict,
+    address: str,
+    *,
+    protocol: str = "imap",
+    grant_mailbox: bool = True,
+    roles: tuple[str, ...] | None = None,
+) -> tuple[Account, OAuthClient]:
+    """An app-only (client credentials) registration for a sandbox mailbox, and an account that uses it.
+
+    Like REV+'s set-up in Entra ID: the app's secret goes to the workspace's secret store, and
+    ``grant_mailbox`` gives its service principal the mailbox (Exchange's Add-MailboxPermission).
+    The account copies the mailbox's password account and is saved as ``<local part>-oauth``;
+    ``state`` is the sandbox's :meth:`~mailkit.sandbox.Sandbox.describe`.
+    """
+    base = workspace.get(address.partition("@")[0])
+    oauth = state["oauth2"]
+    client = OAuthClient(
+        f"app-{base.name}-{_random.token_hex(4)}",
+        _random.token_urlsafe(24),
+        mailbox=base.address if grant_mailbox else None,
+        **({} if roles is None else {"roles": tuple(roles)}),
+    )
+    write_client(Path(oauth["clients_file"]), client)
+    secret_ref = workspace.secrets.set(f"{base.name}.oauth-client-secret", client.secret)
+    receiving = base.receiving
+    if protocol == "pop3":
+        receiving = Receiving(
+            protocol="pop3", host=state["pop3"]["host"], port=state["pop3"]["tls_port"], security="tls"
+        )
+    settings = OAuth2(
+        provider="microsoft",
+        authority_url=oauth["authority_url"],
+        tenant=oauth["tenant"],
+        client_id=client.client_id,
+        client_secret=secret_ref,
+    )
+    account = dataclasses.replace(
+        base, name=f"{base.name}-oauth", receiving=receiving, auth=Auth(method="oauth2", oauth2=settings)
+    )
+    workspace.add(account, replace=True)
+    workspace.save()
+    return account, client
+
+
+def read_clients(path: Path) -> dict[str, OAuthClient]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    return {c["client_id"]: OAuthClient(**{**c, "roles": tuple(c["roles"])}) for c in data}
+
+
+def write_client(path: Path, client: OAuthClient) -> None:
+    """Add or replace a registration; the file holds client secrets, so it is written 0600."""
+    clients = read_clients(path)
+    clients[client.client_id] = client
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump([dataclasses.asdict(c) for c in clients.values()], fh)
+    os.replace(tmp, path)
 
 
 def _error(code: str, description: str) -> dict:

@@ -28,13 +28,13 @@ from pathlib import Path
 from imapclient import imap_utf7
 
 from ..errors import SandboxError
-from ..model import Account, Auth, OAuth2, Receiving, Sending
+from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
 from ..workspace import DNSSettings, Workspace
 from .ca import SandboxCA
 from .dns import SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
-from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission
+from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
 from .proxies import CuttingProxy, TLSProxy
 from .smtp import SmtpServer
 
@@ -145,12 +145,11 @@ class Sandbox:
         self.dovecot.folder.mkdir(exist_ok=True)
         (oauth_port,) = free_ports(1)
         self.ports["oauth"] = oauth_port
-        self.oauth = OAuthAuthority(self.cert, oauth_port, LISTEN)
-        keys = self.oauth.write_validation_key(self.runtime / "oauth-keys")
-        os.chmod(keys, 0o644)
-        self.dovecot.oauth2_settings = oauth2_config(
-            key_dir=self.runtime / "oauth-keys", issuer=self.oauth.issuer, audience=RESOURCE
-        )
+        self.oauth = OAuthAuthority(self.cert, oauth_port, self.runtime / "oauth" / "clients.json", LISTEN)
+        # beside the users file: Dovecot's auth process reaches it also when the folder is private
+        key_dir = self.dovecot.data_dir / "oauth-keys"
+        os.chmod(self.oauth.write_validation_key(key_dir), 0o644)
+        self.dovecot.oauth2_settings = oauth2_config(key_dir=key_dir, issuer=self.oauth.issuer, audience=RESOURCE)
         self.workspace = Workspace.create(self.folder)
         for address, display_name, description in self._user_specs:
             self._add_user(address, display_name, description)
@@ -241,34 +240,10 @@ class Sandbox:
     def oauth_app(
         self, address: str, *, protocol: str = "imap", grant_mailbox: bool = True, roles: tuple[str, ...] | None = None
     ) -> tuple[Account, OAuthClient]:
-        """An app-only (client credentials) registration for ``address`` and an account that uses it.
-
-        Like REV+'s set-up in Entra ID: the app's secret goes to the workspace's secret store, and
-        ``grant_mailbox`` gives its service principal the mailbox (Exchange's Add-MailboxPermission).
-        The account is added to the workspace as ``<local part>-oauth``.
-        """
-        user = self.user(address)
-        client_id = f"app-{user.account}-{_random.token_hex(4)}"
-        extra = {} if roles is None else {"roles": roles}
-        client = self.oauth.register(client_id, mailbox=user.address if grant_mailbox else None, **extra)
-        secret_ref = self.workspace.secrets.set(f"{user.account}.oauth-client-secret", client.secret)
-        account = self.account_for(user)
-        account.name = f"{user.account}-oauth"
-        if protocol == "pop3":
-            account.receiving = Receiving(protocol="pop3", host=HOST, port=self.ports["pop3s"], security="tls")
-        account.auth = Auth(
-            method="oauth2",
-            oauth2=OAuth2(
-                provider="microsoft",
-                authority_url=self.oauth.authority_url,
-                tenant=self.oauth.tenant,
-                client_id=client_id,
-                client_secret=secret_ref,
-            ),
+        """An app-only registration for ``address`` and a ``<local part>-oauth`` account (see :func:`add_oauth_app`)."""
+        return add_oauth_app(
+            self.workspace, self.describe(), address, protocol=protocol, grant_mailbox=grant_mailbox, roles=roles
         )
-        self.workspace.add(account, replace=True)
-        self.workspace.save()
-        return account, client
 
     def user(self, address_or_account: str) -> SandboxUser:
         for u in self.users:
@@ -380,7 +355,11 @@ class Sandbox:
             "imap": {"host": HOST, "port": self.ports["imap"], "tls_port": self.ports["imaps"]},
             "pop3": {"host": HOST, "port": self.ports["pop3"], "tls_port": self.ports["pop3s"]},
             "smtp": {"host": HOST, "port": self.ports["smtp"], "tls_port": self.ports["smtps"]},
-            "oauth2": {"authority_url": self.oauth.authority_url, "tenant": self.oauth.tenant},
+            "oauth2": {
+                "authority_url": self.oauth.authority_url,
+                "tenant": self.oauth.tenant,
+                "clients_file": str(self.oauth.clients_file),
+            },
             "users": [{"address": u.address, "password": u.password, "account": u.account} for u in self.users],
             "start_seconds": round(self.start_seconds or 0.0, 3),
         }

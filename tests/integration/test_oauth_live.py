@@ -2,7 +2,11 @@
 
 import base64
 import dataclasses
+import json
 import logging
+import re
+import subprocess
+import sys
 import threading
 import uuid
 
@@ -223,6 +227,48 @@ def test_no_token_in_logs_reprs_or_workspace_files(fresh_sandbox, caplog):
     for path in ws.path.rglob("*"):  # mailkit.toml, the journal, and the sandbox's own files and logs
         if path.is_file() and path.name != "secrets.toml":
             data = path.read_bytes()
-            assert value.encode() not in data and app.secret.encode() not in data, path
+            assert value.encode() not in data, path
+            # the sandbox authority's own registry knows the client secret, as Entra ID does; nothing else
+            assert app.secret.encode() not in data or path == fresh_sandbox.oauth.clients_file, path
+    assert fresh_sandbox.oauth.clients_file.stat().st_mode & 0o077 == 0
     assert f"oauth2.{account.name}.cache" in ws.secrets.names()  # the cache is in the 0600 secret store only
     assert ws.secrets.path.stat().st_mode & 0o077 == 0
+
+
+def test_cli_registers_an_app_in_a_running_sandbox_and_checks_it(tmp_path):
+    def mailkit(*args, check=True):
+        done = subprocess.run(
+            [sys.executable, "-m", "mailkit", "-w", str(folder), *args], capture_output=True, text=True, timeout=120
+        )
+        assert not check or done.returncode == 0, done.stderr
+        return done
+
+    folder = tmp_path / "ws"
+    subprocess.run(
+        [sys.executable, "-m", "mailkit", "sandbox", "start", "--dir", str(folder), "--demo-mail", "0"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    try:
+        made = json.loads(mailkit("oauth", "sandbox-app", "info@mailkit.test", "--json").stdout)
+        assert made["account"] == "info-oauth" and made["mailbox_granted"] is True
+        token = json.loads(mailkit("oauth", "token", "info-oauth", "--protocol", "imap", "--json").stdout)
+        assert token["audience"] == "https://outlook.office365.com" and "IMAP.AccessAsApp" in token["roles"]
+        assert token["from_cache"] is False and token["expires_in_s"] > 3000
+        checked = mailkit("oauth", "check", "info-oauth", "--json")
+        rows = json.loads(checked.stdout)["rows"]
+        assert {r["check"]: r["status"] for r in rows}["oauth2 imap login"] == "ok"
+        assert "ok  " in mailkit("check", "info-oauth").stdout
+        mailkit("oauth", "sandbox-app", "vertrieb@mailkit.test", "--pop3", "--no-grant")
+        refused = mailkit("oauth", "check", "vertrieb-oauth", check=False)
+        assert refused.returncode == 1 and "Add-MailboxPermission -Identity vertrieb@mailkit.test" in refused.stdout
+        everything = checked.stdout + refused.stdout + refused.stderr + (folder / "mailkit.toml").read_text()
+        secrets = (folder / "secrets.toml").read_text()
+        cache = next(line for line in secrets.splitlines() if line.startswith('"oauth2.info-oauth.cache"'))
+        access = re.search(r'\\"secret\\": \\"(ey[^\\]+)\\"', cache).group(1)
+        assert access not in everything
+    finally:
+        subprocess.run(
+            [sys.executable, "-m", "mailkit", "sandbox", "stop", "--dir", str(folder)], capture_output=True, timeout=60
+        )
