@@ -17,6 +17,7 @@ from mailkit.model import Auth, OAuth2
 from mailkit.net.connect import imap_login, pop3_login, smtp_login
 from mailkit.net.oauth import TokenSource, oauth2_checks
 from mailkit.oauth import decode_claims, sasl_initial_response
+from mailkit.widgets.oauth_signin import DeviceCodeSignIn
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +273,32 @@ def test_cli_registers_an_app_in_a_running_sandbox_and_checks_it(tmp_path):
         subprocess.run(
             [sys.executable, "-m", "mailkit", "sandbox", "stop", "--dir", str(folder)], capture_output=True, timeout=60
         )
+
+
+def test_device_code_widget_shows_code_and_link_then_signs_in(fresh_sandbox):
+    _, app = fresh_sandbox.oauth_app("einkauf@kunde.test")
+    ws = fresh_sandbox.workspace
+    account = dataclasses.replace(
+        ws.get("einkauf"),
+        name="einkauf-user",
+        auth=Auth(
+            method="oauth2",
+            oauth2=OAuth2(
+                provider="microsoft",
+                authority_url=fresh_sandbox.oauth.authority_url,
+                tenant=fresh_sandbox.oauth.tenant,
+                client_id=app.client_id,
+            ),
+        ),
+    )
+    ws.add(account)
+    widget = DeviceCodeSignIn(account, ws)
+    widget.button.click()
+    code = widget.code
+    assert code.user_code in widget.instructions.value and code.url in widget.instructions.value
+    assert "waiting" in widget.status.value and widget.button.disabled
+    fresh_sandbox.oauth.approve_device(code.user_code, "einkauf@kunde.test")
+    widget.thread.join(timeout=20)
+    assert "signed in as einkauf@kunde.test" in widget.status.value and not widget.button.disabled
+    with imap_login(account, ws) as imap:
+        assert imap.mailkit_mechanism == "OAUTHBEARER"
