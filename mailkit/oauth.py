@@ -18,6 +18,7 @@ __all__ = [
     "default_scopes",
     "effective_flow",
     "pick_mechanism",
+    "protocol_off_remedy",
     "sasl_initial_response",
     "token_problems",
 ]
@@ -110,6 +111,22 @@ def pick_mechanism(offered: set[str] | list[str], wanted: str | None = None) -> 
         if candidate and candidate.upper() in names:
             return candidate.upper()
     return None
+
+
+def protocol_off_remedy(protocol: str, mailbox: str) -> str:
+    """What to switch on when a good token is refused: SMTP AUTH, IMAP or POP for the mailbox (Exchange).
+
+    >>> protocol_off_remedy("pop3", "info@example.test")
+    'POP3 may be off for the mailbox: Set-CASMailbox -Identity info@example.test -PopEnabled $true'
+    """
+    if protocol == "smtp":
+        return (
+            "SMTP AUTH may be disabled for the tenant or the mailbox: Set-TransportConfig "
+            "-SmtpClientAuthenticationDisabled $false, or Set-CASMailbox -Identity "
+            f"{mailbox} -SmtpClientAuthenticationDisabled $false"
+        )
+    switch = {"imap": "ImapEnabled", "pop3": "PopEnabled"}[protocol]
+    return f"{protocol.upper()} may be off for the mailbox: Set-CASMailbox -Identity {mailbox} -{switch} $true"
 
 
 def decode_claims(token: str) -> dict:

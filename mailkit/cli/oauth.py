@@ -6,7 +6,6 @@ No command prints a token: ``token`` shows when it ends and what it is for.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 
@@ -107,12 +106,8 @@ def cmd_sandbox_app(args) -> int:
     from ..sandbox.oauth import add_oauth_app  # the sandbox only when asked for
 
     workspace = open_workspace(args)
-    state_file = workspace.path / ".sandbox" / "sandbox.json"
-    if not state_file.exists():
-        raise ConfigError(f"{workspace.path} is not a running sandbox: start one with `mailkit sandbox start`")
-    state = json.loads(state_file.read_text("utf-8"))
     account, client = add_oauth_app(
-        workspace, state, args.address, protocol="pop3" if args.pop3 else "imap", grant_mailbox=not args.no_grant
+        workspace, None, args.address, protocol="pop3" if args.pop3 else "imap", grant_mailbox=not args.no_grant
     )
     facts = {"account": account.name, "client_id": client.client_id, "mailbox_granted": client.mailbox is not None}
     if args.json:

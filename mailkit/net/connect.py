@@ -22,7 +22,7 @@ import imapclient.exceptions
 
 from ..errors import AuthError, ConfigError, ConnectError, TLSError
 from ..model import Account
-from ..oauth import pick_mechanism, sasl_initial_response, token_problems
+from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, token_problems
 from ..secrets import redact
 from ..workspace import Workspace
 from .oauth import TokenSource
@@ -73,12 +73,7 @@ def _oauth_login(
     name = protocol.upper()
     chosen = pick_mechanism(offered, mechanism)
     if chosen is None:
-        remedy = (
-            "SMTP AUTH may be disabled for the tenant or mailbox (Exchange: Set-CASMailbox -Identity "
-            f"{user} -SmtpClientAuthenticationDisabled $false)"
-            if protocol == "smtp"
-            else f"{name} may be off for the mailbox (Exchange: Set-CASMailbox -{name.replace('3', '')}Enabled $true)"
-        )
+        remedy = protocol_off_remedy(protocol, user)
         raise AuthError(
             f"{name} at {where} offers no XOAUTH2 or OAUTHBEARER (it offers: {', '.join(sorted(offered)) or 'none'}): "
             + remedy
@@ -97,8 +92,8 @@ def _oauth_login(
             if last:
                 problems = token_problems(token.claims, account.auth.oauth2.provider, protocol, user, time.time())
                 advice = "; ".join(f"{p.detail}: {p.remedy}" for p in problems) or (
-                    "the token looks right for mail; check that the mailbox exists and that "
-                    + ("SMTP AUTH is enabled for it" if protocol == "smtp" else f"{name} is enabled for it")
+                    "the token looks right for mail; check that the mailbox exists. "
+                    + protocol_off_remedy(protocol, user)
                 )
                 raise AuthError(f"{name} {chosen} at {where} refused for {user!r} ({said}): {advice}") from None
             token = source.token(protocol, force_refresh=True)

@@ -25,7 +25,7 @@ from requests_oauthlib import OAuth2Session
 
 from ..errors import AuthError, ConfigError, ConnectError, SecretError
 from ..model import Account
-from ..oauth import PROVIDERS, decode_claims, default_scopes, effective_flow, token_problems
+from ..oauth import PROVIDERS, decode_claims, default_scopes, effective_flow, protocol_off_remedy, token_problems
 from ..secrets import Secret, logger, redact
 from ..workspace import Workspace
 
@@ -317,7 +317,8 @@ def oauth2_checks(account: Account, workspace: Workspace, protocols: tuple[str, 
             ),
         )
     for protocol in protocols:
-        for problem in token_problems(token.claims, account.auth.oauth2.provider, protocol, account.login, time.time()):
+        problems = token_problems(token.claims, account.auth.oauth2.provider, protocol, account.login, time.time())
+        for problem in problems:
             row(f"oauth2 {protocol} {problem.check}", "fail", problem.detail, problem.remedy)
         login = {"imap": connect.imap_login, "pop3": connect.pop3_login, "smtp": connect.smtp_login}[protocol]
         try:
@@ -325,7 +326,14 @@ def oauth2_checks(account: Account, workspace: Workspace, protocols: tuple[str, 
                 mechanism = getattr(session, "mailkit_mechanism", "")
             row(f"oauth2 {protocol} login", "ok", f"SASL {mechanism} accepted for {account.login}")
         except (AuthError, ConnectError, ConfigError) as exc:
-            row(f"oauth2 {protocol} login", "fail", str(exc), "see the remedy in the detail")
+            remedy = (
+                f"fix the oauth2 {protocol} rows above first"
+                if problems
+                else protocol_off_remedy(protocol, account.login)
+                if isinstance(exc, AuthError)
+                else "check host, port and TLS settings of the account"
+            )
+            row(f"oauth2 {protocol} login", "fail", str(exc), remedy)
     return rows
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "add_oauth_app",
     "parse_sasl_bearer",
     "read_clients",
+    "running_state",
     "validate_token",
     "write_client",
 ]
@@ -44,6 +45,7 @@ from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..errors import ConfigError
 from ..model import Account, Auth, OAuth2, Receiving
 from ..secrets import logger
 from ..workspace import Workspace
@@ -141,7 +143,7 @@ class OAuthAuthority:
         return client
 
     def approve_device(self, user_code: str, user: str) -> None:
-        """What the user does in the browser: sign in as ``user`` and enter the code."""
+        """What the user does on the ``/devicelogin`` page: sign in as ``user`` and enter the code."""
         with self._lock:
             for entry in self._device.values():
                 if entry["user_code"] == user_code:
@@ -300,6 +302,14 @@ class OAuthAuthority:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _page(self, body: str, status: int = 200) -> None:
+                data = f"<!doctype html><title>mailkit sandbox sign-in</title>{body}".encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_GET(self) -> None:
                 path = urllib.parse.urlsplit(self.path).path
                 prefix = f"/{authority.tenant}"
@@ -307,6 +317,8 @@ class OAuthAuthority:
                     self._send(200, authority.openid_configuration())
                 elif path == f"{prefix}/discovery/v2.0/keys":
                     self._send(200, authority.jwks())
+                elif path == "/devicelogin":
+                    self._page(_DEVICE_PAGE)
                 else:
                     self._send(404, _error("not_found", f"no such endpoint {path}"))
 
@@ -315,7 +327,14 @@ class OAuthAuthority:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
                 prefix = f"/{authority.tenant}/oauth2/v2.0"
-                if path == f"{prefix}/token":
+                if path == "/devicelogin":  # what the user does in the browser: sign in and enter the code
+                    try:
+                        authority.approve_device(form.get("code", "").strip().upper(), form.get("user", "").strip())
+                    except KeyError:
+                        self._page("<p>Unknown or expired code.</p>", 400)
+                    else:
+                        self._page("<p>Signed in. You can close this page and return to the application.</p>")
+                elif path == f"{prefix}/token":
                     self._send(*authority._grant(form))
                 elif path == f"{prefix}/devicecode":
                     self._send(*authority._device_code(form))
@@ -345,9 +364,19 @@ class OAuthAuthority:
         return path
 
 
+def running_state(workspace: Workspace) -> dict:
+    """The description a running sandbox wrote into its workspace (``mailkit sandbox start``)."""
+    try:
+        return json.loads((workspace.path / ".sandbox" / "sandbox.json").read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{workspace.path} is not a running sandbox: start one with `mailkit sandbox start`"
+        ) from None
+
+
 def add_oauth_app(
     workspace: Workspace,
-    state: dict,
+    state: dict | None,
     address: str,
     *,
     protocol: str = "imap",
@@ -359,8 +388,9 @@ def add_oauth_app(
     Like REV+'s set-up in Entra ID: the app's secret goes to the workspace's secret store, and
     ``grant_mailbox`` gives its service principal the mailbox (Exchange's Add-MailboxPermission).
     The account copies the mailbox's password account and is saved as ``<local part>-oauth``;
-    ``state`` is the sandbox's :meth:`~mailkit.sandbox.Sandbox.describe`.
+    ``state`` is the sandbox's :meth:`~mailkit.sandbox.Sandbox.describe`; None: the running one's.
     """
+    state = state or running_state(workspace)
     base = workspace.get(address.partition("@")[0])
     oauth = state["oauth2"]
     client = OAuthClient(
@@ -409,6 +439,12 @@ def write_client(path: Path, client: OAuthClient) -> None:
     with os.fdopen(fd, "w") as fh:
         json.dump([dataclasses.asdict(c) for c in clients.values()], fh)
     os.replace(tmp, path)
+
+
+_DEVICE_PAGE = """<h1>Sign in to the mailkit sandbox</h1>
+<form method="post"><p><label>Code <input name="code" autofocus></label></p>
+<p><label>Mailbox <input name="user" value="info@mailkit.test"></label></p>
+<p><button>Sign in</button></p></form>"""
 
 
 def _error(code: str, description: str) -> dict:

@@ -106,3 +106,9 @@ def test_dovecot_config_gets_the_oauth2_passdb_beside_passwd_file(tmp_path: Path
     settings = oauth2_config(key_dir=tmp_path / "keys", issuer="https://i/t/v2.0", audience="https://aud")
     assert f"local_validation_key_dict = fs:posix:prefix={tmp_path}/keys/" in settings
     assert "client_id = https://aud" in settings and "issuers = https://i/t/v2.0" in settings
+
+
+def test_the_oauth2_notebook_saved_no_token():
+    saved = (Path(__file__).resolve().parents[2] / "notebooks" / "06-oauth2.ipynb").read_text()
+    assert "oauth2 imap login" in saved  # its outputs are there: the check ran
+    assert "eyJhbGci" not in saved and "Bearer " not in saved  # a JWT's header, a SASL response
