@@ -70,9 +70,14 @@ def cmd_login(args) -> int:
     source = TokenSource(workspace.get(args.name), workspace)
     if source.flow != "device_code":
         raise ConfigError(f"account {args.name!r} uses {source.flow}: there is no user to sign in")
-    code = source.start_device_code()
-    print(code.message, file=sys.stderr, flush=True)
-    token = source.finish_device_code(code)
+    if args.browser:
+        signin = source.start_browser_sign_in()
+        print(f"Open this address in a browser on this machine and sign in:\n{signin.url}", file=sys.stderr, flush=True)
+        token = source.finish_browser_sign_in(signin, timeout=args.timeout)
+    else:
+        code = source.start_device_code()
+        print(code.message, file=sys.stderr, flush=True)
+        token = source.finish_device_code(code)
     facts = _token_facts(token, source)
     if args.json:
         print_json(facts)
@@ -137,6 +142,8 @@ def add_commands(sub, command) -> None:
     p.add_argument("--json", action="store_true")
     p = command(oauth, "login", cmd_login, "sign a user in with the device code (prints the code and URL)")
     p.add_argument("name")
+    p.add_argument("--browser", action="store_true", help="authorization code with PKCE on a loopback redirect")
+    p.add_argument("--timeout", type=float, default=300, help="seconds to wait for the browser (default 300)")
     p.add_argument("--json", action="store_true")
     p = command(oauth, "check", cmd_check, "token, audience, permissions, expiry and SASL login, with remedies")
     p.add_argument("name")

@@ -1,22 +1,25 @@
 """Getting OAuth2 access tokens for an account, with a token cache kept in the workspace's secret store.
 
-Microsoft goes through MSAL (client credentials, as REV+ sets it up; device code for a user
-in a notebook); Google and other providers through requests-oauthlib. The cache (MSAL's, or the
-refresh token) is stored as the workspace secret ``oauth2.<account>.cache`` in ``secrets.toml``
-(mode 0600), never in ``mailkit.toml``; tokens are handed out as :class:`~mailkit.secrets.Secret`
-so no repr, log line or error message shows one.
+Microsoft goes through MSAL (client credentials, as REV+ sets it up; device code for a user in
+a notebook; authorization code with PKCE on a loopback redirect for a browser); Google and other
+providers through requests-oauthlib. The cache (MSAL's, or the refresh token) is stored as the
+workspace secret ``oauth2.<account>.cache`` in ``secrets.toml`` (mode 0600), never in
+``mailkit.toml``; tokens are handed out as :class:`~mailkit.secrets.Secret` so no repr, log line
+or error message shows one.
 """
 
 from __future__ import annotations
 
-__all__ = ["DeviceCode", "Token", "TokenSource", "oauth2_checks"]
+__all__ = ["BrowserSignIn", "DeviceCode", "Token", "TokenSource", "oauth2_checks"]
 
 import contextlib
 import json
 import time
 import urllib.parse
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import msal
 import requests
@@ -57,6 +60,57 @@ class DeviceCode:
     message: str
     expires_at: float
     flow: dict = field(repr=False)
+
+
+class _RedirectCatcher:
+    """A one-shot HTTP listener on 127.0.0.1 for the authorization code's redirect (RFC 8252 loopback)."""
+
+    def __init__(self) -> None:
+        caught: dict[str, str] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # the query holds the code: keep it out of logs
+                pass
+
+            def do_GET(self) -> None:
+                caught.update(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                body = b"Signed in. You can close this window and return to mailkit."
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.caught = caught
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def wait(self, timeout: float) -> dict[str, str]:
+        """The redirect's query (``code`` and ``state``, or ``error``); closes the listener."""
+        deadline = time.monotonic() + timeout
+        try:
+            while not ("code" in self.caught or "error" in self.caught):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AuthError(f"no sign-in arrived at {self.redirect_uri} within {int(timeout)} s; try again")
+                self.server.timeout = left
+                self.server.handle_request()
+        finally:
+            self.server.server_close()
+        return dict(self.caught)
+
+
+@dataclass(frozen=True)
+class BrowserSignIn:
+    """The authorization-code flow with PKCE: open ``url`` in a browser; the redirect comes back to us."""
+
+    url: str
+    redirect_uri: str
+    flow: dict = field(repr=False)
+    catcher: _RedirectCatcher = field(repr=False)
 
 
 class TokenSource:
@@ -132,6 +186,25 @@ class TokenSource:
             raise AuthError(f"OAuth2 device sign-in did not complete: {_described(result)}")
         self._save_msal()
         return self.token(force_refresh=False)
+
+    def start_browser_sign_in(self, protocol: str | None = None) -> BrowserSignIn:
+        """Begin the authorization-code flow with PKCE on a loopback redirect; open the URL in a browser."""
+        if self.settings.provider != "microsoft":
+            raise ConfigError("the browser sign-in is implemented for provider microsoft (MSAL) only")
+        catcher = _RedirectCatcher()
+        with warnings.catch_warnings():  # MSAL suggests form_post; a loopback listener takes the query, as MSAL's own
+            warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
+            flow = self._msal().initiate_auth_code_flow(self.scopes(protocol), redirect_uri=catcher.redirect_uri)
+        return BrowserSignIn(flow["auth_uri"], catcher.redirect_uri, flow, catcher)
+
+    def finish_browser_sign_in(self, signin: BrowserSignIn, timeout: float = 300) -> Token:
+        """Wait for the redirect, redeem the code (MSAL sends the PKCE verifier), cache and return the token."""
+        reply = signin.catcher.wait(timeout)
+        result = self._msal().acquire_token_by_auth_code_flow(signin.flow, reply)
+        if "access_token" not in result:
+            raise AuthError(f"OAuth2 browser sign-in did not complete: {_described(result)}")
+        self._save_msal()
+        return self.token()
 
     def forget(self) -> None:
         """Drop the cached tokens (they stay valid at the provider until they expire)."""

@@ -29,6 +29,8 @@ __all__ = [
 
 import base64
 import dataclasses
+import hashlib
+import html
 import json
 import os
 import secrets as _random
@@ -109,6 +111,7 @@ class OAuthAuthority:
         self.requests: list[str] = []  # grant types asked for, in order (no secrets)
         self._refresh: dict[str, tuple[str, str, str]] = {}  # refresh token -> client, user, scope
         self._device: dict[str, dict] = {}
+        self._codes: dict[str, dict] = {}  # authorization code -> client, redirect, scope, PKCE challenge, user
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
 
@@ -184,7 +187,7 @@ class OAuthAuthority:
             claims["scp"] = " ".join(n for n in names if n != ".default")
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
 
-    def _token_response(self, client_id: str, scope: str, user: str | None) -> dict:
+    def _token_response(self, client_id: str, scope: str, user: str | None, nonce: str | None = None) -> dict:
         scopes = scope.split()
         body = {
             "token_type": "Bearer",
@@ -209,6 +212,7 @@ class OAuthAuthority:
                     "nbf": now,
                     "exp": now + self.token_lifetime,
                     "ver": "2.0",
+                    **({"nonce": nonce} if nonce else {}),
                 },
                 self._key,
                 algorithm="RS256",
@@ -238,6 +242,16 @@ class OAuthAuthority:
             if known is None or known[0] != client.client_id:
                 return 400, _error("invalid_grant", "AADSTS70000: the refresh token is not valid")
             return 200, self._token_response(client.client_id, form.get("scope") or known[2], known[1])
+        if grant == "authorization_code":
+            entry = self._codes.pop(form.get("code", ""), None)
+            if entry is None or entry["client_id"] != client.client_id:
+                return 400, _error("invalid_grant", "AADSTS70008: the authorization code is not valid")
+            if form.get("redirect_uri") != entry["redirect_uri"]:
+                return 400, _error("invalid_grant", "AADSTS50148: the redirect_uri does not match the authorization")
+            verifier = form.get("code_verifier", "").encode()
+            if _b64(hashlib.sha256(verifier).digest()) != entry["challenge"]:
+                return 400, _error("invalid_grant", "AADSTS501481: the code verifier does not match the challenge")
+            return 200, self._token_response(client.client_id, entry["scope"], entry["user"], entry["nonce"])
         if grant in ("device_code", "urn:ietf:params:oauth:grant-type:device_code"):
             entry = self._device.get(form.get("device_code", ""))
             if entry is None:
@@ -266,6 +280,34 @@ class OAuthAuthority:
             "message": f"To sign in, open {uri} and enter the code {user_code} to authenticate.",
         }
 
+    def _authorize_problem(self, query: dict[str, str]) -> str | None:
+        """Why an authorization request cannot go on (shown on the page), or None."""
+        if query.get("client_id", "") not in self.clients:
+            return "AADSTS700016: application not found in the directory"
+        if query.get("response_type") != "code":
+            return "only response_type=code is supported"
+        redirect = urllib.parse.urlsplit(query.get("redirect_uri", ""))
+        if redirect.scheme != "http" or redirect.hostname not in ("localhost", "127.0.0.1"):
+            return "AADSTS50011: the redirect URI must be a loopback address (http://127.0.0.1:PORT)"
+        if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+            return "AADSTS9002325: PKCE (code_challenge with method S256) is required"
+        return None
+
+    def authorize(self, query: dict[str, str], user: str) -> str:
+        """The user signed in: a one-time code, and the redirect that carries it back to the app."""
+        code = _random.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = {
+                "client_id": query["client_id"],
+                "redirect_uri": query["redirect_uri"],
+                "scope": query.get("scope", ""),
+                "challenge": query["code_challenge"],
+                "nonce": query.get("nonce"),
+                "user": user,
+            }
+        back = {"code": code, **({"state": query["state"]} if "state" in query else {})}
+        return query["redirect_uri"] + ("&" if "?" in query["redirect_uri"] else "?") + urllib.parse.urlencode(back)
+
     def openid_configuration(self) -> dict:
         base = f"{self.base_url}/{self.tenant}"
         return {
@@ -275,7 +317,8 @@ class OAuthAuthority:
             "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
             "jwks_uri": f"{base}/discovery/v2.0/keys",
             "response_types_supported": ["code"],
-            "grant_types_supported": ["client_credentials", "refresh_token", "device_code"],
+            "grant_types_supported": ["client_credentials", "refresh_token", "device_code", "authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
             "id_token_signing_alg_values_supported": ["RS256"],
         }
 
@@ -319,6 +362,17 @@ class OAuthAuthority:
                     self._send(200, authority.jwks())
                 elif path == "/devicelogin":
                     self._page(_DEVICE_PAGE)
+                elif path == f"{prefix}/oauth2/v2.0/authorize":
+                    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                    problem = authority._authorize_problem(query)
+                    if problem:
+                        self._page(f"<p>{html.escape(problem)}</p>", 400)
+                    else:
+                        hidden = "".join(
+                            f"<input type=hidden name='{html.escape(k)}' value='{html.escape(v)}'>"
+                            for k, v in query.items()
+                        )
+                        self._page(_SIGNIN_PAGE.format(hidden=hidden))
                 else:
                     self._send(404, _error("not_found", f"no such endpoint {path}"))
 
@@ -334,6 +388,16 @@ class OAuthAuthority:
                         self._page("<p>Unknown or expired code.</p>", 400)
                     else:
                         self._page("<p>Signed in. You can close this page and return to the application.</p>")
+                elif path == f"{prefix}/authorize":
+                    user = form.pop("user", "").strip()
+                    problem = authority._authorize_problem(form) or ("" if user else "sign in with a mailbox")
+                    if problem:
+                        self._page(f"<p>{html.escape(problem)}</p>", 400)
+                    else:
+                        self.send_response(302)
+                        self.send_header("Location", authority.authorize(form, user))
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
                 elif path == f"{prefix}/token":
                     self._send(*authority._grant(form))
                 elif path == f"{prefix}/devicecode":
@@ -441,6 +505,9 @@ def write_client(path: Path, client: OAuthClient) -> None:
     os.replace(tmp, path)
 
 
+_SIGNIN_PAGE = """<h1>Sign in to the mailkit sandbox</h1>
+<form method="post">{hidden}<p><label>Mailbox <input name="user" value="info@mailkit.test"></label></p>
+<p><button>Sign in and consent</button></p></form>"""
 _DEVICE_PAGE = """<h1>Sign in to the mailkit sandbox</h1>
 <form method="post"><p><label>Code <input name="code" autofocus></label></p>
 <p><label>Mailbox <input name="user" value="info@mailkit.test"></label></p>

@@ -2,15 +2,19 @@
 
 import base64
 import dataclasses
+import hashlib
+import html
 import json
 import logging
 import re
 import subprocess
 import sys
 import threading
+import urllib.parse
 import uuid
 
 import pytest
+import requests
 
 from mailkit.errors import AuthError
 from mailkit.model import Auth, OAuth2
@@ -312,3 +316,68 @@ def test_device_code_widget_shows_code_and_link_then_signs_in(fresh_sandbox):
     assert "signed in as einkauf@kunde.test" in widget.status.value and not widget.button.disabled
     with imap_login(account, ws) as imap:
         assert imap.mailkit_mechanism == "OAUTHBEARER"
+
+
+def test_browser_sign_in_with_pkce_on_a_loopback_redirect(fresh_sandbox):
+    _, app = fresh_sandbox.oauth_app("info@mailkit.test")
+    ws = fresh_sandbox.workspace
+    account = dataclasses.replace(
+        ws.get("info-oauth"),
+        name="info-browser",
+        auth=Auth(method="oauth2", oauth2=dataclasses.replace(ws.get("info-oauth").auth.oauth2, client_secret=None)),
+    )
+    ws.add(account)
+    source = TokenSource(account, ws)
+    signin = source.start_browser_sign_in()
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(signin.url).query))
+    assert query["code_challenge_method"] == "S256" and query["redirect_uri"] == signin.redirect_uri
+    assert signin.redirect_uri.startswith("http://127.0.0.1:")
+
+    def browser():  # what the user's browser does: show the page, post the form, follow the redirect
+        page = requests.get(signin.url, verify=account.ca_file, timeout=10)
+        form = {k: html.unescape(v) for k, v in re.findall(r"name='([^']+)' value='([^']*)'", page.text)}
+        done = requests.post(
+            signin.url.split("?")[0], data={**form, "user": "info@mailkit.test"}, verify=account.ca_file, timeout=10
+        )
+        landed.append(done.text)
+
+    landed: list[str] = []
+    threading.Thread(target=browser).start()
+    token = source.finish_browser_sign_in(signin, timeout=20)
+    assert "Signed in" in landed[0]
+    assert token.claims["email"] == "info@mailkit.test" and "SMTP.Send" in token.claims["scp"]
+    assert fresh_sandbox.oauth.requests == ["authorization_code"]
+    with imap_login(account, ws) as imap:
+        assert imap.mailkit_mechanism == "OAUTHBEARER"
+
+
+def test_authorization_code_without_the_right_verifier_is_refused(fresh_sandbox):
+    _, app = fresh_sandbox.oauth_app("info@mailkit.test")
+    authority = fresh_sandbox.oauth
+    query = {
+        "client_id": app.client_id,
+        "response_type": "code",
+        "redirect_uri": "http://127.0.0.1:9",
+        "scope": "https://outlook.office.com/IMAP.AccessAsUser.All",
+        "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(b"the-verifier").digest()).rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+    }
+    assert authority._authorize_problem({**query, "redirect_uri": "https://evil.example/cb"}).startswith("AADSTS50011")
+    assert authority._authorize_problem({**query, "code_challenge_method": "plain"}).startswith("AADSTS9002325")
+    token_url = authority.openid_configuration()["token_endpoint"]
+    for verifier, status in (("another-verifier", 400), ("the-verifier", 200)):
+        redirect = authority.authorize(query, "info@mailkit.test")  # the user signed in
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect).query))
+        reply = requests.post(
+            token_url,
+            data={
+                "grant_type": "authorization_code",
+                "client_id": app.client_id,
+                "code": code["code"],
+                "redirect_uri": query["redirect_uri"],
+                "code_verifier": verifier,
+            },
+            verify=str(fresh_sandbox.ca.cert_file),
+            timeout=10,
+        )
+        assert reply.status_code == status, reply.text
