@@ -189,9 +189,15 @@ class TokenSource:
 
     def start_browser_sign_in(self, protocol: str | None = None) -> BrowserSignIn:
         """Begin the authorization-code flow with PKCE on a loopback redirect; open the URL in a browser."""
-        if self.settings.provider != "microsoft":
-            raise ConfigError("the browser sign-in is implemented for provider microsoft (MSAL) only")
         catcher = _RedirectCatcher()
+        if self.settings.provider != "microsoft":
+            session = OAuth2Session(
+                self.settings.client_id, redirect_uri=catcher.redirect_uri, scope=self.scopes(protocol), pkce="S256"
+            )
+            authorize, _token = self._endpoints()
+            extra = {"access_type": "offline", "prompt": "consent"} if self.settings.provider == "google" else {}
+            url, state = session.authorization_url(authorize, **extra)
+            return BrowserSignIn(url, catcher.redirect_uri, {"state": state, "session": session}, catcher)
         with warnings.catch_warnings():  # MSAL suggests form_post; a loopback listener takes the query, as MSAL's own
             warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
             flow = self._msal().initiate_auth_code_flow(self.scopes(protocol), redirect_uri=catcher.redirect_uri)
@@ -200,6 +206,8 @@ class TokenSource:
     def finish_browser_sign_in(self, signin: BrowserSignIn, timeout: float = 300) -> Token:
         """Wait for the redirect, redeem the code (MSAL sends the PKCE verifier), cache and return the token."""
         reply = signin.catcher.wait(timeout)
+        if "session" in signin.flow:
+            return self._redeem_code(signin, reply)
         result = self._msal().acquire_token_by_auth_code_flow(signin.flow, reply)
         if "access_token" not in result:
             raise AuthError(f"OAuth2 browser sign-in did not complete: {_described(result)}")
@@ -273,25 +281,49 @@ class TokenSource:
         return result, result.get("token_source") == "cache"
 
     # -- other providers: requests-oauthlib ----------------------------------------------------
-    def _token_endpoint(self) -> str:
+    def _endpoints(self) -> tuple[str, str]:
+        """The authorization and token endpoints: Google's, or from the OpenID configuration document."""
         if self.settings.provider == "google":
-            return "https://oauth2.googleapis.com/token"
+            return "https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token"
         url = f"{self.authority_url}/.well-known/openid-configuration"
         reply = requests.get(url, timeout=self.timeout, verify=self._verify)
         if reply.status_code != 200:
             raise ConfigError(f"{url} answered {reply.status_code}: check auth.oauth2.authority_url")
-        return reply.json()["token_endpoint"]
+        document = reply.json()
+        return document.get("authorization_endpoint", ""), document["token_endpoint"]
+
+    def _redeem_code(self, signin: BrowserSignIn, reply: dict[str, str]) -> Token:
+        if reply.get("state") != signin.flow["state"]:
+            raise AuthError("the sign-in's answer does not belong to this request (state differs); sign in again")
+        if "code" not in reply:
+            raise AuthError(f"OAuth2 browser sign-in refused: {reply.get('error')} ({reply.get('error_description')})")
+        _authorize, endpoint = self._endpoints()
+        try:
+            result = _granted(
+                signin.flow["session"].fetch_token,
+                endpoint,
+                code=reply["code"],
+                client_secret=self._secret(),
+                include_client_id=True,
+                timeout=self.timeout,
+                verify=self._verify,
+            )
+        except OAuth2Error as exc:
+            raise AuthError(f"OAuth2 token refused by {endpoint}: {exc.error} ({exc.description})") from None
+        self.workspace.secrets.set(self.cache_key, json.dumps(dict(result)))
+        return self.token()
 
     def _oauthlib_token(self, scopes: list[str], force_refresh: bool) -> tuple[dict, bool]:
         stored = json.loads(self._stored_cache() or "{}")
         if not force_refresh and stored.get("access_token") and stored.get("expires_at", 0) > time.time() + 60:
             return stored, True
-        endpoint = self._token_endpoint()
+        _authorize, endpoint = self._endpoints()
         secret = self._secret()
         try:
             if stored.get("refresh_token"):
                 session = OAuth2Session(self.settings.client_id, token=stored, scope=scopes)
-                result = session.refresh_token(
+                result = _granted(
+                    session.refresh_token,
                     endpoint,
                     client_id=self.settings.client_id,
                     client_secret=secret,
@@ -302,7 +334,8 @@ class TokenSource:
                 session = OAuth2Session(
                     client=BackendApplicationClient(client_id=self.settings.client_id), scope=scopes
                 )
-                result = session.fetch_token(
+                result = _granted(
+                    session.fetch_token,
                     endpoint,
                     client_id=self.settings.client_id,
                     client_secret=secret,
@@ -313,13 +346,15 @@ class TokenSource:
                 )
             else:
                 raise AuthError(
-                    f"account {self.account.name!r}: no refresh token stored; sign in once with the provider's "
-                    "consent screen and store the refresh token"
+                    f"account {self.account.name!r}: no refresh token stored; sign the user in once "
+                    "(`mailkit oauth login --browser`)"
                 )
         except OAuth2Error as exc:
             raise AuthError(f"OAuth2 token refused by {endpoint}: {exc.error} ({exc.description})") from None
-        self.workspace.secrets.set(self.cache_key, json.dumps(dict(result)))
-        return dict(result), False
+        if stored.get("refresh_token"):  # Google keeps its refresh token and sends no new one
+            result.setdefault("refresh_token", stored["refresh_token"])
+        self.workspace.secrets.set(self.cache_key, json.dumps(result))
+        return result, False
 
 
 class _Session(requests.Session):
@@ -334,6 +369,22 @@ class _Session(requests.Session):
         kwargs.setdefault("timeout", self._timeout)
         kwargs.setdefault("verify", self.verify)
         return super().request(*args, **kwargs)
+
+
+def _granted(request, *args, **kwargs) -> dict:
+    """The token from a requests-oauthlib call, also when the provider granted other scopes than asked for.
+
+    oauthlib raises a ``Warning`` carrying the token then; what the token lacks is named at login.
+    """
+    try:
+        return dict(request(*args, **kwargs))
+    except Warning as changed:
+        if not isinstance(getattr(changed, "token", None), dict):
+            raise
+        log.warning(
+            "OAuth2: the provider granted other scopes than requested (%s)", changed.args[0] if changed.args else ""
+        )
+        return dict(changed.token)
 
 
 def _described(result: dict) -> str:

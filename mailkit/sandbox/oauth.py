@@ -194,7 +194,7 @@ class OAuthAuthority:
             "access_token": self.issue(client_id, scopes=scopes, user=user),
             "expires_in": self.token_lifetime,
             "ext_expires_in": self.token_lifetime,
-            "scope": " ".join(s for s in scopes if s != "offline_access"),
+            "scope": " ".join(scopes),
         }
         if user is not None:  # what MSAL makes its cached account from
             uid = _b64(user.encode())

@@ -381,3 +381,33 @@ def test_authorization_code_without_the_right_verifier_is_refused(fresh_sandbox)
             timeout=10,
         )
         assert reply.status_code == status, reply.text
+
+
+def test_generic_provider_browser_sign_in_and_refresh(fresh_sandbox):
+    _, app = fresh_sandbox.oauth_app("info@mailkit.test")
+    ws = fresh_sandbox.workspace
+    settings = OAuth2(
+        provider="generic",
+        authority_url=f"{fresh_sandbox.oauth.authority_url}/{fresh_sandbox.oauth.tenant}",
+        client_id=app.client_id,
+        scopes=("https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"),
+    )
+    account = dataclasses.replace(ws.get("info"), name="info-generic", auth=Auth(method="oauth2", oauth2=settings))
+    ws.add(account)
+    source = TokenSource(account, ws)
+    signin = source.start_browser_sign_in()
+    assert "code_challenge_method=S256" in signin.url
+
+    def browser():
+        page = requests.get(signin.url, verify=account.ca_file, timeout=10)
+        form = {k: html.unescape(v) for k, v in re.findall(r"name='([^']+)' value='([^']*)'", page.text)}
+        requests.post(signin.url.split("?")[0], data={**form, "user": "info@mailkit.test"}, verify=account.ca_file)
+
+    threading.Thread(target=browser).start()
+    token = source.finish_browser_sign_in(signin, timeout=20)
+    assert token.claims["scp"] == "IMAP.AccessAsUser.All"
+    with imap_login(account, ws) as imap:
+        assert imap.mailkit_mechanism == "OAUTHBEARER"
+    refreshed = TokenSource(account, ws).token("imap", force_refresh=True)
+    assert refreshed.access != token.access and not refreshed.from_cache
+    assert fresh_sandbox.oauth.requests == ["authorization_code", "refresh_token"]
