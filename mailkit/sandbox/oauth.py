@@ -6,7 +6,8 @@ refresh token, device code) and the device-code endpoint. Tokens are RS256 JWTs;
 oauth2 passdb and the sandbox SMTP server validate them locally with the public key.
 
 Claims follow Exchange Online: ``aud`` is the resource (``https://outlook.office365.com``),
-delegated tokens carry ``scp`` (space separated), app-only tokens ``roles``. The mailbox a token
+delegated tokens carry ``scp`` (space separated), app-only tokens ``roles``; a ``scope`` claim
+lists the protocols those grant (imap, pop3, smtp), which Dovecot checks per protocol. The mailbox a token
 opens is its ``email`` claim: for an app-only client that is the mailbox its service principal was
 granted (Exchange's ``Add-MailboxPermission``); without a grant the claim is missing and the
 server refuses the login, as Exchange does.
@@ -61,6 +62,14 @@ RESOURCE = "https://outlook.office365.com"
 _EXCHANGE = ("https://outlook.office.com", "https://outlook.office365.com")
 KEY_ID = "sandbox-1"
 APP_ROLES = ("IMAP.AccessAsApp", "POP.AccessAsApp", "SMTP.SendAsApp")
+_PROTOCOL_OF = {
+    "IMAP.AccessAsApp": "imap",
+    "IMAP.AccessAsUser.All": "imap",
+    "POP.AccessAsApp": "pop3",
+    "POP.AccessAsUser.All": "pop3",
+    "SMTP.SendAsApp": "smtp",
+    "SMTP.Send": "smtp",
+}
 
 
 @dataclass
@@ -175,16 +184,21 @@ class OAuthAuthority:
             "appid": client_id,
             "uti": _random.token_urlsafe(12),  # a unique token id, as Entra ID's
         }
+        granted = ()
         if user is None:  # app-only
             client = self.clients.get(client_id)
             claims["sub"] = client_id
             claims["roles"] = list(client.roles if client else ())
             if client and client.mailbox:
                 claims["email"] = client.mailbox
+            granted = claims["roles"]
         else:
             claims["sub"] = user
             claims["email"] = user
             claims["scp"] = " ".join(n for n in names if n != ".default")
+            granted = claims["scp"].split()
+        # what Exchange decides inside, said where Dovecot's oauth2 passdb can check it: the protocols
+        claims["scope"] = " ".join(sorted({_PROTOCOL_OF[g] for g in granted if g in _PROTOCOL_OF}))
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
 
     def _token_response(self, client_id: str, scope: str, user: str | None, nonce: str | None = None) -> dict:

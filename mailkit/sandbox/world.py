@@ -149,7 +149,10 @@ class Sandbox:
         # beside the users file: Dovecot's auth process reaches it also when the folder is private
         key_dir = self.dovecot.data_dir / "oauth-keys"
         os.chmod(self.oauth.write_validation_key(key_dir), 0o644)
-        self.dovecot.oauth2_settings = oauth2_config(key_dir=key_dir, issuer=self.oauth.issuer, audience=RESOURCE)
+        self.dovecot.oauth2_settings = {
+            protocol: oauth2_config(key_dir=key_dir, issuer=self.oauth.issuer, audience=RESOURCE, scope=protocol)
+            for protocol in ("imap", "pop3")
+        }
         self.workspace = Workspace.create(self.folder)
         for address, display_name, description in self._user_specs:
             self._add_user(address, display_name, description)

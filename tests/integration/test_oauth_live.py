@@ -136,6 +136,18 @@ def test_app_without_mailbox_permission_fails_with_service_principal_steps(fresh
     assert "New-ServicePrincipal" in message and "Add-MailboxPermission -Identity info@mailkit.test" in message
 
 
+@pytest.mark.parametrize(("protocol", "role"), [("imap", "IMAP.AccessAsApp"), ("pop3", "POP.AccessAsApp")])
+def test_app_without_the_protocol_role_is_refused_by_dovecot(fresh_sandbox, protocol, role):
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test", protocol=protocol, roles=("SMTP.SendAsApp",))
+    login = imap_login if protocol == "imap" else pop3_login
+    with pytest.raises(AuthError) as caught, login(account, fresh_sandbox.workspace):
+        pass
+    message = str(caught.value)
+    assert f"the app has no {role} role" in message and f"Application > {role}" in message
+    with smtp_login(account, fresh_sandbox.workspace) as smtp:  # the token itself is good: it may send
+        assert smtp.noop()[0] == 250
+
+
 def test_app_without_smtp_permission_fails_with_the_role_to_add(fresh_sandbox):
     account, _ = fresh_sandbox.oauth_app("info@mailkit.test", roles=("IMAP.AccessAsApp",))
     with pytest.raises(AuthError) as caught, smtp_login(account, fresh_sandbox.workspace):

@@ -100,12 +100,16 @@ def test_dovecot_config_gets_the_oauth2_passdb_beside_passwd_file(tmp_path: Path
     )
     plain = dovecot_config(**common)
     assert "driver = oauth2" not in plain and "auth_mechanisms = plain login\n" in plain
-    with_oauth = dovecot_config(**common, oauth2_file=tmp_path / "o.conf.ext")
+    files = {"imap": tmp_path / "i.conf.ext", "pop3": tmp_path / "p.conf.ext"}
+    with_oauth = dovecot_config(**common, oauth2_files=files)
     assert "auth_mechanisms = plain login xoauth2 oauthbearer" in with_oauth
-    assert with_oauth.index("driver = oauth2") < with_oauth.index("driver = passwd-file")
-    settings = oauth2_config(key_dir=tmp_path / "keys", issuer="https://i/t/v2.0", audience="https://aud")
+    assert with_oauth.count("driver = oauth2") == 2 and "driver = passwd-file" in with_oauth
+    pop3_block = with_oauth[with_oauth.index("protocol pop3 {") :]
+    assert pop3_block.index("driver = oauth2") < pop3_block.index(f"args = {files['pop3']}") < pop3_block.index("}")
+    settings = oauth2_config(key_dir=tmp_path / "keys", issuer="https://i/t/v2.0", audience="https://aud", scope="imap")
     assert f"local_validation_key_dict = fs:posix:prefix={tmp_path}/keys/" in settings
     assert "client_id = https://aud" in settings and "issuers = https://i/t/v2.0" in settings
+    assert "scope = imap" in settings
 
 
 def test_the_oauth2_notebook_saved_no_token():
