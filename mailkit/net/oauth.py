@@ -17,7 +17,7 @@ import json
 import time
 import urllib.parse
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -150,38 +150,45 @@ class TokenSource:
     def token(self, protocol: str | None = None, *, force_refresh: bool = False) -> Token:
         """A valid access token for ``protocol`` (imap/pop3/smtp): from the cache, refreshed, or new."""
         scopes = self.scopes(protocol)
-        try:
+        with self._http_errors():
             if self.settings.provider == "microsoft":
                 result, cached = self._msal_token(scopes, force_refresh)
             else:
                 result, cached = self._oauthlib_token(scopes, force_refresh)
-        except (requests.RequestException, OSError) as exc:
-            raise ConnectError(
-                f"OAuth2 token request to {self.authority_url} failed ({type(exc).__name__}: {redact(str(exc))}); "
-                "check the authority URL, the network and the CA (ca_file)"
-            ) from None
         access = Secret(result["access_token"], f"oauth2:{self.account.name}")
         claims = decode_claims(access.reveal())
         expires_at = float(claims.get("exp") or time.time() + float(result.get("expires_in") or 0))
         log.info("OAuth2 token for %s (%s, %s)", self.account.name, self.flow, "cache" if cached else "new")
         return Token(access, expires_at, tuple(scopes), cached, claims)
 
+    @contextlib.contextmanager
+    def _http_errors(self) -> Iterator[None]:
+        """A failed HTTPS exchange with the authority as a :class:`ConnectError` that says what to check."""
+        try:
+            yield
+        except (requests.RequestException, OSError) as exc:
+            raise ConnectError(
+                f"OAuth2 request to {self.authority_url} failed ({type(exc).__name__}: {redact(str(exc))}); "
+                "check the authority URL, the network and the CA (ca_file)"
+            ) from None
+
     def start_device_code(self, protocol: str | None = None) -> DeviceCode:
         """Begin the device-code flow; show the result to the user, then call :meth:`finish_device_code`."""
         if self.settings.provider != "microsoft":
             raise ConfigError("the device-code flow is implemented for provider microsoft (MSAL) only")
-        flow = self._msal().initiate_device_flow(scopes=self.scopes(protocol))
+        with self._http_errors():
+            flow = self._msal().initiate_device_flow(scopes=self.scopes(protocol))
         if "user_code" not in flow:
             raise AuthError(f"OAuth2 device code refused by {self.authority_url}: {_described(flow)}")
         return DeviceCode(flow["user_code"], flow["verification_uri"], flow["message"], flow["expires_at"], flow)
 
     def finish_device_code(self, code: DeviceCode, should_stop: Callable[[], bool] | None = None) -> Token:
         """Wait until the user has signed in (polling as the server asks), then cache and return the token."""
-        app = self._msal()
         stop = should_stop or (lambda: False)
-        result = app.acquire_token_by_device_flow(
-            code.flow, exit_condition=lambda flow: stop() or flow.get("expires_at", 0) < time.time()
-        )
+        with self._http_errors():
+            result = self._msal().acquire_token_by_device_flow(
+                code.flow, exit_condition=lambda flow: stop() or flow.get("expires_at", 0) < time.time()
+            )
         if "access_token" not in result:
             raise AuthError(f"OAuth2 device sign-in did not complete: {_described(result)}")
         self._save_msal()
@@ -194,21 +201,24 @@ class TokenSource:
             session = OAuth2Session(
                 self.settings.client_id, redirect_uri=catcher.redirect_uri, scope=self.scopes(protocol), pkce="S256"
             )
-            authorize, _token = self._endpoints()
+            with self._http_errors():
+                authorize, _token = self._endpoints()
             extra = {"access_type": "offline", "prompt": "consent"} if self.settings.provider == "google" else {}
             url, state = session.authorization_url(authorize, **extra)
             return BrowserSignIn(url, catcher.redirect_uri, {"state": state, "session": session}, catcher)
         with warnings.catch_warnings():  # MSAL suggests form_post; a loopback listener takes the query, as MSAL's own
             warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
-            flow = self._msal().initiate_auth_code_flow(self.scopes(protocol), redirect_uri=catcher.redirect_uri)
+            with self._http_errors():
+                flow = self._msal().initiate_auth_code_flow(self.scopes(protocol), redirect_uri=catcher.redirect_uri)
         return BrowserSignIn(flow["auth_uri"], catcher.redirect_uri, flow, catcher)
 
     def finish_browser_sign_in(self, signin: BrowserSignIn, timeout: float = 300) -> Token:
         """Wait for the redirect, redeem the code (MSAL sends the PKCE verifier), cache and return the token."""
         reply = signin.catcher.wait(timeout)
-        if "session" in signin.flow:
-            return self._redeem_code(signin, reply)
-        result = self._msal().acquire_token_by_auth_code_flow(signin.flow, reply)
+        with self._http_errors():
+            if "session" in signin.flow:
+                return self._redeem_code(signin, reply)
+            result = self._msal().acquire_token_by_auth_code_flow(signin.flow, reply)
         if "access_token" not in result:
             raise AuthError(f"OAuth2 browser sign-in did not complete: {_described(result)}")
         self._save_msal()

@@ -16,13 +16,14 @@ import uuid
 import pytest
 import requests
 
-from mailkit.errors import AuthError
-from mailkit.model import Auth, OAuth2
+from mailkit.errors import AuthError, ConnectError
+from mailkit.model import Account, Auth, OAuth2, Receiving, Timeouts
 from mailkit.net.connect import imap_login, pop3_login, smtp_login
 from mailkit.net.oauth import TokenSource, oauth2_checks
 from mailkit.oauth import decode_claims, sasl_initial_response
 from mailkit.sandbox import Sandbox
 from mailkit.widgets.oauth_signin import DeviceCodeSignIn
+from mailkit.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -423,3 +424,20 @@ def test_generic_provider_browser_sign_in_and_refresh(fresh_sandbox):
     refreshed = TokenSource(account, ws).token("imap", force_refresh=True)
     assert refreshed.access != token.access and not refreshed.from_cache
     assert fresh_sandbox.oauth.requests == ["authorization_code", "refresh_token"]
+
+
+def test_unreachable_authority_is_a_connect_error_naming_what_to_check(tmp_path):
+    ws = Workspace.create(tmp_path)
+    secret = ws.secrets.set("x.secret", "s3cret-value")
+    settings = OAuth2(provider="microsoft", authority_url="https://127.0.0.1:9", client_id="c", client_secret=secret)
+    account = Account(
+        name="x",
+        address="x@firma.test",
+        receiving=Receiving(host="localhost"),
+        auth=Auth(method="oauth2", oauth2=settings),
+        timeouts=Timeouts(connect=2),
+    )
+    with pytest.raises(ConnectError) as caught:
+        TokenSource(account, ws).token("imap")
+    assert "https://127.0.0.1:9" in str(caught.value) and "check the authority URL" in str(caught.value)
+    assert "s3cret-value" not in str(caught.value)
