@@ -50,7 +50,7 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
 
         def smtp() -> str:
             with smtp_login(account, workspace) as client:
-                return f"EHLO ok, {'AUTH accepted' if account.auth.method == 'password' else 'no AUTH configured'}" + (
+                return f"EHLO ok, {'AUTH accepted' if account.auth.method != 'none' else 'no AUTH configured'}" + (
                     f", SIZE {client.esmtp_features['size']}" if "size" in client.esmtp_features else ""
                 )
 

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 __all__ = ["imap_login", "pop3_login", "smtp_login"]
 
+import base64
 import contextlib
 import poplib
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import imapclient
 import imapclient.exceptions
 
 from ..errors import AuthError, ConfigError, ConnectError, TLSError
 from ..model import Account
+from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, token_problems
 from ..secrets import redact
 from ..workspace import Workspace
+from .oauth import TokenSource
 from .tls import client_context, describe_tls_error
 
 
@@ -48,9 +52,61 @@ def _login_name(account: Account, side) -> str:
     return side.username or account.login
 
 
+class _Refused(Exception):
+    """The server said no to a SASL exchange; ``args[0]`` is what it said."""
+
+
+def _oauth_login(
+    account: Account,
+    workspace: Workspace,
+    protocol: str,
+    where: str,
+    offered: set[str],
+    attempt: Callable[[str, bytes], None],
+    mechanism: str | None,
+    user: str,
+) -> str:
+    """XOAUTH2 or OAUTHBEARER, chosen from what the server offers; a refused cached token is refreshed once.
+
+    Returns the mechanism used; a final refusal is an :class:`AuthError` naming what the token lacks.
+    """
+    name = protocol.upper()
+    chosen = pick_mechanism(offered, mechanism)
+    if chosen is None:
+        remedy = protocol_off_remedy(protocol, user)
+        raise AuthError(
+            f"{name} at {where} offers no XOAUTH2 or OAUTHBEARER (it offers: {', '.join(sorted(offered)) or 'none'}): "
+            + remedy
+        )
+    host, _, port = where.rpartition(":")
+    source = TokenSource(account, workspace)
+    token = source.token(protocol)
+    if token.expires_at <= time.time():
+        token = source.token(protocol, force_refresh=True)
+    for last in (not token.from_cache, True):
+        try:
+            attempt(chosen, sasl_initial_response(chosen, user, token.access.reveal(), host, int(port)))
+            return chosen
+        except _Refused as exc:
+            said = redact(str(exc))
+            if last:
+                problems = token_problems(token.claims, account.auth.oauth2.provider, protocol, user, time.time())
+                advice = "; ".join(f"{p.detail}: {p.remedy}" for p in problems) or (
+                    "the token looks right for mail; check that the mailbox exists. "
+                    + protocol_off_remedy(protocol, user)
+                )
+                raise AuthError(f"{name} {chosen} at {where} refused for {user!r} ({said}): {advice}") from None
+            token = source.token(protocol, force_refresh=True)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 @contextlib.contextmanager
-def imap_login(account: Account, workspace: Workspace) -> Iterator[imapclient.IMAPClient]:
-    """An IMAP session logged in per the account's receiving side (TLS, STARTTLS or plain)."""
+def imap_login(account: Account, workspace: Workspace, mechanism: str | None = None) -> Iterator[imapclient.IMAPClient]:
+    """An IMAP session logged in per the account's receiving side (TLS, STARTTLS or plain).
+
+    For OAuth2 accounts, ``mechanism`` (XOAUTH2 or OAUTHBEARER) overrides the choice made from
+    the server's capabilities; the one used is in the session's ``mailkit_mechanism``.
+    """
     side = account.receiving
     if side is None or side.protocol != "imap":
         raise ConfigError(f"account {account.name!r} has no IMAP receiving side")
@@ -68,6 +124,22 @@ def imap_login(account: Account, workspace: Workspace) -> Iterator[imapclient.IM
         if side.security == "starttls":
             step = "STARTTLS"
             client.starttls(context)
+        if account.auth.method == "oauth2":
+            step = "AUTHENTICATE"
+
+            def attempt(mech: str, response: bytes) -> None:
+                try:
+                    client._command_and_check("authenticate", mech, lambda challenge: b"" if challenge else response)
+                except imapclient.exceptions.IMAPClientError as exc:
+                    raise _Refused(str(exc)) from None
+
+            offered = {c.decode()[5:] for c in client.capabilities() if c.upper().startswith(b"AUTH=")}
+            client.mailkit_mechanism = _oauth_login(
+                account, workspace, "imap", _where(host, port), offered, attempt, mechanism, _login_name(account, side)
+            )
+            step = "command"
+            yield client
+            return
         step = "LOGIN"
         password = workspace.password_for(account, "receiving")
         try:
@@ -95,8 +167,8 @@ def imap_login(account: Account, workspace: Workspace) -> Iterator[imapclient.IM
 
 
 @contextlib.contextmanager
-def pop3_login(account: Account, workspace: Workspace) -> Iterator[poplib.POP3]:
-    """A POP3 session logged in per the account's receiving side."""
+def pop3_login(account: Account, workspace: Workspace, mechanism: str | None = None) -> Iterator[poplib.POP3]:
+    """A POP3 session logged in per the account's receiving side (OAuth2: SASL per RFC 5034)."""
     side = account.receiving
     if side is None or side.protocol != "pop3":
         raise ConfigError(f"account {account.name!r} has no POP3 receiving side")
@@ -115,6 +187,33 @@ def pop3_login(account: Account, workspace: Workspace) -> Iterator[poplib.POP3]:
         if side.security == "starttls":
             step = "STLS"
             client.stls(context)
+        if account.auth.method == "oauth2":
+            step = "AUTH"
+
+            def attempt(mech: str, response: bytes) -> None:
+                try:
+                    client._putcmd(f"AUTH {mech}")
+                    client._getresp()  # "+ ": go on
+                    client._putcmd(base64.b64encode(response).decode("ascii"))
+                    if client._getresp().startswith(b"+ "):  # an error in JSON (RFC 7628): acknowledge it
+                        client._putcmd("")
+                        client._getresp()
+                except poplib.error_proto as exc:
+                    raise _Refused(exc.args[0].decode("utf-8", "replace") if exc.args else "refused") from None
+
+            sasl = client.capa().get("SASL", [])
+            client.mailkit_mechanism = _oauth_login(
+                account,
+                workspace,
+                "pop3",
+                _where(host, port),
+                set(sasl),
+                attempt,
+                mechanism,
+                _login_name(account, side),
+            )
+            yield client
+            return
         step = "USER/PASS"
         password = workspace.password_for(account, "receiving")
         try:
@@ -137,7 +236,7 @@ def pop3_login(account: Account, workspace: Workspace) -> Iterator[poplib.POP3]:
 
 
 @contextlib.contextmanager
-def smtp_login(account: Account, workspace: Workspace) -> Iterator[smtplib.SMTP]:
+def smtp_login(account: Account, workspace: Workspace, mechanism: str | None = None) -> Iterator[smtplib.SMTP]:
     """An SMTP session with TLS as configured and AUTH done (when the account authenticates)."""
     side = account.sending
     if side is None or side.method != "smtp":
@@ -167,7 +266,21 @@ def smtp_login(account: Account, workspace: Workspace) -> Iterator[smtplib.SMTP]
                 )
             client.starttls(context=context)
             client.ehlo()
-        if account.auth.method == "password" and side.authenticate:
+        if account.auth.method == "oauth2" and side.authenticate:
+            step = "AUTH"
+
+            def attempt(mech: str, response: bytes) -> None:
+                answers = iter((response.decode("utf-8"), ""))  # after an error challenge: an empty response
+                try:
+                    client.auth(mech, lambda challenge=None: next(answers), initial_response_ok=True)
+                except smtplib.SMTPAuthenticationError as exc:
+                    raise _Refused(f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}") from None
+
+            offered = set((client.esmtp_features.get("auth") or "").upper().split())
+            client.mailkit_mechanism = _oauth_login(
+                account, workspace, "smtp", _where(host, port), offered, attempt, mechanism, _login_name(account, side)
+            )
+        elif account.auth.method == "password" and side.authenticate:
             step = "AUTH"
             password = workspace.password_for(account, "sending")
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["Received", "SmtpServer", "Submission"]
 
 import asyncio
+import collections
 import contextlib
 import logging
 import smtplib
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from ..secrets import logger
 from .ca import CertPair
@@ -109,6 +110,22 @@ class _Authenticator:
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
 
+class _SMTP(SMTP):
+    """aiosmtpd's SMTP with room for an OAuth2 token in ``AUTH XOAUTH2 <initial response>`` (RFC 4954 allows 12288)."""
+
+    line_length_limit = 12288  # what the line reader is made with; mail lines keep RFC 5322's limit below
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_length_limit = SMTP.line_length_limit
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, AUTH=12288)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _SMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpServer:
     """Two listeners on loopback: submission with STARTTLS on ``port``, implicit TLS on ``tls_port``."""
 
@@ -133,9 +150,11 @@ class SmtpServer:
             ident="mailkit sandbox ESMTP",
         )
         self._controllers = [
-            Controller(handler, port=port, tls_context=context, require_starttls=True, auth_require_tls=True, **common),
+            _Controller(
+                handler, port=port, tls_context=context, require_starttls=True, auth_require_tls=True, **common
+            ),
             # implicit TLS: the connection is encrypted from the first byte, which aiosmtpd does not see
-            Controller(handler, port=tls_port, ssl_context=context, auth_require_tls=False, **common),
+            _Controller(handler, port=tls_port, ssl_context=context, auth_require_tls=False, **common),
         ]
 
     def start(self) -> None:

@@ -33,9 +33,10 @@ from ..secrets import SecretError
 from ..workspace import DNSSettings, Workspace
 from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
-from .dovecot import Dovecot, DovecotPorts
+from .dovecot import Dovecot, DovecotPorts, oauth2_config
+from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
 from .proxies import CuttingProxy, TLSProxy
-from .smtp import SmtpServer, Submission
+from .smtp import SmtpServer
 
 DOMAIN = "mailkit.test"
 CUSTOMER_DOMAIN = "kunde.test"
@@ -142,6 +143,16 @@ class Sandbox:
             self.runtime / "dovecot", DovecotPorts(imap, imaps, pop3, pop3s), self.cert, f"postmaster@{DOMAIN}"
         )
         self.dovecot.folder.mkdir(exist_ok=True)
+        (oauth_port,) = free_ports(1)
+        self.ports["oauth"] = oauth_port
+        self.oauth = OAuthAuthority(self.cert, oauth_port, self.runtime / "oauth" / "clients.json", LISTEN)
+        # beside the users file: Dovecot's auth process reaches it also when the folder is private
+        key_dir = self.dovecot.data_dir / "oauth-keys"
+        os.chmod(self.oauth.write_validation_key(key_dir), 0o644)
+        self.dovecot.oauth2_settings = {
+            protocol: oauth2_config(key_dir=key_dir, issuer=self.oauth.issuer, audience=RESOURCE, scope=protocol)
+            for protocol in ("imap", "pop3")
+        }
         self.workspace = Workspace.create(self.folder)
         for address, display_name, description in self._user_specs:
             self._add_user(address, display_name, description)
@@ -158,10 +169,13 @@ class Sandbox:
         self.dns.start()
         self._started.append(self.dns)
 
-        self.submission = Submission(
+        self.oauth.start()
+        self._started.append(self.oauth)
+        self.submission = OAuthSubmission(
             self.dovecot.lmtp_socket,
             {DOMAIN, CUSTOMER_DOMAIN},
             lambda address: address.lower() in self._passwords(),
+            authority=self.oauth,
         )
         self.smtp = SmtpServer(self.submission, self.cert, self._passwords, smtp, smtps, LISTEN, f"mail.{DOMAIN}")
         self.smtp.start()
@@ -224,6 +238,14 @@ class Sandbox:
             ),
             auth=Auth(method="password", password=f"workspace:{user.account}.password"),
             ca_file=str(self.ca.cert_file),
+        )
+
+    def oauth_app(
+        self, address: str, *, protocol: str = "imap", grant_mailbox: bool = True, roles: tuple[str, ...] | None = None
+    ) -> tuple[Account, OAuthClient]:
+        """An app-only registration for ``address`` and a ``<local part>-oauth`` account (see :func:`add_oauth_app`)."""
+        return add_oauth_app(
+            self.workspace, self.describe(), address, protocol=protocol, grant_mailbox=grant_mailbox, roles=roles
         )
 
     def user(self, address_or_account: str) -> SandboxUser:
@@ -336,6 +358,11 @@ class Sandbox:
             "imap": {"host": HOST, "port": self.ports["imap"], "tls_port": self.ports["imaps"]},
             "pop3": {"host": HOST, "port": self.ports["pop3"], "tls_port": self.ports["pop3s"]},
             "smtp": {"host": HOST, "port": self.ports["smtp"], "tls_port": self.ports["smtps"]},
+            "oauth2": {
+                "authority_url": self.oauth.authority_url,
+                "tenant": self.oauth.tenant,
+                "clients_file": str(self.oauth.clients_file),
+            },
             "users": [{"address": u.address, "password": u.password, "account": u.account} for u in self.users],
             "start_seconds": round(self.start_seconds or 0.0, 3),
         }

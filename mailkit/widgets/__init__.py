@@ -2,6 +2,7 @@
 
 from .account_form import AccountForm
 from .dkim_wizard import DkimWizard
+from .oauth_signin import DeviceCodeSignIn
 from .sync_panel import SyncPanel
 
-__all__ = ["AccountForm", "DkimWizard", "SyncPanel"]
+__all__ = ["AccountForm", "DeviceCodeSignIn", "DkimWizard", "SyncPanel"]

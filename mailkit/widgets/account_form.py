@@ -17,7 +17,8 @@ import ipywidgets as w
 
 from ..errors import ConfigError, MailkitError
 from ..formats import kivitendo
-from ..model import SECURITIES, Account, account_from_dict, default_port
+from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
+from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
 
 _DOC_TYPES = ("quote", "order", "delivery_note", "invoice", "credit_note", "dunning", "receipt", "letter")
@@ -72,7 +73,9 @@ class AccountForm(w.VBox):
             ),
             "auth.oauth2.tenant": _text("Tenant"),
             "auth.oauth2.client_id": _text("Client id"),
-            "auth.oauth2.client_secret": _text("Client secret ref", "env:CLIENT_SECRET"),
+            "auth.oauth2.client_secret": _text("Client secret ref", "env:CLIENT_SECRET (app-only)"),
+            "auth.oauth2.authority_url": _text("Authority URL", "(the provider's)"),
+            "auth.oauth2.scopes": _text("Scopes", "(the provider's defaults)"),
             "verify_certificate": w.Checkbox(value=True, description="Verify certificates", style=_STYLE),
             "ca_file": _text("CA file", "(the system's)"),
         }
@@ -120,6 +123,8 @@ class AccountForm(w.VBox):
                 "auth.oauth2.tenant",
                 "auth.oauth2.client_id",
                 "auth.oauth2.client_secret",
+                "auth.oauth2.authority_url",
+                "auth.oauth2.scopes",
                 "verify_certificate",
                 "ca_file",
             ],
@@ -180,6 +185,8 @@ class AccountForm(w.VBox):
                 "auth.oauth2.tenant": a.oauth2.tenant,
                 "auth.oauth2.client_id": a.oauth2.client_id,
                 "auth.oauth2.client_secret": a.oauth2.client_secret or "",
+                "auth.oauth2.authority_url": a.oauth2.authority_url,
+                "auth.oauth2.scopes": " ".join(a.oauth2.scopes),
             }
         for doc_type, sender in account.senders.items():
             if f"senders.{doc_type}" in self.fields:
@@ -234,6 +241,10 @@ class AccountForm(w.VBox):
             }
             if v["auth.oauth2.client_secret"].strip():
                 auth["oauth2"]["client_secret"] = v["auth.oauth2.client_secret"].strip()
+            if v["auth.oauth2.authority_url"].strip():
+                auth["oauth2"]["authority_url"] = v["auth.oauth2.authority_url"].strip()
+            if v["auth.oauth2.scopes"].split():
+                auth["oauth2"]["scopes"] = v["auth.oauth2.scopes"].split()
         data |= {"sending": sending, "receiving": receiving, "auth": auth}
         senders = {d: v[f"senders.{d}"].strip() for d in _DOC_TYPES if v[f"senders.{d}"].strip()}
         if senders:
@@ -274,6 +285,20 @@ class AccountForm(w.VBox):
             if not self.fields[f"{side}.port"].value and not self.feedback[f"{side}.port"].value:
                 port = default_port(protocol, self.fields[f"{side}.security"].value)
                 self.feedback[f"{side}.port"].value = f"<span style='color:#555'>default: {port}</span>"
+        if self.fields["auth.method"].value == "oauth2" and not self.feedback["auth.oauth2.scopes"].value:
+            # the provider preset: what an empty field means for this provider and flow
+            settings = OAuth2(
+                provider=self.fields["auth.oauth2.provider"].value,
+                client_id="-",
+                client_secret=self.fields["auth.oauth2.client_secret"].value.strip() or None,
+                scopes=tuple(self.fields["auth.oauth2.scopes"].value.split()),
+            )
+            flow = effective_flow(settings).replace("_", " ")
+            scopes = " ".join(default_scopes(settings)) or "none: name them"
+            authority = PROVIDERS.get(settings.provider, {}).get("authority_url", "none: name it")
+            for name, hint in (("scopes", f"{flow}: {scopes}"), ("authority_url", f"default: {authority}")):
+                if not self.feedback[f"auth.oauth2.{name}"].value:
+                    self.feedback[f"auth.oauth2.{name}"].value = f"<span style='color:#555'>{html.escape(hint)}</span>"
 
     def _set_status(self, text: str, level: str) -> None:
         colour = {"ok": "#1b5e20", "warn": "#8a6d00", "fail": "#b00020"}[level]
