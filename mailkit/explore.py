@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import analysis
+from .errors import ConfigError, FieldProblem
 from .journal import frames
 
 if TYPE_CHECKING:
@@ -61,21 +62,18 @@ class Query:
     tz: str = analysis.DEFAULT_TZ
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.view not in VIEWS:
-            problems.append(f"view {self.view!r}: use one of {', '.join(VIEWS)}")
-        if self.direction not in (None, "in", "out"):
-            problems.append(f"direction {self.direction!r}: use 'in', 'out' or None for both")
-        if self.per not in _PERIODS:
-            problems.append(f"per {self.per!r}: use one of {', '.join(_PERIODS)}")
-        if self.group not in _RESPONSE_GROUPS:
-            problems.append(f"group {self.group!r}: use one of {', '.join(_RESPONSE_GROUPS)}")
-        if self.since and self.until and self.since >= self.until:
-            problems.append(f"since {self.since} is not before until {self.until}: widen the time range")
-        if self.top < 1:
-            problems.append(f"top {self.top}: show at least one row")
+        checks = [
+            ("view", self.view in VIEWS, f"{self.view!r}: use one of {', '.join(VIEWS)}"),
+            ("direction", self.direction in (None, "in", "out"), f"{self.direction!r}: use 'in', 'out' or None"),
+            ("per", self.per in _PERIODS, f"{self.per!r}: use one of {', '.join(_PERIODS)}"),
+            ("group", self.group in _RESPONSE_GROUPS, f"{self.group!r}: use one of {', '.join(_RESPONSE_GROUPS)}"),
+            ("until", not (self.since and self.until and self.since >= self.until),
+             f"{self.until} is not after since {self.since}: widen the time range"),
+            ("top", self.top >= 1, f"{self.top}: show at least one row"),
+        ]  # fmt: skip
+        problems = [FieldProblem(name, message) for name, ok, message in checks if not ok]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ConfigError("the journal query cannot be answered", problems)
 
 
 @dataclass
@@ -145,9 +143,9 @@ def explore(journal: Journal, query: Query) -> View:
         table = analysis.failures_by_reason(tried, lang)
         if len(table):
             figure = analysis.plot_failures(table, lang)
-        caption = (
-            f"{int(table['failures'].sum()):,} failed of {int((tried['outcome'] != 'pending').sum()):,} recipients"
-        )
+        tried_count = int((tried["outcome"] != "pending").sum())
+        caption = f"{int(table['failures'].sum()):,} failed of {tried_count:,} recipients"
+        table = table.head(query.top)
     elif query.view == "response_times":
         columns = ("id", "message_id", "in_reply_to", "date", "account", "direction", "domain")
         mail = frames.messages(journal, columns=columns, **window)

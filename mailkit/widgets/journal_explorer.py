@@ -66,7 +66,7 @@ class JournalExplorer(w.VBox):
                 self.top]  # fmt: skip
 
     def query(self) -> Query:
-        """The query the controls describe (raises ValueError when they contradict each other)."""
+        """The query the controls describe (ConfigError when they contradict each other)."""
         return Query(
             view=self.view.value,
             since=self.since.value,
@@ -86,8 +86,8 @@ class JournalExplorer(w.VBox):
         self.group.layout.display = None if self.view.value == "response_times" else "none"
         try:
             shown = explore(self.journal, self.query())
-        except (MailkitError, ValueError) as exc:
-            self.caption.value = f"<b style='color:#b00020'>{html.escape(str(exc))}</b>"
+        except MailkitError as exc:
+            self.caption.value = f"<div style='color:#b00020;white-space:pre-line'>{html.escape(str(exc))}</div>"
             return None
         self.shown = shown
         self.caption.value = f"<b>{html.escape(shown.caption)}</b>"
