@@ -10,7 +10,6 @@ from __future__ import annotations
 
 __all__ = ["JournalExplorer"]
 
-import datetime as dt
 import html
 import io
 
@@ -33,8 +32,10 @@ class JournalExplorer(w.VBox):
         span = journal_span(journal)
         self.view = w.Dropdown(options=[(f"{name.replace('_', ' ')}: {why}", name) for name, why in VIEWS.items()],
                                value=view, description="View", layout=w.Layout(width="34em"))  # fmt: skip
-        self.since = w.DatePicker(description="From", value=span[0] if span else None)
-        self.until = w.DatePicker(description="Before", value=span[1] + dt.timedelta(days=1) if span else None)
+        # empty dates mean the whole journal: runs and sends happen after the mail's own Date
+        self.since = w.DatePicker(description="From")
+        self.until = w.DatePicker(description="Before")
+        self.span = w.HTML(f"mail from {span[0]} to {span[1]}" if span else "no dated mail yet")
         self.accounts = w.SelectMultiple(options=journal_accounts(journal), description="Accounts", rows=4)
         self.direction = w.ToggleButtons(options=[_BOTH, "in", "out"], value=_BOTH, description="Direction")
         self.domain = w.Text(description="Domain", placeholder="part of a domain, e.g. kunde")
@@ -50,7 +51,7 @@ class JournalExplorer(w.VBox):
         super().__init__(
             [
                 self.view,
-                w.HBox([self.since, self.until]),
+                w.HBox([self.since, self.until, self.span]),
                 w.HBox([self.accounts, w.VBox([self.direction, self.domain])]),
                 w.HBox([self.per, self.group, self.top]),
                 self.caption,
