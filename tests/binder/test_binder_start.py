@@ -9,6 +9,7 @@ import pwd
 import shutil
 import sqlite3
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -75,5 +76,10 @@ def test_binder_launch_as_an_ordinary_user():
         with contextlib.closing(sqlite3.connect(f"file:{workspace / 'journal.sqlite'}?mode=ro", uri=True)) as db:
             assert db.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
         assert list(workspace.glob("synthetic-*.sqlite"))
+        # the demo users' real passwords (random per sandbox) appear in no executed notebook or report
+        passwords = [v for v in tomllib.loads((workspace / "secrets.toml").read_text()).values() if len(v) >= 8]
+        assert len(passwords) >= 4
+        leaked = [p.name for p in sorted(out.iterdir()) if any(v in p.read_text(errors="replace") for v in passwords)]
+        assert not leaked, f"a sandbox password is in {leaked}"
     finally:
         as_user(home, "mailkit", "sandbox", "stop", "--dir", str(workspace), check=False)
