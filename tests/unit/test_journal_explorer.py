@@ -149,3 +149,14 @@ def test_the_cli_gives_the_explorers_table(journal, tmp_path):
     assert bad.returncode == 2 and "widen the time range" in bad.stderr
     missing = mailkit("journal", "explore", "runs", "--journal", str(tmp_path / "none.sqlite"))
     assert missing.returncode == 2 and "no journal" in missing.stderr
+
+
+def test_german_reasons_for_the_consultants_customers(journal):
+    explorer = JournalExplorer(journal, view="failures", lang="de")
+    english = explore(journal, Query("failures")).table
+    assert (
+        len(explorer.shown.table) == len(english)
+        and explorer.shown.table["meaning"].tolist() != english["meaning"].tolist()
+    )
+    assert html.escape("Empfängeradresse existiert nicht") in explorer.table.value
+    assert explorer.shown.figure.axes[0].get_title() == "Zustellfehler nach Ursache"
