@@ -30,7 +30,9 @@ def as_user(home: Path, *command: str, timeout: float = 900, check: bool = True)
         cwd=home / "repo",
     )
     if check and done.returncode != 0:
-        raise AssertionError(f"{command} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        # the head of stderr too: a kernel that dies on start says why there, before papermill's traceback
+        err = done.stderr if len(done.stderr) < 6000 else f"{done.stderr[:2500]}\n[…]\n{done.stderr[-3500:]}"
+        raise AssertionError(f"{command} exited {done.returncode}:\n{done.stdout[-3000:]}\n{err}")
     return done
 
 
