@@ -8,7 +8,8 @@ What each filter means per view: the time range applies to every view (a message
 creation, a run's start); ``direction`` to the message views (sends are outbound, so ``in`` leaves
 failures empty, and authentication is checked on inbound mail only); ``domain`` (a part of the
 correspondent's domain, any case) to everything with a correspondent — runs have none. Response
-times follow the whole thread whatever the filters, then keep the inbound mail that matches.
+times thread all mail from ``since`` on, so a reply after ``until`` or from another account counts,
+then keep the inbound mail the filters select.
 """
 
 from __future__ import annotations
@@ -147,10 +148,13 @@ def explore(journal: Journal, query: Query) -> View:
         caption = f"{int(table['failures'].sum()):,} failed of {tried_count:,} recipients"
         table = table.head(query.top)
     elif query.view == "response_times":
-        columns = ("id", "message_id", "in_reply_to", "date", "account", "direction", "domain")
-        mail = frames.messages(journal, columns=columns, **window)
-        times = analysis.response_times(mail, frames.references(journal, **window))
-        times = times[times["id"].isin(_matching(mail, "domain", query.domain)["id"])]
+        # thread everything from ``since`` on (a reply after ``until`` or from a colleague's account still
+        # answers), then keep the inbound mail the filters select
+        columns = ("id", "message_id", "in_reply_to", "date", "account", "direction")
+        mail = frames.messages(journal, columns=columns, since=query.since)
+        times = analysis.response_times(mail, frames.references(journal, since=query.since))
+        selected = frames.messages(journal, columns=("id", "domain"), direction="in", **window)
+        times = times[times["id"].isin(_matching(selected, "domain", query.domain)["id"])]
         table = analysis.response_stats(times, query.group, tz=query.tz)
         if len(table) and table["answered"].sum():
             figure = analysis.plot_response_times(table, lang)

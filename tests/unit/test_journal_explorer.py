@@ -6,11 +6,13 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
+from mailkit import analysis
 from mailkit.errors import ConfigError
 from mailkit.explore import VIEWS, Query, explore, journal_accounts, journal_span
-from mailkit.journal import Journal
+from mailkit.journal import Journal, frames
 from mailkit.journal.synthetic import generate
 from mailkit.widgets import JournalExplorer
 
@@ -160,3 +162,14 @@ def test_german_reasons_for_the_consultants_customers(journal):
     )
     assert html.escape("Empfängeradresse existiert nicht") in explorer.table.value
     assert explorer.shown.figure.axes[0].get_title() == "Zustellfehler nach Ursache"
+
+
+def test_a_reply_after_the_range_still_answers(journal):
+    everything = analysis.response_times(journal.messages(), frames.references(journal))
+    answered_later = everything[everything["replied_at"].dt.date > everything["date"].dt.date]
+    crossing = answered_later[answered_later["account"] == "vertrieb"].iloc[0]
+    until = crossing["date"].date() + dt.timedelta(days=1)  # its reply comes after the range
+    selected = everything[(everything["date"] < pd.Timestamp(until, tz="UTC")) & (everything["account"] == "vertrieb")]
+    table = explore(journal, Query("response_times", until=until, accounts=("vertrieb",))).table
+    assert table.loc["vertrieb", ["inbound", "answered"]].tolist() == [len(selected), selected["reply"].notna().sum()]
+    assert len(selected) == count(journal, "account = 'vertrieb' AND direction = 'in' AND date_utc < ?", str(until))
