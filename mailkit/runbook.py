@@ -8,7 +8,7 @@ report — what ``make demo`` and ``mailkit runbook`` do for cron jobs and custo
 
 from __future__ import annotations
 
-__all__ = ["World", "open_world", "run_notebook"]
+__all__ = ["World", "analysis_journal", "open_world", "run_notebook"]
 
 import json
 import os
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .journal.store import Journal
 from .sandbox import Sandbox
 from .sandbox.process import running
 from .workspace import Workspace
@@ -58,6 +59,38 @@ def open_world(workspace: str | Path | None = None, *, sandbox: bool = True, dem
         raise ConfigError("no workspace given and the sandbox is off: set WORKSPACE in the parameter cell")
     started = Sandbox(demo_mail=demo_mail).start()
     return World(started.workspace, started)
+
+
+def analysis_journal(world: World, synthetic: int = 0, *, seed: int = 0, account: str = "info") -> Journal:
+    """The journal a notebook analyses: a workspace's own; in the sandbox, synthetic or the synced demo mail.
+
+    The sandbox's demo mailbox holds a few hundred messages and no failed sends: too little for
+    the reports to find anything. ``synthetic`` > 0 makes (once, seeded, beside the sandbox's own
+    journal, never in it) a synthetic journal of that many messages; 0 syncs ``account``'s demo mail.
+    A real workspace is always analysed as it is: ``synthetic`` does not apply there.
+    """
+    ws = world.workspace
+    if world.is_sandbox and synthetic > 0:
+        from .journal.synthetic import generate
+
+        path = ws.path / f"synthetic-{synthetic}-seed{seed}.sqlite"
+        if not path.exists():
+            partial = path.with_name(path.name + ".partial")
+            partial.unlink(missing_ok=True)
+            generate(partial, synthetic, seed=seed)
+            partial.replace(path)
+        return Journal(path)
+    if world.is_sandbox:
+        from .sync import SyncOptions
+        from .sync.watch import sync_account
+
+        journal = Journal(ws.journal_file)
+        if journal.count() == 0:
+            sync_account(ws.get(account), ws, journal, SyncOptions(all_folders=True))
+        return journal
+    if not ws.journal_file.exists():  # opening would create an empty one
+        raise ConfigError(f"no journal in {ws.path} yet: run notebook 04 or `mailkit sync ACCOUNT` first")
+    return Journal(ws.journal_file)
 
 
 def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict | None = None) -> tuple[Path, Path]:

@@ -2,7 +2,8 @@
 
 from .account_form import AccountForm
 from .dkim_wizard import DkimWizard
+from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
 from .sync_panel import SyncPanel
 
-__all__ = ["AccountForm", "DeviceCodeSignIn", "DkimWizard", "SyncPanel"]
+__all__ = ["AccountForm", "DeviceCodeSignIn", "DkimWizard", "JournalExplorer", "SyncPanel"]

@@ -2,11 +2,14 @@
 and executes the runbooks. (repo2docker installs apt.txt as root at build time; everything else runs
 as the user, as here.)"""
 
+import contextlib
 import json
 import os
 import pwd
 import shutil
+import sqlite3
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,7 +30,9 @@ def as_user(home: Path, *command: str, timeout: float = 900, check: bool = True)
         cwd=home / "repo",
     )
     if check and done.returncode != 0:
-        raise AssertionError(f"{command} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        # the head of stderr too: a kernel that dies on start says why there, before papermill's traceback
+        err = done.stderr if len(done.stderr) < 6000 else f"{done.stderr[:2500]}\n[…]\n{done.stderr[-3500:]}"
+        raise AssertionError(f"{command} exited {done.returncode}:\n{done.stdout[-3000:]}\n{err}")
     return done
 
 
@@ -47,22 +52,36 @@ def test_binder_launch_as_an_ordinary_user():
         ignore=shutil.ignore_patterns(".venv", "build", "workspace", "*.egg-info", ".git", "__pycache__"),
     )
     subprocess.run(["chown", "-R", f"{USER}:{USER}", str(home)], check=True)
+    workspace, out = home / "sandbox", home / "out"
     if not (home / "venv" / "bin" / "mailkit").exists():
         as_user(home, "/usr/bin/python3", "-m", "venv", str(home / "venv"))
+    else:  # a launch starts from an empty home: no sandbox, journal or reports of an earlier run
+        as_user(home, "mailkit", "sandbox", "stop", "--dir", str(workspace), check=False)
+    shutil.rmtree(workspace, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
     as_user(home, f"{home}/venv/bin/pip", "install", "-q", "-r", "binder/requirements.txt")
 
     env_out = as_user(home, "binder/start", "env").stdout
-    workspace = Path(f"{home}/sandbox")
     assert f"MAILKIT_WORKSPACE={workspace}" in env_out
     try:
         status = json.loads(as_user(home, "binder/start", "mailkit", "sandbox", "status", "--json").stdout)
         assert status["running"] is True
         owner = subprocess.run(["ps", "-o", "user=", "-p", str(status["pid"])], capture_output=True, text=True).stdout
         assert owner.strip() == USER
-        for notebook in sorted((home / "repo" / "notebooks").glob("[0-9]*.ipynb")):
-            as_user(home, "binder/start", "mailkit", "runbook", str(notebook), "--out", f"{home}/out")
-            assert (home / "out" / notebook.name).exists() and (
-                home / "out" / notebook.with_suffix(".html").name
-            ).exists()
+        notebooks = sorted((home / "repo" / "notebooks").glob("[0-9]*.ipynb"))
+        assert len(notebooks) >= 3
+        for notebook in notebooks:
+            as_user(home, "binder/start", "mailkit", "runbook", str(notebook), "--out", str(out))
+            assert (out / notebook.name).exists() and (out / notebook.with_suffix(".html").name).exists()
+        # the runbooks worked in Binder's sandbox, not in one of their own: 04 synced into its journal,
+        # 05 made its synthetic journal beside it
+        with contextlib.closing(sqlite3.connect(f"file:{workspace / 'journal.sqlite'}?mode=ro", uri=True)) as db:
+            assert db.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
+        assert list(workspace.glob("synthetic-*.sqlite"))
+        # the demo users' real passwords (random per sandbox) appear in no executed notebook or report
+        passwords = [v for v in tomllib.loads((workspace / "secrets.toml").read_text()).values() if len(v) >= 8]
+        assert len(passwords) >= 4
+        leaked = [p.name for p in sorted(out.iterdir()) if any(v in p.read_text(errors="replace") for v in passwords)]
+        assert not leaked, f"a sandbox password is in {leaked}"
     finally:
         as_user(home, "mailkit", "sandbox", "stop", "--dir", str(workspace), check=False)
