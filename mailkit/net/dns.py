@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["make_resolver", "query_text"]
+__all__ = ["addresses", "lookup", "make_resolver", "query_text"]
+
+import ipaddress
+import socket
 
 import dns.exception
 import dns.resolver
@@ -37,3 +40,42 @@ def query_text(name: str, resolver: dns.resolver.Resolver) -> list[str]:
         servers = ", ".join(f"{ns}:{resolver.port}" for ns in resolver.nameservers)
         raise ConnectError(f"DNS lookup of {name} TXT failed at {servers}: {exc}; check the DNS server") from exc
     return [b"".join(rdata.strings).decode("utf-8", "replace") for rdata in answer]
+
+
+def lookup(name: str, rtype: str, resolver: dns.resolver.Resolver) -> list:
+    """The records of ``name`` and ``rtype`` (dnspython rdata); an absent name gives an empty list.
+
+    A server that does not answer raises :class:`ConnectError`.
+    """
+    try:
+        return list(resolver.resolve(name, rtype))
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return []
+    except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
+        servers = ", ".join(f"{ns}:{resolver.port}" for ns in resolver.nameservers)
+        raise ConnectError(f"DNS lookup of {name} {rtype} failed at {servers}: {exc}; check the DNS server") from exc
+
+
+def addresses(host: str, resolver: dns.resolver.Resolver) -> list[str]:
+    """The IP addresses of ``host``: an IP literal itself, else A and AAAA from ``resolver``.
+
+    Names the resolver refuses (``localhost``, or any name outside a sandbox zone) fall back to the
+    system's resolver, as the protocol clients do. Raises :class:`ConnectError` when nothing resolves.
+    """
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    found: list[str] = []
+    try:
+        for rtype in ("A", "AAAA"):
+            found += [rdata.address for rdata in lookup(host, rtype, resolver)]
+    except ConnectError:
+        found = []
+    if not found:
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise ConnectError(f"{host} does not resolve ({exc.strerror}): check its spelling and DNS") from None
+        found = list(dict.fromkeys(info[4][0] for info in infos))
+    return found
