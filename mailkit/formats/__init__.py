@@ -1,0 +1,1 @@
+"""Pure converters between mailkit's model and other programs' formats."""
