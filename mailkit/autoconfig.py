@@ -26,11 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from .errors import ConfigError, ConnectError, MailkitError
-from .formats.autoconfig_xml import ClientConfig, parse_clientconfig
+from .formats.autoconfig_xml import ClientConfig, fill_placeholders, parse_clientconfig
 from .model import Account, Auth, Receiving, Sending
 from .net import dialogues as d
 from .net.conversation import Conversation
-from .net.dns import addresses, lookup, make_resolver
+from .net.dns import addresses, host_resolver, lookup, make_resolver
 from .net.http import http_get
 from .presets import Preset, preset_for_domain, preset_for_mx
 from .workspace import AutoconfigSettings, DNSSettings, Workspace
@@ -137,11 +137,17 @@ class _Run:
         self.domain = address.rpartition("@")[2].lower()
         self.settings = settings
         self.resolver = make_resolver(dns)
+        self.hosts = host_resolver(dns)
         self.attempts: list[dict] = []
 
     def log(self, source: str, what: str, outcome: str, began: float) -> None:
         self.attempts.append(
-            {"source": source, "what": what, "outcome": outcome, "elapsed_ms": round((time.perf_counter() - began) * 1000)}
+            {
+                "source": source,
+                "what": what,
+                "outcome": outcome,
+                "elapsed_ms": round((time.perf_counter() - began) * 1000),
+            }
         )
 
     def port(self, port: int) -> int:
@@ -154,7 +160,7 @@ class _Run:
         if preset is None:
             self.log(source, self.domain, "no built-in preset", began)
             return []
-        self.log(source, self.domain if not mx_host else mx_host, f"preset {preset.name}", began)
+        self.log(source, mx_host or self.domain, f"preset {preset.name}", began)
 
         def server(protocol: str, spec: tuple[str, int, str]) -> Server:
             host, port, security = spec
@@ -166,7 +172,7 @@ class _Run:
                 f"preset {preset.name}",
                 server("imap", preset.imap),
                 server("smtp", preset.smtp),
-                _fill(preset.username, self.address),
+                fill_placeholders(preset.username, self.address),
                 preset.auth,
                 preset.name,
                 preset.hints,
@@ -184,7 +190,7 @@ class _Run:
                     path,
                     port=self.port(443 if tls else 80),
                     tls=tls,
-                    resolver=self.resolver,
+                    resolver=self.hosts,
                     timeout=self.settings.timeout,
                     ca_file=self.settings.ca_file,
                 )
@@ -267,7 +273,7 @@ class _Run:
         began = time.perf_counter()
         where = f"{host}:{port}"
         try:
-            address = addresses(host, self.resolver)[0]
+            address = addresses(host, self.hosts)[0]
         except ConnectError:
             self.log("probe", where, "does not resolve", began)
             return None
@@ -333,11 +339,6 @@ def _greet(conv: Conversation, protocol: str) -> bool:
         raise ValueError("no POP3 greeting")
     _, caps = d.pop3_capabilities(conv)
     return "STLS" in caps
-
-
-def _fill(template: str, address: str) -> str:
-    local, _, domain = address.rpartition("@")
-    return template.replace("%EMAILADDRESS%", address).replace("%EMAILLOCALPART%", local).replace("%EMAILDOMAIN%", domain)
 
 
 def _registered_domain(host: str) -> str:
@@ -411,6 +412,4 @@ def autoconfigure(
                 merged[key] = replace(first, also_from=(*first.also_from, candidate.source))
             else:
                 merged[key] = candidate
-    return AutoconfigResult(
-        address, list(merged.values()), run.attempts, round((time.perf_counter() - began) * 1000)
-    )
+    return AutoconfigResult(address, list(merged.values()), run.attempts, round((time.perf_counter() - began) * 1000))

@@ -128,8 +128,10 @@ PRESETS: tuple[Preset, ...] = (
         ("kasserver.com",),
         ("{mx}", 993, "tls"),
         ("{mx}", 465, "tls"),
-        hints=("use the server name from the KAS (w0....kasserver.com) and the mailbox login (m0...) if the "
-               "address is refused",),
+        hints=(
+            "use the server name from the KAS (w0....kasserver.com) and the mailbox login (m0...) if the "
+            "address is refused",
+        ),
     ),
 )
 

@@ -196,7 +196,10 @@ class Workspace:
             for p in user.problems(f"users.{name}"):
                 report(p.field, p.message)
         for key in data:
-            report(key, "unknown section (known: version, dns, autoconfig, company, policy, projects, users, groups, accounts)")
+            report(
+                key,
+                "unknown section (known: version, dns, autoconfig, company, policy, projects, users, groups, accounts)",
+            )
         if problems:
             first = min((n for n in lines if n), default=None)
             raise WorkspaceError(f"{len(problems)} problem(s):", config, first, problems)

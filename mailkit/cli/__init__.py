@@ -14,9 +14,9 @@ import os
 import sys
 
 from ..errors import ConfigError, MailkitError
-from . import accounts, journal_report, runbook, sandbox, send, sync
+from . import accounts, diagnose, journal_report, runbook, sandbox, send, sync
 
-COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report)
+COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, diagnose)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,7 +22,7 @@ from email.utils import format_datetime, make_msgid
 
 from ..errors import ConnectError, MailkitError
 from ..model import Account
-from ..net.dns import addresses, lookup, make_resolver, query_text
+from ..net.dns import addresses, host_resolver, lookup, make_resolver, query_text
 from ..net.transport import deliver_sendmail
 from ..workspace import Workspace
 from .records import check_dkim, check_dmarc, check_mta_sts, check_spf
@@ -48,7 +48,8 @@ def diagnose(
         timeout or account.timeouts.connect, timeout or min(account.timeouts.command, account.timeouts.connect * 2)
     )
     selectors = list(dict.fromkeys([*dkim_selectors, *([account.dkim_selector] if account.dkim_selector else [])]))
-    common = dict(account=account, workspace=workspace, resolver=resolver, timeouts=timeouts)
+    hosts = host_resolver(workspace.dns)
+    common = dict(account=account, workspace=workspace, resolver=hosts, timeouts=timeouts)
     checks: list[Callable[[], tuple[list[Row], list[str]]]] = []
     sending, receiving = account.sending, account.receiving
     if sending is not None and sending.method == "smtp":
@@ -68,7 +69,7 @@ def diagnose(
             **common,
         )
         checks.append(lambda: _walk(incoming, progress))
-    checks.append(lambda: (_domain_rows(account.domain, selectors, resolver, progress), []))
+    checks.append(lambda: (_domain_rows(account.domain, selectors, resolver, hosts, progress), []))
     rows: list[Row] = []
     transcript: list[str] = []
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
@@ -89,7 +90,7 @@ def _walk(check: ServerCheck, progress) -> tuple[list[Row], list[str]]:
     return check.rows, check.transcript
 
 
-def _domain_rows(domain: str, selectors: list[str], resolver, progress) -> list[Row]:
+def _domain_rows(domain: str, selectors: list[str], resolver, hosts, progress) -> list[Row]:
     if progress:
         progress(f"records of {domain}")
 
@@ -105,7 +106,7 @@ def _domain_rows(domain: str, selectors: list[str], resolver, progress) -> list[
         if mx:
             listed = ", ".join(f"{pref} {host}" for pref, host in mx)
             try:
-                reached = addresses(mx[0][1], resolver)
+                reached = addresses(mx[0][1], hosts)
                 rows = [Row("MX", domain, "ok", f"{listed}; {mx[0][1]} is {', '.join(reached)}", "", elapsed)]
             except ConnectError as exc:
                 rows = [Row("MX", domain, "fail", f"{listed}; {exc}", "publish an A record for the MX host", elapsed)]

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from .report import Row
 
 Lookup = Callable[[str, str], list[str]]
-_QUERYING = ("include:", "a", "a:", "a/", "mx", "mx:", "mx/", "ptr", "ptr:", "exists:", "redirect=")
+_QUERYING = ("include:", "a:", "a/", "mx:", "mx/", "ptr:", "exists:", "redirect=")
 SPF_LOOKUP_LIMIT = 10
 SPF_VOID_LIMIT = 2
 
@@ -170,9 +170,7 @@ def check_dkim(domain: str, selectors: list[str] | tuple[str, ...], lookup: Look
         name = f"{selector}._domainkey.{domain}"
         records = lookup(name, "TXT")
         if not records:
-            rows.append(
-                Row("DKIM", name, "fail", "no DKIM key", "publish the key's TXT record (mailkit dkim record)")
-            )
+            rows.append(Row("DKIM", name, "fail", "no DKIM key", "publish the key's TXT record (mailkit dkim record)"))
             continue
         tags = dmarc_tags(records[0])
         if not tags.get("p"):

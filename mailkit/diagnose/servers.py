@@ -10,7 +10,6 @@ from __future__ import annotations
 __all__ = ["ServerCheck", "Timeouts"]
 
 import re
-import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from ..errors import ConnectError, MailkitError
 from ..model import Account
 from ..net import dialogues as d
-from ..net.conversation import Conversation, TLSFacts, certificate_facts
+from ..net.conversation import Conversation, TLSFacts
 from ..net.dns import addresses
 from ..net.tls import client_context, describe_tls_error
 from ..workspace import Workspace
@@ -110,7 +109,7 @@ class ServerCheck:
             conv.connect()
         except ConnectionRefusedError:
             self._fail("TCP", f"{self.target}: connection refused", began)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             self._fail("TCP", f"{self.target}: no answer within {self.timeouts.connect:g} s", began)
         except OSError as exc:
             self._fail("TCP", f"{self.target}: {exc.strerror or exc}", began)
@@ -125,6 +124,8 @@ class ServerCheck:
             seen = self._unverified_facts()
             detail = f"{said}; {self._describe(seen)}" if seen else said
             self._fail("Certificate", detail, began)
+        except TimeoutError:
+            self._fail(check, f"{self.target}: no answer within {self.timeouts.read:g} s (TLS handshake)", began)
         except (ssl.SSLError, OSError) as exc:
             said = describe_tls_error(exc, self.host) if isinstance(exc, ssl.SSLError) else str(exc)
             self._fail(check, said, began)
@@ -337,11 +338,13 @@ class ServerCheck:
         self._row("POP3 greeting", "ok", greeting.text, began=began)
         began = time.perf_counter()
         reply, caps = d.pop3_capabilities(conv)
-        self._starttls(conv, "STLS" in caps, lambda: d.pop3_command(conv, "STLS"))
+        offered = "STLS" in caps
+        self._starttls(conv, offered, lambda: d.pop3_command(conv, "STLS"))
         if self.security == "starttls":
             reply, caps = d.pop3_capabilities(conv)
         self.capabilities = caps
-        self._row("POP3 CAPA", "ok", ", ".join(sorted(caps)) if reply.ok else "no CAPA", began=began)
+        detail = ", ".join(sorted(caps)) if reply.ok else "no CAPA"
+        self._row("POP3 CAPA", "ok", detail + ("; STLS offered" if offered else ""), began=began)
         password = self._password()
         if password is None:
             return

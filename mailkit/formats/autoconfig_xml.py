@@ -14,7 +14,7 @@ placeholders %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled in.
 
 from __future__ import annotations
 
-__all__ = ["ClientConfig", "ServerEntry", "parse_clientconfig", "render_clientconfig"]
+__all__ = ["ClientConfig", "ServerEntry", "fill_placeholders", "parse_clientconfig", "render_clientconfig"]
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -47,7 +47,7 @@ class ClientConfig:
     notes: tuple[str, ...] = field(default=())
 
 
-def _fill(template: str, address: str) -> str:
+def fill_placeholders(template: str, address: str) -> str:
     local, _, domain = address.rpartition("@")
     return (
         template.replace("%EMAILADDRESS%", address).replace("%EMAILLOCALPART%", local).replace("%EMAILDOMAIN%", domain)
@@ -58,7 +58,7 @@ def _entry(node: ET.Element, address: str, source: str) -> ServerEntry | None:
     protocol = (node.get("type") or "").lower()
     if protocol not in _PROTOCOLS:
         return None  # exchange, ews, jmap ...: not spoken here
-    host = _fill((node.findtext("hostname") or "").strip(), address)
+    host = fill_placeholders((node.findtext("hostname") or "").strip(), address)
     socket_type = (node.findtext("socketType") or "plain").strip().lower()
     try:
         port = int((node.findtext("port") or "").strip())
@@ -72,7 +72,7 @@ def _entry(node: ET.Element, address: str, source: str) -> ServerEntry | None:
         port,
         _SOCKET_TYPES[socket_type],
         (node.findtext("authentication") or "password-cleartext").strip(),
-        _fill((node.findtext("username") or "%EMAILADDRESS%").strip(), address),
+        fill_placeholders((node.findtext("username") or "%EMAILADDRESS%").strip(), address),
     )
 
 

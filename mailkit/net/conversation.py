@@ -11,10 +11,10 @@ from __future__ import annotations
 
 __all__ = ["Conversation", "TLSFacts", "certificate_facts"]
 
+import contextlib
 import datetime as dt
 import socket
 import ssl
-import time
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -39,7 +39,8 @@ class TLSFacts:
 
     @property
     def days_left(self) -> int:
-        return (self.not_after - dt.datetime.now(dt.UTC)).days
+        """Whole days until expiry; negative once expired (-2: expired two days ago)."""
+        return int((self.not_after - dt.datetime.now(dt.UTC)).total_seconds() / 86400)
 
 
 def _common_name(name: x509.Name) -> str:
@@ -130,15 +131,6 @@ class Conversation:
 
     def close(self) -> None:
         if self.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.close()
-            except OSError:
-                pass
             self.sock = None
-
-
-def timed(func, *args, **kwargs):
-    """``(result, elapsed_ms)`` of one call."""
-    began = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, round((time.perf_counter() - began) * 1000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["addresses", "lookup", "make_resolver", "query_text"]
+__all__ = ["addresses", "host_resolver", "lookup", "make_resolver", "query_text"]
 
 import ipaddress
 import socket
@@ -25,6 +25,11 @@ def make_resolver(settings: DNSSettings | None = None) -> dns.resolver.Resolver:
     timeout = settings.timeout if settings else 3.0
     resolver.timeout = resolver.lifetime = timeout
     return resolver
+
+
+def host_resolver(settings: DNSSettings | None) -> dns.resolver.Resolver | None:
+    """The resolver for host names: the workspace's own DNS server, else None (the system's, hosts file included)."""
+    return make_resolver(settings) if settings is not None and settings.nameservers else None
 
 
 def query_text(name: str, resolver: dns.resolver.Resolver) -> list[str]:
@@ -56,26 +61,29 @@ def lookup(name: str, rtype: str, resolver: dns.resolver.Resolver) -> list:
         raise ConnectError(f"DNS lookup of {name} {rtype} failed at {servers}: {exc}; check the DNS server") from exc
 
 
-def addresses(host: str, resolver: dns.resolver.Resolver) -> list[str]:
-    """The IP addresses of ``host``: an IP literal itself, else A and AAAA from ``resolver``.
+def addresses(host: str, resolver: dns.resolver.Resolver | None) -> list[str]:
+    """The IP addresses of ``host``: an IP literal itself, else A and AAAA.
 
-    Names the resolver refuses (``localhost``, or any name outside a sandbox zone) fall back to the
-    system's resolver, as the protocol clients do. Raises :class:`ConnectError` when nothing resolves.
+    ``resolver`` None asks the system (hosts file included), as the protocol clients do. A given
+    resolver (a workspace's own DNS server) is asked first; a name it refuses to answer
+    (``localhost``, a name outside a sandbox zone) falls back to the system. Raises
+    :class:`ConnectError` when nothing resolves.
     """
     try:
         return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
         pass
-    found: list[str] = []
-    try:
-        for rtype in ("A", "AAAA"):
-            found += [rdata.address for rdata in lookup(host, rtype, resolver)]
-    except ConnectError:
-        found = []
-    if not found:
+    if resolver is not None:
         try:
-            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise ConnectError(f"{host} does not resolve ({exc.strerror}): check its spelling and DNS") from None
-        found = list(dict.fromkeys(info[4][0] for info in infos))
-    return found
+            found = [rdata.address for rtype in ("A", "AAAA") for rdata in lookup(host, rtype, resolver)]
+        except ConnectError:
+            found = []  # refused or silent: the system may know the name
+        else:
+            if not found:
+                raise ConnectError(f"{host} does not resolve (no A/AAAA record): check its spelling and DNS")
+            return found
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConnectError(f"{host} does not resolve ({exc.strerror}): check its spelling and DNS") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))

@@ -19,7 +19,7 @@ from .ca import CertPair
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").rpartition(":")[0] or self.headers.get("Host", "")
         body = self.server.documents.get((host.lower(), self.path.partition("?")[0]))
         self.server.requests.append((host, self.path))

@@ -28,9 +28,9 @@ from pathlib import Path
 from imapclient import imap_utf7
 
 from ..errors import SandboxError
+from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
-from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..workspace import AutoconfigSettings, DNSSettings, Workspace
 from .ca import GOOD_HOSTS, SandboxCA
 from .dns import SandboxDNS, Zone
