@@ -140,7 +140,8 @@ class ServerCheck:
         days = facts.days_left
         expiry = f"expires in {days} days" if days >= 0 else f"expired {-days} days ago"
         verdict = "verified, matches " + self.host if facts.verified else "NOT verified"
-        names = ", ".join(facts.names) or "(no subjectAltName)"
+        names = ", ".join(facts.names[:4]) + (f" (+{len(facts.names) - 4} more)" if len(facts.names) > 4 else "")
+        names = names or "(no subjectAltName)"
         return f"{verdict}; subject {facts.subject}, names {names}; issuer {facts.issuer}; {expiry}"
 
     def _unverified_facts(self) -> TLSFacts | None:
