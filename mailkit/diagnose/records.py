@@ -170,7 +170,15 @@ def check_dkim(domain: str, selectors: list[str] | tuple[str, ...], lookup: Look
         name = f"{selector}._domainkey.{domain}"
         records = lookup(name, "TXT")
         if not records:
-            rows.append(Row("DKIM", name, "fail", "no DKIM key", "publish the key's TXT record (mailkit dkim record)"))
+            rows.append(
+                Row(
+                    "DKIM",
+                    name,
+                    "fail",
+                    "no DKIM key",
+                    "publish the selector's public key as TXT: v=DKIM1; k=rsa; p=...",
+                )
+            )
             continue
         tags = dmarc_tags(records[0])
         if not tags.get("p"):
