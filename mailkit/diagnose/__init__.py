@@ -22,8 +22,9 @@ from email.utils import format_datetime, make_msgid
 
 from ..errors import ConnectError, MailkitError
 from ..model import Account
+from ..net.connect import imap_login, smtp_login
 from ..net.dns import addresses, host_resolver, lookup, make_resolver, query_text
-from ..net.transport import deliver_sendmail
+from ..net.transport import deliver_sendmail, deliver_smtp
 from ..workspace import Workspace
 from .records import check_dkim, check_dmarc, check_mta_sts, check_spf
 from .remedies import remedy_for
@@ -44,6 +45,7 @@ def diagnose(
     """Check the account's servers and domain; ``timeout`` (seconds) overrides the account's per step."""
     began = time.perf_counter()
     resolver = make_resolver(workspace.dns)
+    # a greeting is no long command: waiting for one is capped at twice the connect timeout
     timeouts = Timeouts(
         timeout or account.timeouts.connect, timeout or min(account.timeouts.command, account.timeouts.connect * 2)
     )
@@ -167,9 +169,6 @@ def _ms(began: float) -> int:
 
 def _test_mail(account: Account, workspace: Workspace, to: str, timeouts: Timeouts) -> list[Row]:
     """Send a test mail through the account; when it goes to the account itself, find it over IMAP."""
-    from ..net.connect import imap_login, smtp_login
-    from ..net.transport import deliver_smtp
-
     target = f"{account.sending.host}:{account.sending.effective_port}"
     message, message_id = _test_message(account, to)
     began = time.perf_counter()

@@ -56,7 +56,6 @@ class ServerCheck:
     base_folder: str = "INBOX"
     sent_folder: str | None = None
     record_folder: bool = False
-    capabilities: set[str] | dict[str, str] = field(default_factory=set)
 
     @property
     def target(self) -> str:
@@ -149,8 +148,8 @@ class ServerCheck:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-        address = addresses(self.host, self.resolver)[0]
         try:
+            address = addresses(self.host, self.resolver)[0]
             with Conversation(
                 self.host, address, self.port, connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read
             ) as conv:
@@ -226,7 +225,6 @@ class ServerCheck:
         if self.security == "starttls":
             began = time.perf_counter()
             reply, ext = d.smtp_ehlo(conv)
-        self.capabilities = ext
         mechanisms = ext.get("AUTH", "").upper().split()
         listed = [f"SIZE {ext['SIZE']}".strip()] if "SIZE" in ext else []
         listed += [k for k in ("PIPELINING", "8BITMIME", "SMTPUTF8", "CHUNKING") if k in ext]
@@ -257,7 +255,6 @@ class ServerCheck:
         self._starttls(conv, "STARTTLS" in caps, lambda: d.imap_command(conv, "STARTTLS"))
         if self.security == "starttls":
             _, caps = d.imap_capabilities(conv)
-        self.capabilities = caps
         detail = ", ".join(sorted(c for c in caps if c.startswith("AUTH=") or c in ("SASL-IR", "STARTTLS")))
         if disabled and self.security != "none":
             detail += "; LOGINDISABLED before TLS (good)"
@@ -273,7 +270,6 @@ class ServerCheck:
             self._fail("IMAP login", f"{self.login_name}: {reply.text}", began)
         self._row("IMAP login", "ok", f"{self.login_name} logged in", began=began)
         _, caps = d.imap_capabilities(conv)
-        self.capabilities = caps
         present = [e for e in IMAP_EXTENSIONS if e in caps]
         missing = [e for e in IMAP_EXTENSIONS if e not in caps]
         detail = ", ".join(present) or "none of " + ", ".join(IMAP_EXTENSIONS)
@@ -343,7 +339,6 @@ class ServerCheck:
         self._starttls(conv, offered, lambda: d.pop3_command(conv, "STLS"))
         if self.security == "starttls":
             reply, caps = d.pop3_capabilities(conv)
-        self.capabilities = caps
         detail = ", ".join(sorted(caps)) if reply.ok else "no CAPA"
         self._row("POP3 CAPA", "ok", detail + ("; STLS offered" if offered else ""), began=began)
         password = self._password()

@@ -1,5 +1,6 @@
 """autoconfigure() finds the sandbox's settings from each source: XML over HTTPS, MX, SRV and probing."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -51,6 +52,18 @@ def test_mx_of_a_hosted_domain(sandbox):
     assert result.best.origin == "https://autoconfig.mailkit.test/mail/config-v1.1.xml"
     assert result.best.username == "chef@hosted.test"
     assert result.attempts[0]["outcome"] == "lowest is mail.mailkit.test (mailkit.test)"
+
+
+def test_an_ispdb_when_the_domain_has_no_autoconfig(sandbox):
+    ws = sandbox.workspace
+    docs = sandbox.autoconfig_server.documents
+    docs[("autoconfig.mailkit.test", "/ispdb/hosted.test")] = docs[("autoconfig.mailkit.test", "/mail/config-v1.1.xml")]
+    with_ispdb = dataclasses.replace(ws.autoconfig, ispdb_url="https://autoconfig.mailkit.test/ispdb/")
+    result = autoconfigure("chef@hosted.test", ws, settings=with_ispdb, sources=["autoconfig"])
+    assert [(c.source, c.origin) for c in result.candidates] == [
+        ("ispdb", "https://autoconfig.mailkit.test/ispdb/hosted.test")
+    ]
+    assert [a["source"] for a in result.attempts] == ["autoconfig", "autoconfig", "ispdb"]
 
 
 def test_srv_records(sandbox):
