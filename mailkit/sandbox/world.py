@@ -388,6 +388,7 @@ class Sandbox:
             "imap": {"host": HOST, "port": self.ports["imap"], "tls_port": self.ports["imaps"]},
             "pop3": {"host": HOST, "port": self.ports["pop3"], "tls_port": self.ports["pop3s"]},
             "smtp": {"host": HOST, "port": self.ports["smtp"], "tls_port": self.ports["smtps"]},
+            "autoconfig": {"url": f"https://autoconfig.{DOMAIN}/mail/config-v1.1.xml", "port": self.ports["https"]},
             "users": [{"address": u.address, "password": u.password, "account": u.account} for u in self.users],
             "start_seconds": round(self.start_seconds or 0.0, 3),
         }

@@ -88,6 +88,32 @@ def test_probing_prefers_encryption_and_imap(sandbox):
     assert all(a["elapsed_ms"] < 3000 for a in result.attempts)
 
 
+def test_probing_offers_an_unencrypted_server_last_and_says_so(sandbox):
+    ws = sandbox.workspace
+    plain = sandbox.serve_smtp_without_starttls()
+    settings = dataclasses.replace(ws.autoconfig, port_map={993: sandbox.ports["imaps"], 587: plain})
+    result = autoconfigure("info@mailkit.test", ws, settings=settings, sources=["probe"])
+    best = result.best
+    assert str(best.outgoing) == f"smtp smtp.mailkit.test:{plain} none"
+    assert best.hints == (
+        f"smtp smtp.mailkit.test:{plain} none offers no encryption: the password would travel in the clear",
+    )
+    assert "answers, but without STARTTLS" in {a["outcome"] for a in result.attempts}
+
+
+def test_mx_matched_against_the_presets(sandbox):
+    zone = sandbox.zone
+    zone.set("hosted.test", "MX", (0, "hosted-test.mail.protection.outlook.com"))
+    try:
+        result = autoconfigure("chef@hosted.test", sandbox.workspace, sources=["mx"])
+    finally:
+        zone.set("hosted.test", "MX", (10, "mail.mailkit.test"))
+    best = result.best
+    assert (best.source, best.provider, best.auth) == ("mx", "Microsoft 365", "oauth2")
+    assert str(best.outgoing) == "smtp smtp.office365.com:587 starttls"
+    assert any("535 5.7.139" in hint for hint in best.hints)
+
+
 def test_all_sources_merged_best_first_and_the_best_passes_diagnose(sandbox):
     ws = sandbox.workspace
     result = autoconfigure("buchhaltung@mailkit.test", ws)
