@@ -1,1 +1,1 @@
-"""Pure converters between mailkit's model and other programs' formats."""
+"""Pure converters between mailkit's model and other programs' file formats (no I/O)."""

@@ -32,7 +32,7 @@ from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
 from ..workspace import AutoconfigSettings, DNSSettings, Workspace
-from .ca import GOOD_HOSTS, SandboxCA
+from .ca import SandboxCA
 from .dns import SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts
 from .proxies import CuttingProxy, TLSProxy
@@ -41,7 +41,7 @@ from .web import AutoconfigServer, BlackHole
 
 DOMAIN = "mailkit.test"
 CUSTOMER_DOMAIN = "kunde.test"
-HOSTED_DOMAIN = "hosted.test"  # a domain whose mail mailkit.test hosts: found through its MX only
+HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"  # its mail is hosted at mailkit.test: found through its MX only
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
 LISTEN = "127.0.0.1"
 
@@ -130,7 +130,7 @@ class Sandbox:
         self.ca = SandboxCA(tls)
         os.chmod(tls, 0o755)
         named = [f"{p}{d}" for d in (DOMAIN, CUSTOMER_DOMAIN) for p in ("", "mail.", "imap.", "smtp.", "pop3.")]
-        self.cert = self.ca.issue("server", (*GOOD_HOSTS, *named, f"autoconfig.{DOMAIN}"))
+        self.cert = self.ca.issue("server", (HOST, LISTEN, *named, f"autoconfig.{DOMAIN}"))
         imap, imaps, pop3, pop3s, smtp, smtps, dns_port = free_ports(7)
         self.ports = {
             "imap": imap,
@@ -163,7 +163,7 @@ class Sandbox:
         self.autoconfig_server.start()
         self._started.append(self.autoconfig_server)
 
-        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN, HOSTED_DOMAIN])
+        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN])
         self._fill_zone()
         self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
         self.dns.start()

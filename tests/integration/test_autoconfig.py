@@ -47,21 +47,23 @@ def test_the_xml_needs_a_trusted_certificate(sandbox):
 
 
 def test_mx_of_a_hosted_domain(sandbox):
-    result = autoconfigure("chef@hosted.test", sandbox.workspace, sources=["mx"])
+    result = autoconfigure("chef@filiale.kunde.test", sandbox.workspace, sources=["mx"])
     assert result.best.source == "mx"
     assert result.best.origin == "https://autoconfig.mailkit.test/mail/config-v1.1.xml"
-    assert result.best.username == "chef@hosted.test"
+    assert result.best.username == "chef@filiale.kunde.test"
     assert result.attempts[0]["outcome"] == "lowest is mail.mailkit.test (mailkit.test)"
 
 
 def test_an_ispdb_when_the_domain_has_no_autoconfig(sandbox):
     ws = sandbox.workspace
     docs = sandbox.autoconfig_server.documents
-    docs[("autoconfig.mailkit.test", "/ispdb/hosted.test")] = docs[("autoconfig.mailkit.test", "/mail/config-v1.1.xml")]
+    docs[("autoconfig.mailkit.test", "/ispdb/filiale.kunde.test")] = docs[
+        ("autoconfig.mailkit.test", "/mail/config-v1.1.xml")
+    ]
     with_ispdb = dataclasses.replace(ws.autoconfig, ispdb_url="https://autoconfig.mailkit.test/ispdb/")
-    result = autoconfigure("chef@hosted.test", ws, settings=with_ispdb, sources=["autoconfig"])
+    result = autoconfigure("chef@filiale.kunde.test", ws, settings=with_ispdb, sources=["autoconfig"])
     assert [(c.source, c.origin) for c in result.candidates] == [
-        ("ispdb", "https://autoconfig.mailkit.test/ispdb/hosted.test")
+        ("ispdb", "https://autoconfig.mailkit.test/ispdb/filiale.kunde.test")
     ]
     assert [a["source"] for a in result.attempts] == ["autoconfig", "autoconfig", "ispdb"]
 
@@ -103,11 +105,11 @@ def test_probing_offers_an_unencrypted_server_last_and_says_so(sandbox):
 
 def test_mx_matched_against_the_presets(sandbox):
     zone = sandbox.zone
-    zone.set("hosted.test", "MX", (0, "hosted-test.mail.protection.outlook.com"))
+    zone.set("filiale.kunde.test", "MX", (0, "hosted-test.mail.protection.outlook.com"))
     try:
-        result = autoconfigure("chef@hosted.test", sandbox.workspace, sources=["mx"])
+        result = autoconfigure("chef@filiale.kunde.test", sandbox.workspace, sources=["mx"])
     finally:
-        zone.set("hosted.test", "MX", (10, "mail.mailkit.test"))
+        zone.set("filiale.kunde.test", "MX", (10, "mail.mailkit.test"))
     best = result.best
     assert (best.source, best.provider, best.auth) == ("mx", "Microsoft 365", "oauth2")
     assert str(best.outgoing) == "smtp smtp.office365.com:587 starttls"
