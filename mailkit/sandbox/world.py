@@ -159,10 +159,6 @@ class Sandbox:
         self._started.append(self.dovecot)
         self._seed_demo_mail()
 
-        self._publish_autoconfig()
-        self.autoconfig_server.start()
-        self._started.append(self.autoconfig_server)
-
         self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN])
         self._fill_zone()
         self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
@@ -177,6 +173,10 @@ class Sandbox:
         self.smtp = SmtpServer(self.submission, self.cert, self._passwords, smtp, smtps, LISTEN, f"mail.{DOMAIN}")
         self.smtp.start()
         self._started.append(self.smtp)
+
+        self._publish_autoconfig()
+        self.autoconfig_server.start()
+        self._started.append(self.autoconfig_server)
 
     def stop(self) -> None:
         """Stop every server; a temporary sandbox also removes its folder."""
