@@ -84,14 +84,14 @@ class AccountForm(w.VBox):
             self.fields[f"senders.{doc_type}"] = _text(f"Sender: {doc_type}", "(the account's address)")
         self.feedback = {name: w.HTML() for name in self.fields}
         self.status = w.HTML()
+        self.autoconfig_button = w.Button(description="Autoconfigure from address", icon="magic")
+        self.autoconfig_button.on_click(lambda _: self.autoconfigure())
+        self.last_candidates: list = []
         self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
         self.test_button = w.Button(description="Test connection", icon="plug")
-        self.autoconfig_button = w.Button(description="Autoconfigure from address", icon="magic")
-        self.last_candidates: list = []
         self.output = w.Output()
         self.save_button.on_click(lambda _: self.save())
         self.test_button.on_click(lambda _: self.test_connection())
-        self.autoconfig_button.on_click(lambda _: self.autoconfigure())
         for widget in self.fields.values():
             widget.observe(lambda _: self.validate(), names="value")
         if account is not None:
@@ -130,10 +130,12 @@ class AccountForm(w.VBox):
         tabs = w.Tab(
             children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
         )
+        identity = tabs.children[0]  # the button sits under the address it reads
+        identity.children = (*identity.children, self.autoconfig_button)
         for index, title in enumerate(groups):
             tabs.set_title(index, title)
         super().__init__(
-            [tabs, w.HBox([self.autoconfig_button, self.save_button, self.test_button]), self.status, self.output]
+            [tabs, w.HBox([self.save_button, self.test_button]), self.status, self.output]
         )
         self.validate()
 
@@ -294,23 +296,6 @@ class AccountForm(w.VBox):
         self._set_status(f"saved account {account.name!r} to {self.workspace.config_file}", "ok")
         return account
 
-    def test_connection(self):
-        """Run the connection test of the saved account and show its report."""
-        try:
-            account = self.workspace.get(self.fields["name"].value.strip())
-        except ConfigError as exc:
-            self._set_status(f"save the account first: {exc}", "fail")
-            return None
-        report = self._tester(account)
-        self.output.clear_output()
-        with self.output:
-            from IPython.display import display
-
-            display(report)
-        ok = getattr(report, "ok", False)
-        self._set_status("connection test passed" if ok else "connection test found problems", "ok" if ok else "fail")
-        return report
-
     def autoconfigure(self):
         """Fill the server fields from the best settings found for the address; show where they came from."""
         address = self.fields["address"].value.strip()
@@ -341,3 +326,20 @@ class AccountForm(w.VBox):
         hints = "; ".join(best.hints)
         self._set_status(f"settings from {best.source} ({best.origin})" + (f" — {hints}" if hints else ""), "ok")
         return best
+
+    def test_connection(self):
+        """Run the connection test of the saved account and show its report."""
+        try:
+            account = self.workspace.get(self.fields["name"].value.strip())
+        except ConfigError as exc:
+            self._set_status(f"save the account first: {exc}", "fail")
+            return None
+        report = self._tester(account)
+        self.output.clear_output()
+        with self.output:
+            from IPython.display import display
+
+            display(report)
+        ok = getattr(report, "ok", False)
+        self._set_status("connection test passed" if ok else "connection test found problems", "ok" if ok else "fail")
+        return report
