@@ -1,15 +1,18 @@
 """autoconfigure() finds the sandbox's settings from each source: XML over HTTPS, MX, SRV and probing."""
 
 import dataclasses
+import http.server
 import json
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from mailkit.autoconfig import autoconfigure
 from mailkit.diagnose import diagnose
 from mailkit.errors import ConfigError
+from mailkit.sandbox.world import free_ports
 from mailkit.workspace import AutoconfigSettings, Workspace
 
 
@@ -44,6 +47,39 @@ def test_the_xml_needs_a_trusted_certificate(sandbox):
     result = autoconfigure("info@mailkit.test", ws, settings=untrusting, sources=["autoconfig"])
     assert result.candidates == []
     assert "not signed by a trusted CA" in result.attempts[0]["outcome"]
+
+
+def test_plain_http_only_when_allowed(sandbox):
+    """A provider serving its XML over plain http only: asked only with allow_http, after HTTPS failed."""
+    ws = sandbox.workspace
+    xml = sandbox.autoconfig_server.documents[("autoconfig.mailkit.test", "/mail/config-v1.1.xml")].encode()
+
+    class Plain(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(xml)))
+            self.end_headers()
+            self.wfile.write(xml)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Plain)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        closed = free_ports(1)[0]
+        settings = dataclasses.replace(ws.autoconfig, port_map={443: closed, 80: server.server_address[1]})
+        assert autoconfigure("info@mailkit.test", ws, settings=settings, sources=["autoconfig"]).candidates == []
+        allowed = dataclasses.replace(settings, allow_http=True)
+        result = autoconfigure("info@mailkit.test", ws, settings=allowed, sources=["autoconfig"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.best.origin == "http://autoconfig.mailkit.test/mail/config-v1.1.xml"
+    assert [a["what"].split("?")[0] for a in result.attempts][:2] == [
+        "https://autoconfig.mailkit.test/mail/config-v1.1.xml",
+        "http://autoconfig.mailkit.test/mail/config-v1.1.xml",
+    ]
 
 
 def test_mx_of_a_hosted_domain(sandbox):
@@ -121,8 +157,9 @@ def test_all_sources_merged_best_first_and_the_best_passes_diagnose(sandbox):
     result = autoconfigure("buchhaltung@mailkit.test", ws)
     assert [c.source for c in result.candidates] == ["autoconfig", "srv", "probe"]
     assert {a["source"] for a in result.attempts} == {"preset", "autoconfig", "mx", "srv", "probe"}
-    account = result.best.to_account("buchhaltung2", "buchhaltung@mailkit.test", "workspace:buchhaltung.password")
-    account.ca_file = str(sandbox.ca.cert_file)
+    account = result.best.to_account(
+        "buchhaltung2", "buchhaltung@mailkit.test", "workspace:buchhaltung.password", ca_file=str(sandbox.ca.cert_file)
+    )
     report = diagnose(account, ws)
     assert report.ok, str(report)
 
