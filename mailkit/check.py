@@ -1,14 +1,14 @@
 """A quick login check per account side: can mailkit reach the servers and log in?
 
-The full step-by-step diagnosis (DNS, TLS details, capabilities, domain records) is
-:mod:`mailkit.diagnose`'s; this is the short answer a runbook or ``make demo`` needs.
+The full step-by-step diagnosis (DNS, TLS details, capabilities, domain records), which the
+account form's Test connection shows, is :mod:`mailkit.diagnose`'s; this is the short
+answer ``mailkit check`` and a runbook's last cell need.
 """
 
 from __future__ import annotations
 
-__all__ = ["LoginReport", "LoginResult", "check_logins", "login_report"]
+__all__ = ["LoginResult", "check_logins"]
 
-import html
 import shlex
 import shutil
 import time
@@ -87,28 +87,3 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
 
             results.append(_timed("receiving", "pop3", target, pop3))
     return results
-
-
-class LoginReport:
-    """The login check as a notebook shows it: ``ok``, and a green/red table."""
-
-    def __init__(self, rows: list[LoginResult]) -> None:
-        self.rows = rows
-        self.ok = all(r.ok for r in rows)
-
-    def _repr_html_(self) -> str:
-        cells = "".join(
-            f"<tr style='background:{'#e8f5e9' if r.ok else '#ffebee'}'><td>{html.escape(r.side)}</td>"
-            f"<td>{html.escape(r.protocol)}</td><td>{html.escape(r.target)}</td><td>{'ok' if r.ok else 'fail'}</td>"
-            f"<td>{html.escape(r.detail)}</td></tr>"
-            for r in self.rows
-        )
-        head = "".join(f"<th>{h}</th>" for h in ("side", "protocol", "target", "status", "detail"))
-        return f"<table><tr>{head}</tr>{cells}</table>"
-
-    def __repr__(self) -> str:
-        return "\n".join(f"{r.side:<9} {r.protocol:<8} {'ok' if r.ok else 'FAIL'}  {r.detail}" for r in self.rows)
-
-
-def login_report(account: Account, workspace: Workspace) -> LoginReport:
-    return LoginReport(check_logins(account, workspace))

@@ -14,7 +14,7 @@ a mistake fails with the file, the line and the field.
 
 from __future__ import annotations
 
-__all__ = ["DNSSettings", "Workspace"]
+__all__ = ["AutoconfigSettings", "DNSSettings", "Workspace"]
 
 import os
 import re
@@ -62,10 +62,26 @@ class DNSSettings:
 
 
 @dataclass
+class AutoconfigSettings:
+    """How settings are guessed from an address: where well-known ports are really served, extra CA, ISPDB.
+
+    ``port_map`` sends a well-known port (443 for the autoconfig XML, 993, 587, ...) elsewhere: the
+    sandbox serves them on high ports, as an ordinary user cannot bind ports under 1024.
+    """
+
+    port_map: dict[int, int] = field(default_factory=dict)
+    ca_file: str | None = None
+    allow_http: bool = False
+    ispdb_url: str | None = None
+    timeout: float = 3.0
+
+
+@dataclass
 class Workspace:
     path: Path
     accounts: dict[str, Account] = field(default_factory=dict)
     dns: DNSSettings = field(default_factory=DNSSettings)
+    autoconfig: AutoconfigSettings = field(default_factory=AutoconfigSettings)
     company: Company = field(default_factory=Company)
     projects: dict[str, Project] = field(default_factory=dict)
     users: dict[str, Employee] = field(default_factory=dict)
@@ -146,6 +162,7 @@ class Workspace:
                 dns.timeout = float(value)
             else:
                 report(f"dns.{key}", f"unknown field or bad value {value!r}")
+        autoconfig = _read_autoconfig(data.pop("autoconfig", {}), report)
         accounts = {}
         for name, account_data in data.pop("accounts", {}).items():
             try:
@@ -179,16 +196,26 @@ class Workspace:
             for p in user.problems(f"users.{name}"):
                 report(p.field, p.message)
         for key in data:
-            report(key, "unknown section (known: version, dns, company, policy, projects, users, groups, accounts)")
+            report(
+                key,
+                "unknown section (known: version, dns, autoconfig, company, policy, projects, users, groups, accounts)",
+            )
         if problems:
             first = min((n for n in lines if n), default=None)
             raise WorkspaceError(f"{len(problems)} problem(s):", config, first, problems)
-        return cls(path, accounts, dns, company, tables["projects"], tables["users"], tables["groups"], policy)
+        return cls(
+            path, accounts, dns, autoconfig, company, tables["projects"], tables["users"], tables["groups"], policy
+        )
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"version": FORMAT_VERSION}
         if self.dns != DNSSettings():
             data["dns"] = {"nameservers": self.dns.nameservers, "port": self.dns.port, "timeout": self.dns.timeout}
+        if self.autoconfig != AutoconfigSettings():
+            data["autoconfig"] = {
+                k: {str(p): q for p, q in v.items()} if k == "port_map" else v
+                for k, v in to_dict(self.autoconfig).items()
+            }
         for section, value in (("company", self.company), ("policy", self.policy)):
             if value != type(value)():
                 data[section] = to_dict(value)
@@ -239,6 +266,25 @@ class Workspace:
         own = getattr(getattr(account, side), "password", None) if side else None
         reference = own or account.auth.password
         return self.resolve_secret(reference) if reference else None
+
+
+def _read_autoconfig(table: dict, report) -> AutoconfigSettings:
+    settings = AutoconfigSettings()
+    for key, value in table.items():
+        if key == "port_map" and isinstance(value, dict):
+            try:
+                settings.port_map = {int(k): int(v) for k, v in value.items()}
+            except (TypeError, ValueError):
+                report("autoconfig.port_map", "must map port numbers to port numbers, like { 443 = 8443 }")
+        elif key in ("ca_file", "ispdb_url") and isinstance(value, str):
+            setattr(settings, key, value)
+        elif key == "allow_http" and isinstance(value, bool):
+            settings.allow_http = value
+        elif key == "timeout" and isinstance(value, int | float) and value > 0:
+            settings.timeout = float(value)
+        else:
+            report(f"autoconfig.{key}", f"unknown field or bad value {value!r}")
+    return settings
 
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")

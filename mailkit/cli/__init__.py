@@ -14,9 +14,9 @@ import os
 import sys
 
 from ..errors import ConfigError, MailkitError
-from . import accounts, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, sync
+from . import accounts, diagnose, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, sync
 
-COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, journal_explore, dkim, oauth)
+COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, journal_explore, diagnose, dkim, oauth)
 
 
 def build_parser() -> argparse.ArgumentParser:

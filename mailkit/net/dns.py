@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["make_resolver", "query_text"]
+__all__ = ["addresses", "host_resolver", "lookup", "make_resolver", "query_text"]
+
+import ipaddress
+import socket
 
 import dns.exception
 import dns.resolver
@@ -24,6 +27,11 @@ def make_resolver(settings: DNSSettings | None = None) -> dns.resolver.Resolver:
     return resolver
 
 
+def host_resolver(settings: DNSSettings | None) -> dns.resolver.Resolver | None:
+    """The resolver for host names: the workspace's own DNS server, else None (the system's, hosts file included)."""
+    return make_resolver(settings) if settings is not None and settings.nameservers else None
+
+
 def query_text(name: str, resolver: dns.resolver.Resolver) -> list[str]:
     """The TXT strings of ``name`` joined per record (a record may be split into 255-byte strings).
 
@@ -37,3 +45,45 @@ def query_text(name: str, resolver: dns.resolver.Resolver) -> list[str]:
         servers = ", ".join(f"{ns}:{resolver.port}" for ns in resolver.nameservers)
         raise ConnectError(f"DNS lookup of {name} TXT failed at {servers}: {exc}; check the DNS server") from exc
     return [b"".join(rdata.strings).decode("utf-8", "replace") for rdata in answer]
+
+
+def lookup(name: str, rtype: str, resolver: dns.resolver.Resolver) -> list:
+    """The records of ``name`` and ``rtype`` (dnspython rdata); an absent name gives an empty list.
+
+    A server that does not answer raises :class:`ConnectError`.
+    """
+    try:
+        return list(resolver.resolve(name, rtype))
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return []
+    except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
+        servers = ", ".join(f"{ns}:{resolver.port}" for ns in resolver.nameservers)
+        raise ConnectError(f"DNS lookup of {name} {rtype} failed at {servers}: {exc}; check the DNS server") from exc
+
+
+def addresses(host: str, resolver: dns.resolver.Resolver | None) -> list[str]:
+    """The IP addresses of ``host``: an IP literal itself, else A and AAAA.
+
+    ``resolver`` None asks the system (hosts file included), as the protocol clients do. A given
+    resolver (a workspace's own DNS server) is asked first; a name it refuses to answer
+    (``localhost``, a name outside a sandbox zone) falls back to the system. Raises
+    :class:`ConnectError` when nothing resolves.
+    """
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    if resolver is not None:
+        try:
+            found = [rdata.address for rtype in ("A", "AAAA") for rdata in lookup(host, rtype, resolver)]
+        except ConnectError:
+            found = []  # refused or silent: the system may know the name
+        else:
+            if not found:
+                raise ConnectError(f"{host} does not resolve (no A/AAAA record): check its spelling and DNS")
+            return found
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConnectError(f"{host} does not resolve ({exc.strerror}): check its spelling and DNS") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))

@@ -7,7 +7,7 @@ aiosmtpd does it: :class:`Submission` decides who may send and to whom.
 
 from __future__ import annotations
 
-__all__ = ["Received", "SmtpServer", "Submission"]
+__all__ = ["Received", "SmtpServer", "Submission", "plain_smtp"]
 
 import asyncio
 import collections
@@ -165,3 +165,19 @@ class SmtpServer:
         for controller in self._controllers:
             with contextlib.suppress(AssertionError, RuntimeError):  # never started, or already stopped
                 controller.stop()
+
+
+def plain_smtp(handler: Submission, passwords: Callable[[], dict[str, str]], port: int, host: str) -> Controller:
+    """A started SMTP listener that offers no STARTTLS (an old or misconfigured server), AUTH in the clear."""
+    controller = Controller(
+        handler,
+        hostname=host,
+        port=port,
+        server_hostname="plain.mailkit.test",
+        authenticator=_Authenticator(passwords),
+        auth_required=True,
+        auth_require_tls=False,
+        ident="mailkit sandbox ESMTP (no STARTTLS)",
+    )
+    controller.start()
+    return controller

@@ -28,18 +28,21 @@ from pathlib import Path
 from imapclient import imap_utf7
 
 from ..errors import SandboxError
+from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
-from ..workspace import DNSSettings, Workspace
+from ..workspace import AutoconfigSettings, DNSSettings, Workspace
 from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
 from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
 from .proxies import CuttingProxy, TLSProxy
-from .smtp import SmtpServer
+from .smtp import SmtpServer, plain_smtp
+from .web import AutoconfigServer, BlackHole
 
 DOMAIN = "mailkit.test"
 CUSTOMER_DOMAIN = "kunde.test"
+HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"  # its mail is hosted at mailkit.test: found through its MX only
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
 LISTEN = "127.0.0.1"
 
@@ -97,7 +100,7 @@ class Sandbox:
         self._seed = seed
         self.users: list[SandboxUser] = []
         self._started: list = []
-        self._proxies: list[TLSProxy] = []
+        self._proxies: list = []  # proxies and extra servers, each with stop()
         self.start_seconds: float | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -127,7 +130,8 @@ class Sandbox:
         shutil.rmtree(tls, ignore_errors=True)
         self.ca = SandboxCA(tls)
         os.chmod(tls, 0o755)
-        self.cert = self.ca.issue("server")
+        named = [f"{p}{d}" for d in (DOMAIN, CUSTOMER_DOMAIN) for p in ("", "mail.", "imap.", "smtp.", "pop3.")]
+        self.cert = self.ca.issue("server", (HOST, LISTEN, *named, f"autoconfig.{DOMAIN}"))
         imap, imaps, pop3, pop3s, smtp, smtps, dns_port = free_ports(7)
         self.ports = {
             "imap": imap,
@@ -157,6 +161,9 @@ class Sandbox:
         for address, display_name, description in self._user_specs:
             self._add_user(address, display_name, description)
         self.workspace.dns = DNSSettings(nameservers=[LISTEN], port=dns_port)
+        self.autoconfig_server = AutoconfigServer(self.cert, LISTEN)
+        self.ports["https"] = self.autoconfig_server.port
+        self.workspace.autoconfig = AutoconfigSettings(port_map=self._port_map(), ca_file=str(self.ca.cert_file))
         self.workspace.save()
 
         self.dovecot.start()
@@ -180,6 +187,10 @@ class Sandbox:
         self.smtp = SmtpServer(self.submission, self.cert, self._passwords, smtp, smtps, LISTEN, f"mail.{DOMAIN}")
         self.smtp.start()
         self._started.append(self.smtp)
+
+        self._publish_autoconfig()
+        self.autoconfig_server.start()
+        self._started.append(self.autoconfig_server)
 
     def stop(self) -> None:
         """Stop every server; a temporary sandbox also removes its folder."""
@@ -318,6 +329,10 @@ class Sandbox:
             self.zone.add(
                 f"_dmarc.{domain}", "TXT", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain}; adkim=r; aspf=r"
             )
+            self.zone.add(f"_mta-sts.{domain}", "TXT", "v=STSv1; id=20261101")
+            self.zone.add(f"_smtp._tls.{domain}", "TXT", f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}")
+        self.zone.add(f"autoconfig.{DOMAIN}", "A", LISTEN)
+        self.zone.add(HOSTED_DOMAIN, "MX", (10, f"mail.{DOMAIN}"))
         for service, port in (
             ("_submission._tcp", self.ports["smtp"]),
             ("_submissions._tcp", self.ports["smtps"]),
@@ -327,6 +342,43 @@ class Sandbox:
             ("_pop3s._tcp", self.ports["pop3s"]),
         ):
             self.zone.add(f"{service}.{DOMAIN}", "SRV", (0, 1, port, f"mail.{DOMAIN}"))
+
+    # -- autoconfiguration ---------------------------------------------------------------------------
+    def _port_map(self) -> dict[int, int]:
+        """Where the well-known ports are served here (an ordinary user cannot bind those under 1024)."""
+        p = self.ports
+        return {443: p["https"], 993: p["imaps"], 143: p["imap"], 995: p["pop3s"], 110: p["pop3"]} | {
+            465: p["smtps"],
+            587: p["smtp"],
+        }
+
+    def _publish_autoconfig(self) -> None:
+        """The ISP's XML: at autoconfig.mailkit.test, and for kunde.test only under .well-known."""
+        p = self.ports
+        incoming = [
+            ServerEntry("imap", HOST, p["imaps"], "tls"),
+            ServerEntry("imap", HOST, p["imap"], "starttls"),
+            ServerEntry("pop3", HOST, p["pop3s"], "tls"),
+        ]
+        outgoing = [ServerEntry("smtp", HOST, p["smtp"], "starttls"), ServerEntry("smtp", HOST, p["smtps"], "tls")]
+        docs = self.autoconfig_server.documents
+        docs[(f"autoconfig.{DOMAIN}", "/mail/config-v1.1.xml")] = render_clientconfig(DOMAIN, incoming, outgoing)
+        docs[(CUSTOMER_DOMAIN, "/.well-known/autoconfig/mail/config-v1.1.xml")] = render_clientconfig(
+            CUSTOMER_DOMAIN, incoming, outgoing
+        )
+
+    # -- servers that misbehave, for diagnostics ------------------------------------------------------
+    def serve_smtp_without_starttls(self) -> int:
+        """An SMTP port that offers AUTH but no STARTTLS; returns it."""
+        port = free_ports(1)[0]
+        self._proxies.append(plain_smtp(self.submission, self._passwords, port, LISTEN))
+        return port
+
+    def serve_black_hole(self) -> int:
+        """A port that accepts connections and never answers; returns it."""
+        hole = BlackHole(LISTEN)
+        self._proxies.append(hole)
+        return hole.port
 
     # -- bad certificates, for diagnostics ----------------------------------------------------------
     def serve_bad_certificate(self, kind: str, backend: str = "imap") -> int:
@@ -363,6 +415,7 @@ class Sandbox:
                 "tenant": self.oauth.tenant,
                 "clients_file": str(self.oauth.clients_file),
             },
+            "autoconfig": {"url": f"https://autoconfig.{DOMAIN}/mail/config-v1.1.xml", "port": self.ports["https"]},
             "users": [{"address": u.address, "password": u.password, "account": u.account} for u in self.users],
             "start_seconds": round(self.start_seconds or 0.0, 3),
         }

@@ -1,9 +1,10 @@
 """ipywidgets front ends over the library: thin, no protocol code; testable headlessly."""
 
 from .account_form import AccountForm
+from .diagnostics_panel import DiagnosticsPanel
 from .dkim_wizard import DkimWizard
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
 from .sync_panel import SyncPanel
 
-__all__ = ["AccountForm", "DeviceCodeSignIn", "DkimWizard", "JournalExplorer", "SyncPanel"]
+__all__ = ["AccountForm", "DeviceCodeSignIn", "DiagnosticsPanel", "DkimWizard", "JournalExplorer", "SyncPanel"]

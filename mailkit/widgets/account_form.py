@@ -4,7 +4,9 @@ The form holds no protocol code and no validation of its own: it builds an
 :class:`~mailkit.model.Account` from its fields, shows the model's problems at the fields they
 belong to, stores the password in the workspace's secret store on save (and clears the field),
 and calls the library for the connection test. Status goes into
-the ``status`` widget, never to print().
+the ``status`` widget, never to print(). **Test connection** runs :func:`mailkit.diagnose.diagnose`
+and shows its report; **Autoconfigure** fills the server fields from the best candidate
+:func:`mailkit.autoconfig.autoconfigure` finds for the address.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import html
 
 import ipywidgets as w
 
+from ..autoconfig import autoconfigure
+from ..diagnose import diagnose
 from ..errors import ConfigError, MailkitError
 from ..formats import kivitendo
 from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
@@ -40,7 +44,8 @@ class AccountForm(w.VBox):
     def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None) -> None:
         self.workspace = workspace
         self._password_ref: str | None = None
-        self._tester = tester  # account -> an object with _repr_html_ (the diagnostics report)
+        # account -> an object with ``ok`` and _repr_html_; by default the full diagnosis
+        self._tester = tester or (lambda account: diagnose(account, workspace))
         self.fields: dict[str, w.ValueWidget] = {
             "name": _text("Name", "info"),
             "address": _text("E-mail address", "info@firma.de"),
@@ -83,6 +88,9 @@ class AccountForm(w.VBox):
             self.fields[f"senders.{doc_type}"] = _text(f"Sender: {doc_type}", "(the account's address)")
         self.feedback = {name: w.HTML() for name in self.fields}
         self.status = w.HTML()
+        self.autoconfig_button = w.Button(description="Autoconfigure from address", icon="magic")
+        self.autoconfig_button.on_click(lambda _: self.autoconfigure())
+        self.last_candidates: list = []
         self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
         self.test_button = w.Button(description="Test connection", icon="plug")
         self.export_button = w.Button(description="Export kivitendo.conf", icon="file-text")
@@ -133,6 +141,8 @@ class AccountForm(w.VBox):
         tabs = w.Tab(
             children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
         )
+        identity = tabs.children[0]  # the button sits under the address it reads
+        identity.children = (*identity.children, self.autoconfig_button)
         for index, title in enumerate(groups):
             tabs.set_title(index, title)
         super().__init__(
@@ -323,6 +333,37 @@ class AccountForm(w.VBox):
         self._set_status(f"saved account {account.name!r} to {self.workspace.config_file}", "ok")
         return account
 
+    def autoconfigure(self):
+        """Fill the server fields from the best settings found for the address; show where they came from."""
+        address = self.fields["address"].value.strip()
+        try:
+            result = autoconfigure(address, self.workspace)
+        except MailkitError as exc:
+            self._set_status(f"autoconfiguration failed: {exc}", "fail")
+            return None
+        self.last_candidates = result.candidates
+        best = result.best
+        if best is None:
+            self._set_status(f"no settings found for {address}: enter them by hand", "warn")
+            return None
+        values = {"auth.username": "" if best.username == address else best.username}
+        if best.incoming is not None:
+            values |= {f"receiving.{k}": getattr(best.incoming, k) for k in ("host", "port", "security")}
+            values["receiving.protocol"] = best.incoming.protocol
+        if best.outgoing is not None:
+            values |= {f"sending.{k}": getattr(best.outgoing, k) for k in ("host", "port", "security")}
+            values["sending.method"] = "smtp"
+        for name, value in values.items():
+            self.fields[name].value = value
+        self.output.clear_output()
+        with self.output:
+            from IPython.display import display
+
+            display(result.candidates_frame())
+        hints = "; ".join(best.hints)
+        self._set_status(f"settings from {best.source} ({best.origin})" + (f" — {hints}" if hints else ""), "ok")
+        return best
+
     def test_connection(self):
         """Run the connection test of the saved account and show its report."""
         try:
@@ -330,7 +371,7 @@ class AccountForm(w.VBox):
         except ConfigError as exc:
             self._set_status(f"save the account first: {exc}", "fail")
             return None
-        report = self._tester(account) if self._tester else None
+        report = self._tester(account)
         self.output.clear_output()
         with self.output:
             from IPython.display import display

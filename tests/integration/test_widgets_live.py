@@ -1,33 +1,69 @@
-"""The widgets against the sandbox: the form's connection test, and the sync panel's import."""
+"""The widgets against the sandbox: the form's connection test and autoconfiguration, the diagnostics
+panel, and the sync panel's import."""
 
-from mailkit.check import check_logins
 from mailkit.journal import Journal
 from mailkit.net.connect import imap_login
-from mailkit.widgets import AccountForm, SyncPanel
-
-
-class Report:
-    """The shape the form expects from its tester: ok and something to display."""
-
-    def __init__(self, rows):
-        self.rows = rows
-        self.ok = all(r.ok for r in rows)
+from mailkit.widgets import AccountForm, DiagnosticsPanel, SyncPanel
 
 
 def test_form_saves_and_tests_a_sandbox_account(fresh_sandbox):
     ws = fresh_sandbox.workspace
     user = fresh_sandbox.user("vertrieb")
-    form = AccountForm(ws, ws.get("vertrieb"), tester=lambda account: Report(check_logins(account, ws)))
+    form = AccountForm(ws, ws.get("vertrieb"))  # Test connection: the full diagnosis
     form.fields["name"].value = "vertrieb2"
     form.fields["password"].value = user.password
     form.save_button.click()
     assert ws.get("vertrieb2").auth.password == "workspace:vertrieb2.password"
-    form.test_button.click()
+    report = form.test_connection()
     assert "connection test passed" in form.status.value
+    assert report.ok and report.find("IMAP login")[0].status == "ok"
     form.fields["password"].value = "falsch"
     form.save_button.click()
-    form.test_button.click()
+    report = form.test_connection()
     assert "found problems" in form.status.value
+    assert (
+        report.find("SMTP AUTH")[0].status == "fail" and "user name or password" in report.find("SMTP AUTH")[0].remedy
+    )
+
+
+def test_form_autoconfigures_from_the_address(fresh_sandbox):
+    ws = fresh_sandbox.workspace
+    form = AccountForm(ws)
+    form.fields["name"].value = "neu"
+    form.fields["address"].value = "vertrieb@mailkit.test"
+    form.autoconfig_button.click()
+    assert "settings from autoconfig" in form.status.value
+    assert form.fields["receiving.host"].value == "localhost"
+    assert form.fields["receiving.port"].value == fresh_sandbox.ports["imaps"]
+    assert form.fields["receiving.security"].value == "tls"
+    assert (form.fields["sending.port"].value, form.fields["sending.security"].value) == (
+        fresh_sandbox.ports["smtp"],
+        "starttls",
+    )
+    assert [c.source for c in form.last_candidates] == ["autoconfig", "srv", "probe"]
+    form.fields["address"].value = "niemand@unbekannt.invalid"
+    form.autoconfig_button.click()
+    assert "no settings found" in form.status.value
+
+
+def test_diagnostics_panel_runs_and_shows_remedies(sandbox):
+    ws = sandbox.workspace
+    panel = DiagnosticsPanel(ws, "info")
+    panel.dkim_selectors.value = "nokey, other"
+    panel.test_mail_to.value = "info@mailkit.test"
+    panel.run(wait=True)
+    report = panel.last_report
+    assert [r.status for r in report.find("DKIM")] == ["fail", "fail"]
+    assert report.find("Round trip")[0].status == "ok"
+    assert panel.progress.value == panel.progress.max == 4
+    assert "something failed" in panel.status.value and "#ffebee" in panel.table.value
+    assert "What to do" in panel.remedies.value and "nokey._domainkey.mailkit.test" in panel.remedies.value
+    assert not panel.run_button.disabled
+    panel.dkim_selectors.value = ""
+    panel.test_mail_to.value = ""
+    panel.run(wait=True)
+    assert "nothing failed" in panel.status.value and panel.remedies.value == ""
+    assert sandbox.user("info").password not in panel.table.value
 
 
 def test_sync_panel_imports_with_progress_and_counts(fresh_sandbox):

@@ -1,0 +1,66 @@
+"""``mailkit autoconfig ADDRESS`` (settings from an address) and ``mailkit diagnose ACCOUNT`` (the connection check)."""
+
+from __future__ import annotations
+
+__all__ = ["add_commands"]
+
+import sys
+
+from ..autoconfig import SOURCES, autoconfigure
+from ..diagnose import diagnose
+from ._common import open_workspace, print_json
+
+
+def cmd_autoconfig(args) -> int:
+    workspace = open_workspace(args)
+    result = autoconfigure(args.address, workspace, sources=args.source or SOURCES)
+    if args.json:
+        print_json(result.to_dict())
+        return 0 if result.candidates else 1
+    if not result.candidates:
+        print(f"No settings found for {args.address} ({len(result.attempts)} attempts; --json lists them).")
+        return 1
+    for rank, c in enumerate(result.candidates, start=1):
+        also = f" (also {', '.join(c.also_from)})" if c.also_from else ""
+        print(f"{rank}. {c.source}{also}: {c.origin}")
+        print(f"   in:  {c.incoming or '-'}\n   out: {c.outgoing or '-'}\n   user: {c.username}  auth: {c.auth}")
+        for hint in c.hints:
+            print(f"   hint: {hint}")
+    return 0
+
+
+def cmd_diagnose(args) -> int:
+    workspace = open_workspace(args)
+    account = workspace.get(args.account)
+    report = diagnose(
+        account,
+        workspace,
+        test_mail_to=args.test_mail_to,
+        dkim_selectors=args.dkim_selector or (),
+        record_folder=args.record_folder,
+        timeout=args.timeout,
+    )
+    if args.json:
+        print_json(report.to_dict(verbose=args.verbose))
+    else:
+        print(report)
+        counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+        print(f"{'ok' if report.ok else 'FAILED'}: {counts} in {report.elapsed_ms} ms")
+        if args.verbose:
+            print("\n".join(report.transcript), file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def add_commands(sub, command) -> None:
+    p = command(sub, "autoconfig", cmd_autoconfig, "guess account settings from an e-mail address")
+    p.add_argument("address")
+    p.add_argument("--source", action="append", choices=SOURCES, help="only this source (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p = command(sub, "diagnose", cmd_diagnose, "check everything between this machine and an account")
+    p.add_argument("account")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="also the protocol transcript (passwords redacted)")
+    p.add_argument("--test-mail-to", metavar="ADDR", help="send a test mail there (found again over IMAP if own)")
+    p.add_argument("--dkim-selector", action="append", metavar="S", help="check this DKIM selector (repeatable)")
+    p.add_argument("--record-folder", action="store_true", help="try creating and deleting a subfolder over IMAP")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="per step, instead of the account's timeouts")

@@ -1,0 +1,105 @@
+"""The diagnosis as rows: one per check, with status, detail and what to do; as a frame, HTML and JSON.
+
+>>> report = Report("info", [Row("TCP", "imap.x.test:993", "ok", "connected", elapsed_ms=3),
+...                          Row("SPF", "x.test", "warn", "~all", remedy="publish -all")])
+>>> report.ok, report.counts()
+(True, {'ok': 1, 'warn': 1, 'fail': 0, 'skip': 0})
+>>> print(report)
+ok    TCP                    imap.x.test:993            connected
+warn  SPF                    x.test                     ~all  -> publish -all
+"""
+
+from __future__ import annotations
+
+__all__ = ["STATUSES", "Report", "Row"]
+
+import html
+import json
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("ok", "warn", "fail", "skip")
+_COLOURS = {"ok": "#e8f5e9", "warn": "#fff8e1", "fail": "#ffebee", "skip": "#f5f5f5"}
+_COLUMNS = ("check", "target", "status", "detail", "remedy", "elapsed_ms")
+
+
+@dataclass(frozen=True)
+class Row:
+    check: str
+    target: str
+    status: str
+    detail: str
+    remedy: str = ""
+    elapsed_ms: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
+
+
+@dataclass
+class Report:
+    """Rows in the order the checks are listed; ``transcript`` holds the redacted protocol lines."""
+
+    account: str
+    rows: list[Row]
+    transcript: list[str] = field(default_factory=list)
+    elapsed_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed (warnings and skips do not count)."""
+        return not any(r.status == "fail" for r in self.rows)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.rows) for s in STATUSES}
+
+    def failures(self) -> list[Row]:
+        return [r for r in self.rows if r.status == "fail"]
+
+    def find(self, check: str) -> list[Row]:
+        """The rows of one check (e.g. ``"IMAP login"``)."""
+        return [r for r in self.rows if r.check == check]
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=list(_COLUMNS))
+
+    def to_dict(self, verbose: bool = False) -> dict:
+        data = {
+            "account": self.account,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "elapsed_ms": self.elapsed_ms,
+            "rows": [asdict(r) for r in self.rows],
+        }
+        if verbose:
+            data["transcript"] = list(self.transcript)
+        return data
+
+    def to_json(self, verbose: bool = False) -> str:
+        return json.dumps(self.to_dict(verbose), indent=2, ensure_ascii=False)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{c}</th>" for c in _COLUMNS if c != "elapsed_ms")
+        body = "".join(
+            f"<tr style='background:{_COLOURS[r.status]}'><td>{html.escape(r.check)}</td>"
+            f"<td>{html.escape(r.target)}</td><td><b>{r.status}</b></td><td>{html.escape(r.detail)}</td>"
+            f"<td>{html.escape(r.remedy)}</td></tr>"
+            for r in self.rows
+        )
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)
+        verdict = "nothing failed" if self.ok else "something failed"
+        caption = f"<caption style='text-align:left'>{html.escape(self.account)}: {verdict} ({counts})</caption>"
+        return f"<table class='mailkit-diagnosis'>{caption}<tr>{head}</tr>{body}</table>"
+
+    def __str__(self) -> str:
+        lines = []
+        for r in self.rows:
+            line = f"{r.status:<5} {r.check:<22} {r.target:<26} {r.detail}"
+            lines.append(line + (f"  -> {r.remedy}" if r.remedy else ""))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{s}={n}" for s, n in self.counts().items())
+        return f"Report({self.account!r}, ok={self.ok}, {counts})"

@@ -1,0 +1,103 @@
+"""The diagnostics panel: pick an account and options, run :func:`mailkit.diagnose.diagnose`, read the table.
+
+The check runs in a thread so the notebook stays responsive; the progress bar counts the
+walks (sending server, receiving server, domain records, test mail) as they start.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DiagnosticsPanel"]
+
+import html
+import threading
+
+import ipywidgets as w
+
+from ..diagnose import Report, diagnose
+from ..errors import MailkitError
+from ..workspace import Workspace
+
+_STYLE = {"description_width": "9em"}
+
+
+class DiagnosticsPanel(w.VBox):
+    """Account, test-mail address, DKIM selectors, Run; then the coloured report and the remedies."""
+
+    def __init__(self, workspace: Workspace, account: str | None = None) -> None:
+        self.workspace = workspace
+        names = sorted(workspace.accounts)
+        self.account = w.Dropdown(
+            options=names, value=account or (names[0] if names else None), description="Account", style=_STYLE
+        )
+        self.test_mail_to = w.Text(description="Test mail to", placeholder="(none: send nothing)", style=_STYLE)
+        self.dkim_selectors = w.Text(description="DKIM selectors", placeholder="mail, 2026", style=_STYLE)
+        self.record_folder = w.Checkbox(description="Try a record subfolder", style=_STYLE)
+        self.run_button = w.Button(description="Run diagnosis", button_style="primary", icon="stethoscope")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="Progress", style=_STYLE)
+        self.status = w.HTML()
+        self.table = w.HTML()
+        self.remedies = w.HTML()
+        self.run_button.on_click(lambda _: self.run())
+        self._thread: threading.Thread | None = None
+        self.last_report: Report | None = None
+        super().__init__(
+            [
+                self.account,
+                w.HBox([self.test_mail_to, self.dkim_selectors]),
+                self.record_folder,
+                w.HBox([self.run_button, self.progress]),
+                self.status,
+                self.table,
+                self.remedies,
+            ]
+        )
+
+    def _step(self, what: str) -> None:
+        self.progress.value = min(self.progress.value + 1, self.progress.max)
+        self.status.value = f"checking {html.escape(what)} …"
+
+    def run(self, wait: bool = False) -> None:
+        """Start the diagnosis; ``wait=True`` blocks until it is done (headless runs and tests)."""
+        account = self.workspace.get(self.account.value)
+        to = self.test_mail_to.value.strip() or None
+        walks = 1 + (account.sending is not None and account.sending.method == "smtp") + (account.receiving is not None)
+        self.progress.max, self.progress.value = walks + (to is not None), 0
+        self.run_button.disabled = True
+        self.table.value = self.remedies.value = ""
+        selectors = [s.strip() for s in self.dkim_selectors.value.replace(",", " ").split() if s.strip()]
+        self._thread = threading.Thread(target=self._run, args=(account, to, selectors), daemon=True)
+        self._thread.start()
+        if wait:
+            self._thread.join()
+
+    def _run(self, account, to, selectors) -> None:
+        try:
+            report = diagnose(
+                account,
+                self.workspace,
+                test_mail_to=to,
+                dkim_selectors=selectors,
+                record_folder=self.record_folder.value,
+                progress=self._step,
+            )
+        except MailkitError as exc:
+            self.status.value = f"<b style='color:#b00020'>{html.escape(str(exc))}</b>"
+            return
+        finally:
+            self.run_button.disabled = False
+        self.last_report = report
+        self.progress.value = self.progress.max
+        self.table.value = report._repr_html_()
+        self.remedies.value = _remedies(report)
+        counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+        colour, verdict = ("#1b5e20", "nothing failed") if report.ok else ("#b00020", "something failed")
+        self.status.value = f"<b style='color:{colour}'>{verdict}</b> ({counts}, {report.elapsed_ms} ms)"
+
+
+def _remedies(report: Report) -> str:
+    items = [
+        f"<li><b>{html.escape(r.check)}</b> {html.escape(r.target)}: {html.escape(r.remedy)}</li>"
+        for r in report.rows
+        if r.remedy and r.status in ("fail", "warn")
+    ]
+    return f"<p><b>What to do</b></p><ul>{''.join(items)}</ul>" if items else ""
