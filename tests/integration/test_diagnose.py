@@ -82,7 +82,7 @@ def test_wrong_password_fails_with_the_remedy(sandbox):
     imap, smtp = report.find("IMAP login")[0], report.find("SMTP AUTH")[0]
     assert imap.status == smtp.status == "fail"
     assert "AUTHENTICATIONFAILED" in imap.detail and smtp.detail.split(": ", 1)[1].startswith("535")
-    assert "user name or password" in imap.remedy and "user name or password" in smtp.remedy
+    assert "the user name or the password" in imap.remedy and "the user name or the password" in smtp.remedy
     assert not report.find("IMAP base folder")  # nothing after a failed login
 
 
