@@ -24,6 +24,7 @@ from ..errors import ConnectError, MailkitError
 from ..model import Account
 from ..net.connect import imap_login, smtp_login
 from ..net.dns import addresses, host_resolver, lookup, make_resolver, query_text
+from ..net.oauth import oauth2_checks
 from ..net.transport import deliver_sendmail, deliver_smtp
 from ..workspace import Workspace
 from .records import check_dkim, check_dmarc, check_mta_sts, check_spf
@@ -71,6 +72,8 @@ def diagnose(
             **common,
         )
         checks.append(lambda: _walk(incoming, progress))
+    if account.auth.method == "oauth2":
+        checks.append(lambda: (_oauth2_rows(account, workspace, progress), []))
     checks.append(lambda: (_domain_rows(account.domain, selectors, resolver, hosts, progress), []))
     rows: list[Row] = []
     transcript: list[str] = []
@@ -83,6 +86,27 @@ def diagnose(
             progress("test mail")
         rows += _test_mail(account, workspace, test_mail_to, timeouts)
     return Report(account.name, rows, transcript, round((time.perf_counter() - began) * 1000))
+
+
+def _oauth2_rows(account: Account, workspace: Workspace, progress) -> list[Row]:
+    """Token, its claims and expiry, and the SASL login per protocol (the server walks skip the login)."""
+    if progress:
+        progress("oauth2")
+    began = time.perf_counter()
+    rows = oauth2_checks(account, workspace)
+    elapsed = round((time.perf_counter() - began) * 1000 / max(len(rows), 1))
+    authority = account.auth.oauth2.authority_url if account.auth.oauth2 else ""
+    return [
+        Row(
+            r["check"],
+            authority if r["check"].startswith("oauth2 t") else account.login,
+            r["status"],
+            r["detail"],
+            r.get("remedy", ""),
+            elapsed,
+        )
+        for r in rows
+    ]
 
 
 def _walk(check: ServerCheck, progress) -> tuple[list[Row], list[str]]:

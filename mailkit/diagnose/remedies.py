@@ -6,7 +6,7 @@ expressions over what the server said, so a new provider quirk is one line here.
 >>> remedy_for("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant")[:40]
 'SMTP AUTH is disabled for this Microsoft'
 >>> remedy_for("NO [AUTHENTICATIONFAILED] Authentication failed.")
-'the server refused the user name or the password; check both (many providers use the full address as user name)'
+'the server refused the user name or the password; check both (the user name is often the full address)'
 >>> remedy_for("all good")
 ''
 """
@@ -72,7 +72,7 @@ REMEDIES: tuple[tuple[str, str], ...] = (
     (
         r"AUTHENTICATIONFAILED|authentication failed|535|\[AUTH\]|invalid credentials|-ERR.*(password|auth)|"
         r"Authentication unsuccessful",
-        "the server refused the user name or the password; check both (many providers use the full address as user name)",
+        "the server refused the user name or the password; check both (the user name is often the full address)",
     ),
 )
 _COMPILED = tuple((re.compile(pattern, re.IGNORECASE), remedy) for pattern, remedy in REMEDIES)

@@ -193,7 +193,7 @@ class ServerCheck:
         """The password for this side; None (with a skip or fail row) when there is none to try."""
         method = self.account.auth.method
         if method == "oauth2":
-            self._row(f"{self.name} login", "skip", "OAuth2 login is not checked by diagnose yet")
+            self._row(f"{self.name} login", "skip", "OAuth2: see the oauth2 rows (token, claims, SASL login)")
             return None
         if method == "none":
             self._row(f"{self.name} login", "skip", "the account does not log in")

@@ -191,10 +191,11 @@ def test_sendmail_and_oauth2_rows(sandbox, tmp_path):
     report = diagnose(local, ws, test_mail_to="einkauf@kunde.test")
     assert statuses(report, "sendmail") == ["ok"] and statuses(report, "Test mail") == ["ok"]
     assert b"mailkit diagnose test" in (tmp_path / "handed-over.eml").read_bytes()
-    oauth = dataclasses.replace(account, auth=Auth(method="oauth2"))
-    report = diagnose(oauth, ws)
+    unconfigured = dataclasses.replace(account, auth=Auth(method="oauth2"))
+    report = diagnose(unconfigured, ws)
     assert statuses(report, "IMAP login") == ["skip"] and statuses(report, "SMTP login") == ["skip"]
-    assert report.ok
+    (token,) = report.find("oauth2 token")
+    assert token.status == "fail" and token.remedy
 
 
 def test_imap_with_starttls_and_without_encryption(sandbox):
@@ -216,3 +217,22 @@ def test_unrelated_receiving_settings_are_reported_per_side(sandbox):
     report = diagnose(account, ws)
     dns = [r for r in report.find("DNS") if r.target.startswith("nohost")]
     assert [r.status for r in dns] == ["fail"] and "does not resolve" in dns[0].detail
+
+
+def test_oauth2_account_gets_token_claims_and_sasl_rows(fresh_sandbox):
+    ws = fresh_sandbox.workspace
+    account, _ = fresh_sandbox.oauth_app("info@mailkit.test")
+    report = diagnose(account, ws)
+    assert report.ok, str(report)
+    for check in ("oauth2 token", "oauth2 expiry", "oauth2 claims", "oauth2 imap login", "oauth2 smtp login"):
+        assert statuses(report, check) == ["ok"], check
+    # the server walks leave the login to the OAuth2 rows instead of trying a password
+    assert statuses(report, "IMAP login") == ["skip"] and statuses(report, "SMTP login") == ["skip"]
+    token = ws.secrets.get(f"oauth2.{account.name}.cache").reveal()
+    assert token[:40] not in str(report.to_frame().to_dict()) + report.to_json()
+
+    narrow, _ = fresh_sandbox.oauth_app("einkauf@kunde.test", roles=("IMAP.AccessAsApp",))
+    report = diagnose(narrow, ws)
+    assert not report.ok
+    (permission,) = report.find("oauth2 smtp permission")
+    assert permission.status == "fail" and "SMTP.SendAsApp" in permission.remedy

@@ -22,7 +22,10 @@ SHAPES: dict[str, re.Pattern] = {
         rf"(?i)\bpass(?:word|wd)\b\\?[\"']?\s*[=:]\s*\\?[\"']?(?!{_REFERENCE}[\\\"',)\s]|{_REFERENCE}$)[^\s\"',)]{{3,}}"
     ),
     "POP3 PASS command": re.compile(r"(?m)(?:^|[>:]\s?)PASS [^\s*]{3,}"),
-    "SMTP AUTH payload": re.compile(r"AUTH (?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER) [A-Za-z0-9+/]{8,}={0,2}"),
+    # a payload, not the next mechanism of an EHLO list (those are upper case only)
+    "SMTP AUTH payload": re.compile(
+        r"AUTH (?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER) (?=[A-Za-z0-9+/]*[a-z0-9])[A-Za-z0-9+/]{8,}={0,2}"
+    ),
     "IMAP LOGIN command": re.compile(r"(?m)^\S+ LOGIN \S+ \S+"),
     "PEM private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "JWT": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
@@ -109,6 +112,8 @@ HARMLESS = [
     "5.7.139 SMTP AUTH disabled or blocked (Microsoft 365)",
     "S: * CAPABILITY IMAP4rev1 AUTH=PLAIN LOGINDISABLED",
     "-----BEGIN CERTIFICATE-----",
+    "SIZE 33554432, 8BITMIME, AUTH LOGIN OAUTHBEARER PLAIN XOAUTH2",
+    "the server refused the user name or the password; check both",
 ]
 
 
