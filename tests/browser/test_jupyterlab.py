@@ -55,15 +55,14 @@ def wait_http(url: str, timeout: float = 60) -> None:
 @pytest.fixture(scope="module")
 def shared_sandbox(tmp_path_factory):
     folder = Path(tmp_path_factory.mktemp("browser")) / "workspace"
-    state = json.loads(
-        subprocess.run(
-            [str(BIN / "mailkit"), "sandbox", "start", "--dir", str(folder), "--json"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout
+    started = subprocess.run(
+        [str(BIN / "mailkit"), "sandbox", "start", "--dir", str(folder), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
+    assert started.returncode == 0, f"mailkit sandbox start exited {started.returncode}:\n{started.stderr}"
+    state = json.loads(started.stdout)
     yield folder, state
     subprocess.run([str(BIN / "mailkit"), "sandbox", "stop", "--dir", str(folder)], check=False, timeout=60)
 
@@ -88,7 +87,15 @@ def server(command: list[str], url: str, env: dict) -> subprocess.Popen:
     return process
 
 
-def test_account_setup_in_jupyterlab(shared_sandbox, browser):
+@pytest.fixture
+def notebooks(tmp_path) -> Path:
+    """A copy of the runbooks: JupyterLab autosaves what it runs, and the repository's must stay as committed."""
+    copy = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return copy
+
+
+def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks):
     folder, _ = shared_sandbox
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "MAILKIT_WORKSPACE": str(folder), "JUPYTER_CONFIG_DIR": str(folder / ".jupyter")}
@@ -101,7 +108,7 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser):
             f"--port={port}",
             "--ServerApp.ip=127.0.0.1",
             f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={REPO / 'notebooks'}",
+            f"--ServerApp.root_dir={notebooks}",
         ],
         f"http://127.0.0.1:{port}/api?token={token}",
         env,
@@ -127,6 +134,9 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser):
         page.locator("button:has-text('Test connection')").click()
         page.wait_for_selector("text=connection test passed", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-account-form.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"), full_page=True)  # what the browser showed
+        raise
     finally:
         page.close()
         lab.terminate()
@@ -136,14 +146,14 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser):
     assert shared_sandbox[1]["users"][0]["password"] not in saved
 
 
-def test_account_setup_as_a_voila_app(shared_sandbox, browser):
+def test_account_setup_as_a_voila_app(shared_sandbox, browser, notebooks):
     folder, _ = shared_sandbox
     port = free_port()
     env = {**os.environ, "MAILKIT_WORKSPACE": str(folder), "JUPYTER_CONFIG_DIR": str(folder / ".jupyter")}
     voila = server(
         [
             str(BIN / "voila"),
-            str(REPO / "notebooks" / "01-account-setup.ipynb"),
+            str(notebooks / "01-account-setup.ipynb"),
             "--no-browser",
             f"--port={port}",
             "--Voila.ip=127.0.0.1",
@@ -159,6 +169,9 @@ def test_account_setup_as_a_voila_app(shared_sandbox, browser):
         page.wait_for_selector("text=connection test", timeout=60_000)
         assert page.locator("text=Traceback").count() == 0
         page.screenshot(path=str(ARTIFACTS / "voila-account-form.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "voila-failure.png"), full_page=True)
+        raise
     finally:
         page.close()
         voila.terminate()
