@@ -67,17 +67,41 @@ class SandboxUser:
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports the kernel calls free now (held open together so they differ)."""
-    sockets = []
+    """Ports free now, each bound once to prove it, all different.
+
+    Picked below the kernel's ephemeral range where it leaves room: a server binds its port only
+    later, and in between an outgoing connection of any process may take an ephemeral port.
+    """
+    low = _ephemeral_range_start()
+    pick = (lambda: _PRIVATE_PORTS_START + _random.randbelow(low - _PRIVATE_PORTS_START)) if low > 21000 else int
+    sockets: list[socket.socket] = []
     try:
-        for _ in range(count):
+        for _ in range(count + 200):
+            if len(sockets) == count:
+                break
             s = socket.socket()
-            s.bind((LISTEN, 0))
+            try:
+                s.bind((LISTEN, pick()))
+            except OSError:
+                s.close()
+                continue
             sockets.append(s)
+        else:
+            raise SandboxError(f"found only {len(sockets)} of {count} free ports on {LISTEN}")
         return [s.getsockname()[1] for s in sockets]
     finally:
         for s in sockets:
             s.close()
+
+
+_PRIVATE_PORTS_START = 20000
+
+
+def _ephemeral_range_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0  # unknown: let the kernel choose (int() is 0)
 
 
 class Sandbox:

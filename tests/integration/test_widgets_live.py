@@ -21,9 +21,8 @@ def test_form_saves_and_tests_a_sandbox_account(fresh_sandbox):
     form.save_button.click()
     report = form.test_connection()
     assert "found problems" in form.status.value
-    assert (
-        report.find("SMTP AUTH")[0].status == "fail" and "user name or password" in report.find("SMTP AUTH")[0].remedy
-    )
+    (smtp_auth,) = report.find("SMTP AUTH")
+    assert smtp_auth.status == "fail" and "user name or the password" in smtp_auth.remedy
 
 
 def test_form_autoconfigures_from_the_address(fresh_sandbox):
