@@ -93,6 +93,18 @@ def analysis_journal(world: World, synthetic: int = 0, *, seed: int = 0, account
     return Journal(ws.journal_file)
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager that talks to the kernel over Unix sockets in the private runtime folder,
+    not over loopback TCP, where anyone on the machine could try to reach the kernel."""
+    from jupyter_client import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", **kwargs)
+
+    return IPCKernelManager
+
+
 def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict | None = None) -> tuple[Path, Path]:
     """Execute a notebook top to bottom with parameters; write the executed notebook and an HTML report."""
     import nbformat
@@ -111,6 +123,7 @@ def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict 
         kernel_name="python3",
         progress_bar=False,
         cwd=str(notebook.parent),
+        kernel_manager_class=_ipc_kernel_manager(),
     )
     body, _ = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
         nbformat.read(executed, as_version=4)
