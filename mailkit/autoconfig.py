@@ -5,8 +5,10 @@ As Thunderbird does it, the sources run concurrently and are ranked by priority:
 1. ``preset``: the built-in table of providers (:mod:`mailkit.presets`), by the address's domain;
 2. ``autoconfig``: the ISP's XML at ``https://autoconfig.<domain>/mail/config-v1.1.xml``, then
    ``https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml`` (plain http only when the
-   workspace allows it), and an ISPDB when one is configured;
-3. ``mx``: the domain of the lowest MX host, matched against the presets and its own autoconfig;
+   workspace allows it), and an ISPDB when one is configured; redirects are followed, never from
+   HTTPS to HTTP;
+3. ``mx``: the lowest MX host, matched against the presets, then the autoconfig of its next
+   subdomain and of its base domain (by the Public Suffix List);
 4. ``srv``: RFC 6186 SRV records;
 5. ``probe``: imap./pop3./pop./mail./smtp./<domain> on the well-known ports, greeting and capabilities
    read; encrypted before plain, IMAP before POP3.
@@ -21,20 +23,23 @@ __all__ = ["SOURCES", "AutoconfigResult", "Candidate", "Server", "autoconfigure"
 
 import ssl
 import time
+import urllib.parse
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from .domains import organizational_domain
 from .errors import ConfigError, ConnectError, MailkitError
 from .formats.autoconfig_xml import ClientConfig, fill_placeholders, parse_clientconfig
 from .model import Account, Auth, Receiving, Sending
 from .net import dialogues as d
 from .net.conversation import Conversation
 from .net.dns import addresses, host_resolver, lookup, make_resolver
-from .net.http import http_get
+from .net.http import REDIRECTS, http_get
 from .presets import Preset, preset_for_domain, preset_for_mx
 from .workspace import AutoconfigSettings, DNSSettings, Workspace
 
+MAX_REDIRECTS = 5  # Thunderbird's autoconfig fetch follows redirects too
 SOURCES = ("preset", "autoconfig", "mx", "srv", "probe")
 _PROBES = {  # protocol: (host prefixes, [(port, security)]) in order of preference
     "imap": (("imap.", "mail.", ""), ((993, "tls"), (143, "starttls"))),
@@ -182,27 +187,50 @@ class _Run:
     def fetch_xml(self, source: str, host: str, path: str) -> Candidate | None:
         schemes = [True] + ([False] if self.settings.allow_http else [])
         for tls in schemes:
+            found = self._fetch_xml(source, tls, host, path)
+            if found:
+                return found
+        return None
+
+    def _fetch_xml(self, source: str, tls: bool, host: str, path: str) -> Candidate | None:
+        """Fetch and parse one document, following up to MAX_REDIRECTS redirects, never from HTTPS to HTTP."""
+        port = self.port(443 if tls else 80)
+        for _ in range(MAX_REDIRECTS + 1):
             began = time.perf_counter()
-            url = f"{'https' if tls else 'http'}://{host}{path}"
+            url = _url(tls, host, port, self.port(443 if tls else 80)) + path
             try:
-                status, body = http_get(
+                status, body, location = http_get(
                     host,
                     path,
-                    port=self.port(443 if tls else 80),
+                    port=port,
                     tls=tls,
                     resolver=self.hosts,
                     timeout=self.settings.timeout,
                     ca_file=self.settings.ca_file,
                 )
+                if status in REDIRECTS and location:
+                    target = urllib.parse.urlsplit(urllib.parse.urljoin(url, location))
+                    if tls and target.scheme != "https":
+                        self.log(source, url, f"HTTP {status} to {location}: refused, it leaves HTTPS", began)
+                        return None
+                    if target.scheme not in ("https", "http") or not target.hostname:
+                        self.log(source, url, f"HTTP {status} to {location!r}: not a web address", began)
+                        return None
+                    self.log(source, url, f"HTTP {status} to {location}", began)
+                    tls, host = target.scheme == "https", target.hostname
+                    port = target.port or self.port(443 if tls else 80)
+                    path = target.path + (f"?{target.query}" if target.query else "")
+                    continue
                 if status != 200:
                     self.log(source, url, f"HTTP {status}", began)
-                    continue
+                    return None
                 config = parse_clientconfig(body, self.address, url)
             except MailkitError as exc:
                 self.log(source, url, str(exc), began)
-                continue
+                return None
             self.log(source, url, f"found {config.provider or host}", began)
             return _from_config(source, url, config, self.address)
+        self.log(source, url, f"more than {MAX_REDIRECTS} redirects", began)
         return None
 
     def from_autoconfig(self, domain: str | None = None, source: str = "autoconfig") -> list[Candidate]:
@@ -232,14 +260,17 @@ class _Run:
             self.log("mx", f"MX {self.domain}", "no MX record", began)
             return []
         host = records[0][1]
-        mx_domain = _registered_domain(host)
+        mx_domain = organizational_domain(host)
         self.log("mx", f"MX {self.domain}", f"lowest is {host} ({mx_domain})", began)
         preset = preset_for_mx(host)
         if preset is not None:
             return self.from_preset(preset, "mx", host)
-        if mx_domain == self.domain:
-            return []  # the domain's own autoconfig is asked already
-        return self.from_autoconfig(mx_domain, "mx")
+        for domain in mx_domains(host):
+            if domain != self.domain:  # the domain's own autoconfig is asked already
+                found = self.from_autoconfig(domain, "mx")
+                if found:
+                    return found
+        return []
 
     def _lookup(self, rtype: str, name: str | None = None) -> list:
         return lookup(name or self.domain, rtype, self.resolver)
@@ -341,15 +372,23 @@ def _greet(conv: Conversation, protocol: str) -> bool:
     return "STLS" in caps
 
 
-def _registered_domain(host: str) -> str:
-    """The last two labels (three under a two-level public suffix such as co.uk).
+def _url(tls: bool, host: str, port: int, default_port: int) -> str:
+    """The URL as the user would write it: the scheme's port (where the workspace maps it to) left out."""
+    shown = "" if port == default_port else f":{port}"
+    return f"{'https' if tls else 'http'}://{host}{shown}"
 
-    >>> _registered_domain("mx00.emig.gmx.net"), _registered_domain("mx.firma.co.uk")
-    ('gmx.net', 'firma.co.uk')
+
+def mx_domains(mx_host: str) -> list[str]:
+    """Where Thunderbird asks for an MX host's settings: its next subdomain, then its base domain.
+
+    >>> mx_domains("mx00.emig.gmx.net")
+    ['emig.gmx.net', 'gmx.net']
+    >>> mx_domains("mail.firma.co.uk")
+    ['firma.co.uk']
     """
-    labels = host.rstrip(".").lower().split(".")
-    keep = 3 if len(labels) >= 3 and labels[-2] in ("co", "com", "org", "net", "ac", "gv", "or") else 2
-    return ".".join(labels[-keep:])
+    base = organizational_domain(mx_host)
+    parent = mx_host.rstrip(".").lower().partition(".")[2]
+    return [parent, base] if parent.endswith("." + base) else [base]
 
 
 def _from_config(source: str, url: str, config: ClientConfig, address: str) -> Candidate:

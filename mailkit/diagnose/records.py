@@ -20,6 +20,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
+from ..domains import organizational_domain
 from .report import Row
 
 Lookup = Callable[[str, str], list[str]]
@@ -131,8 +132,17 @@ def dmarc_tags(record: str) -> dict[str, str]:
 
 
 def check_dmarc(domain: str, lookup: Lookup) -> list[Row]:
+    """The DMARC policy that applies to ``domain``: its own record, else its organisational domain's
+    (RFC 7489, 6.6.3), whose ``sp=`` (or ``p=``) then governs subdomains."""
     name = f"_dmarc.{domain}"
     records = [v for v in lookup(name, "TXT") if v.lower().startswith("v=dmarc1")]
+    inherited = ""
+    organisation = organizational_domain(domain)
+    if not records and organisation != domain:
+        parent = f"_dmarc.{organisation}"
+        records = [v for v in lookup(parent, "TXT") if v.lower().startswith("v=dmarc1")]
+        if records:
+            name, inherited = parent, f"inherited from {organisation}: "
     if not records:
         return [
             Row(
@@ -140,18 +150,24 @@ def check_dmarc(domain: str, lookup: Lookup) -> list[Row]:
                 name,
                 "warn",
                 "no DMARC record",
-                f"publish TXT at {name}: 'v=DMARC1; p=none; rua=mailto:dmarc@{domain}', then tighten to quarantine",
+                f"publish TXT at _dmarc.{organisation}: 'v=DMARC1; p=none; rua=mailto:dmarc@{organisation}', "
+                "then tighten to quarantine",
             )
         ]
+    if len(records) > 1:
+        return [Row("DMARC", name, "fail", f"{len(records)} DMARC records", "keep one: receivers ignore them all")]
     tags = dmarc_tags(records[0])
-    policy = tags.get("p", "")
-    detail = f"p={policy or '(missing)'}, rua={'present' if tags.get('rua') else 'missing'}"
+    key = "sp" if inherited and "sp" in tags else "p"
+    policy = tags.get(key, "")
+    detail = f"{inherited}{key}={policy or '(missing)'}, rua={'present' if tags.get('rua') else 'missing'}"
     if policy not in ("none", "quarantine", "reject"):
-        return [Row("DMARC", name, "fail", detail, "p= must be none, quarantine or reject")]
+        return [Row("DMARC", name, "fail", detail, f"{key}= must be none, quarantine or reject")]
     if policy == "none":
-        return [Row("DMARC", name, "warn", detail, "p=none only monitors: move to quarantine once reports are clean")]
+        return [
+            Row("DMARC", name, "warn", detail, f"{key}=none only monitors: move to quarantine once reports are clean")
+        ]
     if not tags.get("rua"):
-        return [Row("DMARC", name, "warn", detail, f"add rua=mailto:dmarc@{domain} to receive aggregate reports")]
+        return [Row("DMARC", name, "warn", detail, f"add rua=mailto:dmarc@{organisation} to receive aggregate reports")]
     return [Row("DMARC", name, "ok", detail)]
 
 

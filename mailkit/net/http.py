@@ -7,7 +7,7 @@ verified against the host name asked for.
 
 from __future__ import annotations
 
-__all__ = ["http_get"]
+__all__ = ["REDIRECTS", "http_get"]
 
 import socket
 import ssl
@@ -17,6 +17,7 @@ from .dns import addresses
 from .tls import describe_tls_error
 
 MAX_BYTES = 1_000_000
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def http_get(
@@ -28,8 +29,11 @@ def http_get(
     resolver,
     timeout: float,
     ca_file: str | None = None,
-) -> tuple[int, bytes]:
-    """``(status, body)`` of ``GET path`` at ``host``; :class:`ConnectError` when it cannot be fetched."""
+) -> tuple[int, bytes, str | None]:
+    """``(status, body, location)`` of ``GET path`` at ``host``; :class:`ConnectError` when it cannot be fetched.
+
+    ``location`` is the Location header of a redirect (else None); following it is the caller's choice.
+    """
     where = f"{'https' if tls else 'http'}://{host}:{port}{path}"
     address = addresses(host, resolver)[0]
     try:
@@ -61,4 +65,10 @@ def http_get(
         status = int(status_line.split()[1])
     except (IndexError, ValueError):
         raise ConnectError(f"{where}: not an HTTP answer ({status_line[:60]!r})") from None
-    return status, body
+    location = None
+    if status in REDIRECTS:
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "location":
+                location = value.strip()
+    return status, body, location

@@ -2,7 +2,8 @@
 
 It answers ``/mail/config-v1.1.xml`` for ``autoconfig.<domain>`` and
 ``/.well-known/autoconfig/mail/config-v1.1.xml`` for ``<domain>``, choosing the document by the
-Host header; ``documents`` maps (host, path) to XML and can change while it runs. Also here,
+Host header; ``documents`` maps (host, path) to XML and ``redirects`` (host, path) to a Location;
+both can change while it runs. Also here,
 for diagnostics: a port that accepts connections and never answers.
 """
 
@@ -21,8 +22,15 @@ from .ca import CertPair
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").rpartition(":")[0] or self.headers.get("Host", "")
-        body = self.server.documents.get((host.lower(), self.path.partition("?")[0]))
+        key = (host.lower(), self.path.partition("?")[0])
+        body = self.server.documents.get(key)
         self.server.requests.append((host, self.path))
+        if key in self.server.redirects:
+            self.send_response(301)
+            self.send_header("Location", self.server.redirects[key])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if body is None:
             self.send_error(404)
             return
@@ -48,6 +56,7 @@ class AutoconfigServer(ThreadingHTTPServer):
         context.load_cert_chain(cert.cert_file, cert.key_file)
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.documents: dict[tuple[str, str], str] = {}
+        self.redirects: dict[tuple[str, str], str] = {}
         self.requests: list[tuple[str, str]] = []
         self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="autoconfig-https", daemon=True)
 

@@ -41,6 +41,28 @@ def test_well_known_url_when_there_is_no_autoconfig_host(sandbox):
     assert "does not resolve" in outcomes[0]  # autoconfig.kunde.test first, then the .well-known path
 
 
+def test_redirects_are_followed_but_never_from_https_to_http(sandbox):
+    server = sandbox.autoconfig_server
+    well_known = ("kunde.test", "/.well-known/autoconfig/mail/config-v1.1.xml")
+    try:
+        server.redirects[well_known] = f"https://autoconfig.mailkit.test:{server.port}/mail/config-v1.1.xml"
+        result = autoconfigure("einkauf@kunde.test", sandbox.workspace, sources=["autoconfig"])
+        assert result.best.origin == "https://autoconfig.mailkit.test/mail/config-v1.1.xml"
+        assert result.best.username == "einkauf@kunde.test"
+        assert result.attempts[1]["outcome"] == f"HTTP 301 to {server.redirects[well_known]}"
+
+        server.redirects[well_known] = "http://kunde.test/config-v1.1.xml"
+        result = autoconfigure("einkauf@kunde.test", sandbox.workspace, sources=["autoconfig"])
+        assert result.candidates == [] and "refused, it leaves HTTPS" in result.attempts[-1]["outcome"]
+
+        server.redirects[well_known] = well_known[1]  # to itself, relative
+        result = autoconfigure("einkauf@kunde.test", sandbox.workspace, sources=["autoconfig"])
+        assert result.candidates == [] and result.attempts[-1]["outcome"] == "more than 5 redirects"
+        assert len(result.attempts) == 1 + 6 + 1  # autoconfig host, 6 redirects, the verdict
+    finally:
+        server.redirects.pop(well_known, None)
+
+
 def test_the_xml_needs_a_trusted_certificate(sandbox):
     ws = sandbox.workspace
     untrusting = AutoconfigSettings(port_map=ws.autoconfig.port_map)  # no sandbox CA

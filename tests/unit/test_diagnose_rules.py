@@ -83,6 +83,19 @@ def test_dmarc_rules():
     ):
         [row] = check_dmarc("x.test", zone({("_dmarc.x.test", "TXT"): [record]}))
         assert row.status == status, record
+    two = zone({("_dmarc.x.test", "TXT"): ["v=DMARC1; p=reject", "v=DMARC1; p=none"]})
+    assert check_dmarc("x.test", two)[0].status == "fail"
+
+
+def test_dmarc_of_a_subdomain_falls_back_to_the_organisational_domain():
+    parent = {("_dmarc.firma.co.uk", "TXT"): ["v=DMARC1; p=reject; sp=none; rua=mailto:d@firma.co.uk"]}
+    [row] = check_dmarc("mail.firma.co.uk", zone(parent))
+    assert (row.target, row.status) == ("_dmarc.firma.co.uk", "warn")  # sp=none governs subdomains
+    assert row.detail.startswith("inherited from firma.co.uk: sp=none")
+    own = {**parent, ("_dmarc.mail.firma.co.uk", "TXT"): ["v=DMARC1; p=reject; rua=mailto:d@firma.co.uk"]}
+    assert check_dmarc("mail.firma.co.uk", zone(own))[0].status == "ok"
+    [missing] = check_dmarc("mail.firma.co.uk", zone({}))
+    assert "_dmarc.firma.co.uk" in missing.remedy  # not under co.uk, and not the subdomain
 
 
 def _p(key) -> str:
