@@ -88,16 +88,23 @@ class TLSProxy(_Proxy):
 
 
 class CuttingProxy(_Proxy):
-    """Bytes pass through; each connection is dropped after ``budget`` bytes (None: never)."""
+    """Bytes pass through; each connection is dropped after ``budget`` bytes (None: never).
 
-    def __init__(self, backend: tuple[str, int], host: str = "127.0.0.1", port: int = 0) -> None:
+    ``source`` is the address it connects to the backend from: another loopback address makes
+    the backend see a client from another host.
+    """
+
+    def __init__(
+        self, backend: tuple[str, int], host: str = "127.0.0.1", port: int = 0, source: str | None = None
+    ) -> None:
         super().__init__(backend, host, port)
+        self.source = (source, 0) if source else None
         self.budget: int | None = None
         self.cuts = 0
 
     def relay(self, request: socket.socket) -> None:
         budget = None if self.budget is None else [self.budget]
-        with request, socket.create_connection(self.backend, timeout=10) as backend:
+        with request, socket.create_connection(self.backend, timeout=10, source_address=self.source) as backend:
             _pump(request, backend, budget)
         if budget is not None and budget[0] == 0:
             self.cuts += 1

@@ -45,6 +45,7 @@ CUSTOMER_DOMAIN = "kunde.test"
 HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"  # its mail is hosted at mailkit.test: found through its MX only
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
 LISTEN = "127.0.0.1"
+OTHER_LOOPBACK = "127.0.0.2"  # a client "from another host" without leaving the machine
 
 #: (address, display name, description): the company's mailboxes and one customer's.
 DEMO_USERS = (
@@ -421,6 +422,19 @@ class Sandbox:
         proxy = CuttingProxy((LISTEN, self.ports[backend]), LISTEN).start()
         self._proxies.append(proxy)
         return proxy
+
+    def serve_as_from_another_host(self, backend: str = "imap") -> int:
+        """The plain ``backend`` port as a client on another host reaches it; returns the port.
+
+        Dovecot trusts a connection from the address it listens on and allows plaintext logins
+        there; through this port (connected from 127.0.0.2) it does what a real server does to a
+        remote client: IMAP says LOGINDISABLED and POP3 refuses USER until STARTTLS/STLS.
+        """
+        if backend not in ("imap", "pop3"):
+            raise SandboxError(f"unknown backend {backend!r}: use imap or pop3")
+        proxy = CuttingProxy((LISTEN, self.ports[backend]), LISTEN, source=OTHER_LOOPBACK).start()
+        self._proxies.append(proxy)
+        return proxy.port
 
     # -- description ---------------------------------------------------------------------------
     def describe(self) -> dict:

@@ -121,6 +121,26 @@ def test_server_without_starttls(sandbox):
     assert not report.find("SMTP AUTH")  # the password is never sent in the clear
 
 
+def test_plaintext_login_refused_until_tls_as_a_remote_client_sees_it(sandbox):
+    ws = sandbox.workspace
+    imap = sandbox.serve_as_from_another_host("imap")
+    report = diagnose(with_receiving(ws.get("info"), port=imap, security="none"), ws)
+    [row] = report.find("IMAP capabilities")
+    assert row.status == "fail" and "LOGINDISABLED" in row.detail and "starttls" in row.remedy
+    assert not report.find("IMAP login")  # the password is never sent in the clear
+    report = diagnose(with_receiving(ws.get("info"), port=imap, security="starttls"), ws)
+    assert "LOGINDISABLED before TLS (good)" in report.find("IMAP capabilities")[0].detail
+    assert statuses(report, "IMAP login") == ["ok"]
+
+    pop3 = sandbox.serve_as_from_another_host("pop3")
+    pop3_account = with_receiving(ws.get("info"), protocol="pop3", port=pop3, security="none", base_folder="INBOX")
+    report = diagnose(pop3_account, ws)
+    [row] = [r for r in report.rows if r.status == "fail"]
+    assert "Plaintext authentication disallowed" in row.detail and "starttls" in row.remedy
+    report = diagnose(with_receiving(pop3_account, security="starttls"), ws)
+    assert report.ok, str(report)
+
+
 def test_missing_base_folder_and_sent_folder_found_by_special_use(sandbox):
     ws = sandbox.workspace
     report = diagnose(with_receiving(ws.get("info"), base_folder="Gibt/Es/Nicht"), ws)
