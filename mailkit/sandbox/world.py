@@ -74,7 +74,8 @@ def free_ports(count: int) -> list[int]:
     later, and in between an outgoing connection of any process may take an ephemeral port.
     """
     low = _ephemeral_range_start()
-    pick = (lambda: _PRIVATE_PORTS_START + _random.randbelow(low - _PRIVATE_PORTS_START)) if low > 21000 else int
+    room = low - _PRIVATE_PORTS_START
+    pick = (lambda: _PRIVATE_PORTS_START + _random.randbelow(room)) if room >= 1000 else int
     sockets: list[socket.socket] = []
     try:
         for _ in range(count + 200):
