@@ -24,6 +24,8 @@ from ..workspace import Workspace
 from .remedies import remedy_for
 from .report import Row
 
+_CAPABILITY_CODE = re.compile(r"\[CAPABILITY [^\]]*\]\s*")  # the list gets its own row: IMAP capabilities
+
 EXPIRY_WARN_DAYS = 21
 IMAP_EXTENSIONS = ("CONDSTORE", "QRESYNC", "UIDPLUS", "MOVE", "IDLE")
 
@@ -248,7 +250,7 @@ class ServerCheck:
         greeting = conv.readline()
         if not greeting.upper().startswith(("* OK", "* PREAUTH")):
             self._fail("IMAP greeting", greeting, began)
-        self._row("IMAP greeting", "ok", greeting, began=began)
+        self._row("IMAP greeting", "ok", _CAPABILITY_CODE.sub("[CAPABILITY …] ", greeting), began=began)
         began = time.perf_counter()
         _, caps = d.imap_capabilities(conv)
         disabled = "LOGINDISABLED" in caps

@@ -36,6 +36,8 @@ def test_a_healthy_account_is_all_ok(sandbox):
         assert statuses(report, check) == ["ok"], check
     for check in ("MX", "SPF", "DMARC", "MTA-STS", "TLS-RPT"):
         assert statuses(report, check) == ["ok"], check
+    greeting = report.find("IMAP greeting")[0].detail
+    assert greeting.startswith("* OK [CAPABILITY …] ") and "AUTH=" not in greeting  # listed in its own row
     ehlo = report.find("SMTP EHLO")[0].detail
     assert "SIZE" in ehlo and "AUTH" in ehlo and "PLAIN" in ehlo
     assert "CONDSTORE" in report.find("IMAP extensions")[0].detail
