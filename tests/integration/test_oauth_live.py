@@ -161,23 +161,24 @@ def test_app_without_smtp_permission_fails_with_the_role_to_add(fresh_sandbox):
         assert imap.mailkit_mechanism == "OAUTHBEARER"
 
 
-def test_device_code_sign_in_then_silent_refresh(fresh_sandbox):
-    _, app = fresh_sandbox.oauth_app("info@mailkit.test")
-    ws = fresh_sandbox.workspace
-    account = dataclasses.replace(
-        ws.get("info"),
-        name="info-user",
-        auth=Auth(
-            method="oauth2",
-            oauth2=OAuth2(
-                provider="microsoft",
-                authority_url=fresh_sandbox.oauth.authority_url,
-                tenant=fresh_sandbox.oauth.tenant,
-                client_id=app.client_id,
-            ),
-        ),
+def _user_signed_account(sandbox, mailbox: str, name: str) -> Account:
+    """A copy of account ``mailbox`` that signs a user in (device code): an app registration without a secret."""
+    ws = sandbox.workspace
+    _, app = sandbox.oauth_app(ws.get(mailbox).address)
+    settings = OAuth2(
+        provider="microsoft",
+        authority_url=sandbox.oauth.authority_url,
+        tenant=sandbox.oauth.tenant,
+        client_id=app.client_id,
     )
+    account = dataclasses.replace(ws.get(mailbox), name=name, auth=Auth(method="oauth2", oauth2=settings))
     ws.add(account)
+    return account
+
+
+def test_device_code_sign_in_then_silent_refresh(fresh_sandbox):
+    ws = fresh_sandbox.workspace
+    account = _user_signed_account(fresh_sandbox, "info", "info-user")
     source = TokenSource(account, ws)
     code = source.start_device_code()
     assert code.user_code in code.message and code.url.startswith("https://127.0.0.1:")
@@ -303,22 +304,8 @@ def test_cli_registers_an_app_in_a_running_sandbox_and_checks_it(tmp_path):
 
 
 def test_device_code_widget_shows_code_and_link_then_signs_in(fresh_sandbox):
-    _, app = fresh_sandbox.oauth_app("einkauf@kunde.test")
     ws = fresh_sandbox.workspace
-    account = dataclasses.replace(
-        ws.get("einkauf"),
-        name="einkauf-user",
-        auth=Auth(
-            method="oauth2",
-            oauth2=OAuth2(
-                provider="microsoft",
-                authority_url=fresh_sandbox.oauth.authority_url,
-                tenant=fresh_sandbox.oauth.tenant,
-                client_id=app.client_id,
-            ),
-        ),
-    )
-    ws.add(account)
+    account = _user_signed_account(fresh_sandbox, "einkauf", "einkauf-user")
     widget = DeviceCodeSignIn(account, ws)
     widget.button.click()
     code = widget.code
