@@ -217,9 +217,12 @@ def cmd_check(args) -> int:
         raise ConfigError("name an account, or use --all")
     report = {name: [r.to_dict() for r in check_logins(workspace.get(name), workspace)] for name in names}
     ok = all(row["ok"] for rows in report.values() for row in rows)
+    warnings = workspace.exposed()
     if args.json:
-        print_json({"ok": ok, "accounts": report})
+        print_json({"ok": ok, "accounts": report, "warnings": warnings})
     else:
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         for name, rows in report.items():
             for row in rows:
                 mark = "ok  " if row["ok"] else "FAIL"
