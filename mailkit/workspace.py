@@ -17,11 +17,12 @@ a mistake fails with the file, the line and the field.
 
 from __future__ import annotations
 
-__all__ = ["AutoconfigSettings", "DNSSettings", "Workspace"]
+__all__ = ["AutoconfigSettings", "DNSSettings", "JournalSettings", "Workspace"]
 
 import os
 import re
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from .model import (
     from_dict,
     to_dict,
 )
-from .secrets import Secret, SecretsFile, resolve
+from .secrets import Secret, SecretsFile, is_reference, resolve
 
 CONFIG_NAME = "mailkit.toml"
 FORMAT_VERSION = 1
@@ -62,6 +63,18 @@ class DNSSettings:
     nameservers: list[str] = field(default_factory=list)
     port: int = 53
     timeout: float = 3.0
+
+
+@dataclass
+class JournalSettings:
+    """Where the journal lives: empty ``url`` means ``journal.sqlite`` in the workspace.
+
+    ``url`` is ``sqlite:///PATH`` or ``postgresql://USER@HOST:PORT/DB?sslmode=…`` (no password in
+    it); ``password`` is a secret reference to the database password.
+    """
+
+    url: str = ""
+    password: str = ""
 
 
 @dataclass
@@ -90,6 +103,7 @@ class Workspace:
     users: dict[str, Employee] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
     policy: SendPolicy = field(default_factory=SendPolicy)
+    journal: JournalSettings = field(default_factory=JournalSettings)
 
     # -- files ---------------------------------------------------------------------------------
     @property
@@ -190,6 +204,13 @@ class Workspace:
 
         company = read(Company, data.pop("company", {}), "company")
         policy = read(SendPolicy, data.pop("policy", {}), "policy")
+        journal = read(JournalSettings, data.pop("journal", {}), "journal")
+        if journal.password and not is_reference(journal.password):
+            report(
+                "journal.password", "must be a secret reference (env:, file:, keyring:, workspace:), not the password"
+            )
+        if urllib.parse.urlsplit(journal.url).password is not None:
+            report("journal.url", "carries a password: name it in journal.password as a secret reference")
         for p in policy.problems():
             report(p.field, p.message)
         tables = {}
@@ -203,14 +224,16 @@ class Workspace:
         for key in data:
             report(
                 key,
-                "unknown section (known: version, dns, autoconfig, company, policy, projects, users, groups, accounts)",
+                "unknown section (known: version, dns, autoconfig, company, policy, journal, projects, users, groups, "
+                "accounts)",
             )
         if problems:
             first = min((n for n in lines if n), default=None)
             raise WorkspaceError(f"{len(problems)} problem(s):", config, first, problems)
         return cls(
-            path, accounts, dns, autoconfig, company, tables["projects"], tables["users"], tables["groups"], policy
-        )
+            path, accounts, dns, autoconfig, company, tables["projects"], tables["users"], tables["groups"], policy,
+            journal,
+        )  # fmt: skip
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"version": FORMAT_VERSION}
@@ -221,7 +244,7 @@ class Workspace:
                 k: {str(p): q for p, q in v.items()} if k == "port_map" else v
                 for k, v in to_dict(self.autoconfig).items()
             }
-        for section, value in (("company", self.company), ("policy", self.policy)):
+        for section, value in (("company", self.company), ("policy", self.policy), ("journal", self.journal)):
             if value != type(value)():
                 data[section] = to_dict(value)
         for section, table in (("projects", self.projects), ("users", self.users), ("groups", self.groups)):

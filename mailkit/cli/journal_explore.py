@@ -18,8 +18,12 @@ from .journal_report import _date
 
 
 def _open_journal(args):
-    from ..journal.store import Journal
+    from ..journal.store import Journal, open_journal
 
+    if args.journal and "://" in args.journal:  # a journal URL, e.g. a PostgreSQL one reached over its socket
+        return Journal(args.journal)
+    if not args.journal and open_workspace(args).journal.url:
+        return open_journal(open_workspace(args))
     path = Path(args.journal) if args.journal else open_workspace(args).journal_file
     if not path.exists():  # opening would create an empty one
         raise ConfigError(f"no journal {path}: `mailkit sync ACCOUNT` makes one, or name one with --journal")

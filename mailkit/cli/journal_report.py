@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..journal.store import Journal
+from ..journal.store import Journal, open_journal
 from ._common import open_workspace, print_json
 
 
@@ -33,9 +33,9 @@ def _window(args) -> dict:
 
 def _open_journal(args) -> Journal:
     workspace = open_workspace(args)
-    if not workspace.journal_file.exists():  # opening would create an empty one
+    if not workspace.journal.url and not workspace.journal_file.exists():  # opening would create an empty one
         raise ConfigError(f"no journal in {workspace.path} yet: `mailkit sync ACCOUNT` makes one")
-    return Journal(workspace.journal_file)
+    return open_journal(workspace)
 
 
 def cmd_journal_export(args) -> int:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..journal.store import Journal
+from ..journal.store import open_journal
 from ..send import Attachment, DocumentMail, retry_copies, send_batch, send_mail, send_test
 from ._common import account_with, open_workspace, print_json
 
@@ -48,7 +48,7 @@ def cmd_send(args) -> int:
         attachments=[Attachment.from_path(p) for p in args.attach or []],
         record_number=args.record,
     )
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         outcome = send_mail(account, workspace, journal, mail, user=args.user, project=args.project, clerk=args.clerk)
     _print_outcome(outcome, args.json)
     return 0
@@ -57,7 +57,7 @@ def cmd_send(args) -> int:
 def cmd_send_test(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "sending")
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         outcome = send_test(account, workspace, journal, args.to, user=args.user)
     _print_outcome(outcome, args.json)
     return 0
@@ -109,7 +109,7 @@ def cmd_send_batch(args) -> int:
     path = Path(args.file)
     mails = _batch_rows(path)
     bar = tqdm(total=len(mails), unit="mail", file=sys.stderr, disable=args.json or not sys.stderr.isatty())
-    with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
+    with open_journal(workspace) as journal, _cancel_on_ctrl_c() as cancel:
         result = send_batch(
             account,
             workspace,
@@ -142,7 +142,7 @@ def cmd_send_batch(args) -> int:
 def cmd_retry_copies(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         outcomes = retry_copies(account, workspace, journal)
     if args.json:
         print_json([o.to_dict() for o in outcomes])

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 
 from ..errors import ConfigError
-from ..journal.store import Journal
+from ..journal.store import open_journal
 from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
 from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
 from ..sync.watch import sync_account, watch
@@ -114,7 +114,7 @@ def _print_result(result, as_json: bool) -> None:
 def cmd_sync(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "receiving")
-    with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
+    with open_journal(workspace) as journal, _cancel_on_ctrl_c() as cancel:
         bars = _Bars(not args.json and sys.stderr.isatty())
         try:
             result = sync_account(
@@ -135,7 +135,7 @@ def cmd_sync(args) -> int:
 def cmd_watch(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "receiving")
-    with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
+    with open_journal(workspace) as journal, _cancel_on_ctrl_c() as cancel:
         watch(
             account,
             workspace,
@@ -153,7 +153,7 @@ def cmd_watch(args) -> int:
 def cmd_sync_record(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         result = sync_record(account, workspace, journal, args.record_type, args.record)
     _print_result(result, args.json)
     return 0 if result.ok else 1
@@ -162,7 +162,7 @@ def cmd_sync_record(args) -> int:
 def cmd_record_folder(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap") if args.action == "create" else workspace.get(args.account)
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         if args.action == "create":
             folder = create_record_folder(
                 account,
@@ -194,7 +194,7 @@ def cmd_record_folder(args) -> int:
 def cmd_cleanup_folders(args) -> int:
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         rows = cleanup_record_folders(account, workspace, journal, dry_run=args.dry_run)
     if args.json:
         print_json([asdict(r) for r in rows])
@@ -205,7 +205,7 @@ def cmd_cleanup_folders(args) -> int:
 
 def cmd_journal_purge(args) -> int:
     workspace = open_workspace(args)
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         removed = journal.purge(args.older_than)
     print(f"{removed} journal entries older than {args.older_than} days removed (server mail untouched).")
     return 0
@@ -213,7 +213,7 @@ def cmd_journal_purge(args) -> int:
 
 def cmd_journal_quarantine(args) -> int:
     workspace = open_workspace(args)
-    with Journal(workspace.journal_file) as journal:
+    with open_journal(workspace) as journal:
         rows = journal.quarantined(args.account)
     if args.json:
         print_json(rows)

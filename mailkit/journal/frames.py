@@ -1,7 +1,8 @@
 """The journal as pandas DataFrames: one SQL query per frame, filters in the SQL, typed columns.
 
 A million messages must load in a few seconds, which Python's ``sqlite3`` (one Python object per
-cell) cannot do: the frames are read with the ADBC SQLite driver straight into Arrow, typed there
+cell) cannot do: the frames are read with the ADBC driver of the journal's database (SQLite, or
+PostgreSQL through its binary COPY) straight into Arrow, typed there
 (timestamps, dictionary-encoded categories) and handed to pandas. The large messages query runs
 over id ranges on all cores in parallel; SQLite and the driver release the GIL. The readers are
 connections of their own: they see what is committed, not a transaction still open on the journal.
@@ -41,13 +42,11 @@ import datetime as dt
 import itertools
 import os
 import re
-import urllib.parse
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import adbc_driver_sqlite.dbapi as adbc
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -72,10 +71,10 @@ def _auth(method: str) -> str:
     key = f"{method}="
     found = f"instr(m.auth_results, '{key}')"
     value = f"substr(m.auth_results, {found} + {len(key)}, 12)"
-    passed = "WHEN instr(m.auth_results, 'dkim=pass') THEN 'pass' " if method == "dkim" else ""
+    passed = "WHEN instr(m.auth_results, 'dkim=pass') > 0 THEN 'pass' " if method == "dkim" else ""
     return (
         f"CASE WHEN m.auth_results IS NULL OR m.auth_results = '[]' THEN NULL {passed}"
-        f"WHEN {found} THEN {value} ELSE 'none' END"
+        f"WHEN {found} > 0 THEN {value} ELSE 'none' END"
     )
 
 
@@ -110,25 +109,21 @@ _PARALLEL_ROWS = 200_000  # below this, one query is faster than starting thread
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def _connect(path: Path):
-    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-    return adbc.connect(uri)
-
-
-def _arrow(path: Path, sql: str, params: tuple) -> pa.Table:
-    with _connect(path) as connection, connection.cursor() as cursor:
-        # readers opening together may meet a WAL recovery in progress: wait for it, as the store does
-        cursor.execute("PRAGMA busy_timeout = 30000")
-        # one batch for the whole result: the driver infers each column's type from its first batch
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(10**9)})
-        cursor.execute(sql, params)
+def _arrow(journal: Journal, sql: str, params: tuple) -> pa.Table:
+    backend = journal.backend
+    with backend.arrow_connection() as connection, connection.cursor() as cursor:
+        backend.arrow_options(cursor)
+        cursor.execute(backend.arrow_sql(sql), params or None)
         return cursor.fetch_arrow_table()
 
 
-def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None) -> pa.Table:
-    """Run one query; with ``split`` (a table and its aliased id column), over id ranges in parallel."""
+def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None, order: str = "") -> pa.Table:
+    """Run one query; with ``split`` (a table and its aliased id column), over id ranges in parallel on SQLite.
+
+    PostgreSQL plans its own parallel scans: there the query goes as it is.
+    """
     workers = min(os.cpu_count() or 1, 8)
-    if split and workers > 1:
+    if split and workers > 1 and journal.backend.name == "sqlite":
         table, split = split
         # two subqueries: SQLite answers a lone min() or max() from the index, both at once by a scan
         bounds = f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"
@@ -136,12 +131,12 @@ def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | Non
         if low is not None and high - low >= _PARALLEL_ROWS:
             edges = np.linspace(low, high + 1, workers + 1).astype(int)
             where = " AND " if " WHERE " in sql else " WHERE "
-            ranged = sql + f"{where}{split} >= ? AND {split} < ?"
+            ranged = sql + f"{where}{split} >= ? AND {split} < ?" + order
             jobs = [(ranged, (*params, int(a), int(b))) for a, b in itertools.pairwise(edges)]
             with ThreadPoolExecutor(workers) as pool:
-                parts = list(pool.map(lambda job: _arrow(journal.path, *job), jobs))
+                parts = list(pool.map(lambda job: _arrow(journal, *job), jobs))
             return pa.concat_tables(_same_types(parts))
-    return _arrow(journal.path, sql, tuple(params))
+    return _arrow(journal, sql + order, tuple(params))
 
 
 def _same_types(parts: list[pa.Table]) -> list[pa.Table]:
@@ -297,7 +292,8 @@ def messages(
     where, params = _where("m.date_utc", since=since, until=until, account=account, direction=direction,
                            status=status, record=record)  # fmt: skip
     select = ", ".join(f"{MESSAGE_COLUMNS[c][0]} AS {c}" for c in loaded) or "m.id"
-    table = _read(journal, f"SELECT {select} FROM messages m{where}", params, split=("messages", "m.id"))
+    sql = f"SELECT {select} FROM messages m{where}"
+    table = _read(journal, sql, params, split=("messages", "m.id"), order=" ORDER BY m.id")
     frame = _frame(table, {c: MESSAGE_COLUMNS[c][1] for c in loaded})
     if "domain" in wanted:
         frame["domain"] = _domains(frame["correspondent"])
@@ -308,8 +304,10 @@ def recipients(journal: Journal, **filters) -> pd.DataFrame:
     """One row per To and Cc address of each message: ``id``, ``field`` (to / cc), ``address``, ``domain``."""
     where, params = _where("m.date_utc", **filters)
     sql = (
-        f"SELECT m.id AS id, 'to' AS field, j.value AS address FROM messages m, json_each(m.to_addrs) j{where} "
-        f"UNION ALL SELECT m.id, 'cc', j.value FROM messages m, json_each(m.cc_addrs) j{where} ORDER BY 1, 2 DESC"
+        "SELECT m.id AS id, 'to' AS field, j.value AS address, CAST(j.key AS INTEGER) AS position "
+        f"FROM messages m, json_each(m.to_addrs) j{where} UNION ALL "
+        f"SELECT m.id, 'cc', j.value, CAST(j.key AS INTEGER) FROM messages m, json_each(m.cc_addrs) j{where} "
+        "ORDER BY 1, 2 DESC, 4"
     )
     frame = _frame(_read(journal, sql, params * 2), {"id": "id", "field": "cat", "address": "cat"})
     frame["domain"] = _domains(frame["address"])
@@ -319,7 +317,10 @@ def recipients(journal: Journal, **filters) -> pd.DataFrame:
 def references(journal: Journal, **filters) -> pd.DataFrame:
     """One row per Message-ID a message refers to (References, in order): ``id``, ``position``, ``ref``."""
     where, params = _where("m.date_utc", **filters)
-    sql = f"SELECT m.id AS id, j.key AS position, j.value AS ref FROM messages m, json_each(m.refs) j{where}"
+    sql = (
+        f"SELECT m.id AS id, CAST(j.key AS INTEGER) AS position, j.value AS ref FROM messages m, json_each(m.refs) j"
+        f"{where} ORDER BY m.id, position"
+    )
     return _frame(_read(journal, sql, params), {"id": "id", "position": "int", "ref": "str"})
 
 
@@ -350,7 +351,7 @@ def attachments(journal: Journal, *, columns: Iterable[str] | None = None, **fil
     wanted = _columns(ATTACHMENT_COLUMNS, columns)
     where, params = _where("m.date_utc", **filters)
     select = ", ".join(f"{ATTACHMENT_COLUMNS[c][0]} AS {c}" for c in wanted) or "a.id"
-    sql = f"SELECT {select} FROM attachments a JOIN messages m ON m.id = a.message_id{where}"
+    sql = f"SELECT {select} FROM attachments a JOIN messages m ON m.id = a.message_id{where} ORDER BY a.id"
     return _frame(_read(journal, sql, params), {c: ATTACHMENT_COLUMNS[c][1] for c in wanted})
 
 
@@ -420,12 +421,12 @@ def send_recipients(
         SELECT s.id AS send, s.account AS account, s.created_at AS created_at, r.value AS recipient,
                CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'
                     ELSE s.status END AS outcome,
-               CASE WHEN f.key IS NOT NULL THEN json_extract(f.value, '$[0]')
+               CASE WHEN f.key IS NOT NULL THEN CAST(json_extract(f.value, '$[0]') AS INTEGER)
                     WHEN s.status = 'failed' THEN s.smtp_code END AS smtp_code,
                CASE WHEN f.key IS NOT NULL THEN json_extract(f.value, '$[1]')
                     WHEN s.status = 'failed' THEN s.smtp_reply END AS smtp_reply
-        FROM sends s JOIN json_each(s.recipients) r LEFT JOIN json_each(s.refused) f ON f.key = r.value{where}
-        ORDER BY s.id, r.key"""
+        FROM sends s CROSS JOIN json_each(s.recipients) r LEFT JOIN json_each(s.refused) f ON f.key = r.value{where}
+        ORDER BY s.id, CAST(r.key AS INTEGER)"""
     kinds = {"send": "id", "account": "cat", "created_at": "time", "recipient": "cat", "outcome": "cat",
              "smtp_code": "int", "smtp_reply": "str"}  # fmt: skip
     frame = _frame(_read(journal, sql, params), kinds)

@@ -1,27 +1,33 @@
-"""The journal's store: SQLite (WAL), versioned schema with migrations, one class to talk to it.
+"""The journal's store: versioned schema with migrations, one class to talk to it.
 
-Everything the sync engine, the sender and the analysis need goes through :class:`Journal`, so
-another database can come later behind the same methods. Writes happen inside
-:meth:`Journal.transaction`, one per batch, so a crash leaves either all of a batch or none.
+Everything the sync engine, the sender and the analysis need goes through :class:`Journal`, on
+an SQLite file (WAL; the embedded default) or a PostgreSQL database (the shared journal of many
+workers and machines): :mod:`mailkit.journal.backends` holds the little that differs, the SQL
+here is written once for both. Writes happen inside :meth:`Journal.transaction`, one per batch,
+so a crash leaves either all of a batch or none.
 """
 
 from __future__ import annotations
 
-__all__ = ["ATTACHMENT_LEVELS", "Journal", "Location"]
+__all__ = ["ATTACHMENT_LEVELS", "Journal", "Location", "open_journal"]
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
-import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import SyncError
+from ..secrets import Secret
+from .backends import PostgresBackend, SQLiteBackend, parse_url
 from .parse import ParsedMessage
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 #: kivitendo's journal levels: no attachment rows, rows without content, rows with content
 ATTACHMENT_LEVELS = ("none", "metadata", "content")
@@ -185,6 +191,15 @@ def _now_ms() -> str:  # sends: batch pauses are observed in milliseconds
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+def open_journal(workspace: Workspace, attachments: str = "metadata") -> Journal:
+    """The workspace's journal: its ``[journal] url`` with the password its reference names, else ``journal.sqlite``."""
+    settings = workspace.journal
+    if not settings.url:
+        return Journal(workspace.journal_file, attachments)
+    password = workspace.resolve_secret(settings.password) if settings.password else None
+    return Journal(settings.url, attachments, password=password)
+
+
 def _create_private(path: Path) -> None:
     """The journal holds customers' mail: its folder 0700 and the file 0600 when mailkit makes them."""
     if not path.parent.exists():
@@ -213,26 +228,40 @@ class Location:
 
 
 class Journal:
-    """The mail journal in one SQLite file."""
+    """The mail journal: an SQLite file (a path or ``sqlite:///…``) or a PostgreSQL database (``postgresql://…``).
 
-    def __init__(self, path: Path | str, attachments: str = "metadata") -> None:
+    ``password`` is the PostgreSQL password, resolved from its secret reference by the caller
+    (:func:`open_journal` does that for a workspace); it is never part of the URL.
+    """
+
+    def __init__(
+        self, where: Path | str, attachments: str = "metadata", *, password: Secret | str | None = None
+    ) -> None:
         if attachments not in ATTACHMENT_LEVELS:
             raise SyncError(f"attachment level {attachments!r} is not one of {', '.join(ATTACHMENT_LEVELS)}")
-        self.path = Path(path)
+        location = parse_url(where)
         self.attachments = attachments
-        _create_private(self.path)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        self.url = str(location)
+        if location.kind == "sqlite":
+            self.path: Path | None = location.path
+            _create_private(location.path)
+            self.backend: SQLiteBackend | PostgresBackend = SQLiteBackend(location.path)
+        else:
+            self.path = None
+            secret = password.reveal() if isinstance(password, Secret) else password
+            self.backend = PostgresBackend(location.url, secret)
+        self.where = self.backend.where  # for messages: the file, or the URL (never with a password)
+        self.db = self.backend.connect()
         self._migrate()
-        for sibling in ("-wal", "-shm"):  # SQLite copies the journal's mode; older files are made private too
-            _tighten(self.path.with_name(self.path.name + sibling))
+        if self.path is not None:
+            for sibling in ("-wal", "-shm"):  # SQLite copies the journal's mode; older files are made private too
+                _tighten(self.path.with_name(self.path.name + sibling))
 
     def __repr__(self) -> str:
-        return f"Journal({str(self.path)!r})"
+        return f"Journal({self.where!r})"
 
     def close(self) -> None:
+        self.backend.close()
         self.db.close()
 
     def __enter__(self) -> Journal:
@@ -244,29 +273,36 @@ class Journal:
     # -- schema ------------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        return self.backend.schema_version(self.db)
 
     def _migrate(self) -> None:
+        if self._check_version() == len(MIGRATIONS):
+            return
+        with self.transaction():  # all of them or none; on PostgreSQL one process at a time
+            self.backend.prepare_schema(self.db)
+            version = self._check_version()
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(self.backend.ddl(statement))
+                self.backend.set_schema_version(self.db, number)
+
+    def _check_version(self) -> int:
         version = self.schema_version
         if version > len(MIGRATIONS):
             raise SyncError(
-                f"{self.path} has journal schema {version}, newer than this mailkit knows ({len(MIGRATIONS)}): "
+                f"{self.where} has journal schema {version}, newer than this mailkit knows ({len(MIGRATIONS)}): "
                 "upgrade mailkit"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number}")
+        return version
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator:
         """One atomic unit: everything inside commits together or not at all."""
         if self.db.in_transaction:  # nested: part of the outer one
             yield self.db
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute(self.backend.begin)
         try:
             yield self.db
         except BaseException:
@@ -294,7 +330,7 @@ class Journal:
                    to_addrs, cc_addrs, subject, size, content_hash, direction, status, account, auth_results,
                    parse_errors, first_seen)
                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-               ON CONFLICT (message_key) DO NOTHING""",
+               ON CONFLICT (message_key) DO NOTHING RETURNING id""",
             (
                 parsed.key,
                 parsed.message_id,
@@ -316,9 +352,10 @@ class Journal:
                 _now(),
             ),
         )
-        if cursor.rowcount == 0:
+        inserted = cursor.fetchone()
+        if inserted is None:
             return self.ids_for_keys([parsed.key])[parsed.key], False
-        row = cursor.lastrowid
+        row = inserted[0]
         self.db.execute("INSERT INTO raw_messages (message_id, data) VALUES (?, ?)", (row, zlib.compress(raw, 3)))
         if self.attachments != "none":
             self.db.executemany(
@@ -334,7 +371,7 @@ class Journal:
         """The exact bytes of a message as it was fetched."""
         found = self.db.execute("SELECT data FROM raw_messages WHERE message_id = ?", (message_row,)).fetchone()
         if found is None:
-            raise SyncError(f"no raw message {message_row} in {self.path}")
+            raise SyncError(f"no raw message {message_row} in {self.where}")
         return zlib.decompress(found[0])
 
     def link_record(self, message_row: int, record_type: str, record_number: str) -> None:
@@ -455,7 +492,9 @@ class Journal:
                 tuple(fields.values()),
             )
             return cursor.fetchone()[0]
-        return self.db.execute(f"INSERT INTO sends ({names}) VALUES ({marks})", tuple(fields.values())).lastrowid
+        return self.db.execute(
+            f"INSERT INTO sends ({names}) VALUES ({marks}) RETURNING id", tuple(fields.values())
+        ).fetchone()[0]
 
     def finish_send(self, send_id: int, **fields) -> None:
         if "refused" in fields:
@@ -470,7 +509,7 @@ class Journal:
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
         if row is None:
-            raise SyncError(f"no send {send_id} in {self.path}")
+            raise SyncError(f"no send {send_id} in {self.where}")
         return dict(zip(names, row, strict=True))
 
     def batch_status(self, batch: str) -> dict[str, str]:
@@ -590,14 +629,13 @@ class Journal:
 
     @contextlib.contextmanager
     def account_lock(self, account: str) -> Iterator[None]:
-        """Only one import of an account at a time; runs a killed process left "running" become "interrupted"."""
-        lock_path = self.path.with_name(f"{self.path.name}.{account}.lock")
-        handle = os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise SyncError(f"another import of account {account!r} is running; wait for it or stop it") from None
+        """Only one import of an account at a time; runs a killed process left "running" become "interrupted".
+
+        SQLite: a lock file beside the journal; PostgreSQL: an advisory lock of this connection,
+        which the server releases when the holder's connection ends, also when it was killed.
+        """
+        if not self.backend.try_account_lock(self.db, account):
+            raise SyncError(f"another import of account {account!r} is running; wait for it or stop it")
         try:
             self.db.execute(
                 "UPDATE runs SET status='interrupted', finished_at=? WHERE account=? AND status='running'",
@@ -605,16 +643,15 @@ class Journal:
             )
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+            self.backend.account_unlock(self.db, account)
 
     # -- runs --------------------------------------------------------------------------------
     def start_run(self, account: str, folder: str | None, kind: str, dry_run: bool = False) -> int:
         cursor = self.db.execute(
-            "INSERT INTO runs (account, folder, kind, started_at, status, dry_run) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO runs (account, folder, kind, started_at, status, dry_run) VALUES (?,?,?,?,?,?) RETURNING id",
             (account, folder, kind, _now(), "running", int(dry_run)),
         )
-        return cursor.lastrowid
+        return cursor.fetchone()[0]
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], error_text: str | None = None) -> None:
         columns = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")

@@ -594,7 +594,9 @@ def generate(
             messages, seed=seed, start=start, days=days, domain=domain, run_every_minutes=run_every_minutes
         )
         db = store.db
-        db.execute("PRAGMA synchronous=OFF")  # a new file: a crash just means generating it again
+        sqlite = store.backend.name == "sqlite"
+        if sqlite:
+            db.execute("PRAGMA synchronous=OFF")  # a new file: a crash just means generating it again
         for batch in batches:
             with store.transaction():
                 db.executemany(
@@ -640,8 +642,12 @@ def generate(
                     account, folder, uidvalidity=_uidvalidity(account, folder), uidnext=uid + 1,
                     highestmodseq=None, messages=uid,
                 )  # fmt: skip
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA optimize")
+        if sqlite:
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA optimize")
+        else:  # the rows came with their ids: the identity goes on after them
+            db.execute("SELECT setval(pg_get_serial_sequence('messages', 'id'), (SELECT max(id) FROM messages))")
+            db.execute("ANALYZE")
         return Generated(
             messages=generator.made,
             attachments=generator.attachment_count,

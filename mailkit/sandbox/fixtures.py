@@ -4,6 +4,7 @@
 ``fresh_sandbox`` a new empty one per test, for tests that change the world; ``postgres`` one
 PostgreSQL cluster per session and ``postgres_database`` a new empty database on it per test (its
 URL, without password: tests reach it over the cluster's Unix socket, where local users are trusted).
+``journal_where`` runs a test once per journal backend: an SQLite file, then a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -43,7 +44,34 @@ def postgres():
 
 @pytest.fixture
 def postgres_database(postgres, request):
-    name = re.sub(r"\W+", "_", request.node.name.lower())[:50] + f"_{id(request) % 10**6}"
+    name = _database_name(request)
     postgres.create_database(name)
     yield postgres.socket_url(name)
     postgres.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def _journal_template(postgres):
+    """A database with the journal's schema, migrated once: each test's journal is a copy of it."""
+    from ..journal.store import Journal
+
+    postgres.create_database("journal_template")
+    Journal(postgres.socket_url("journal_template")).close()
+    return "journal_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_where(request, tmp_path):
+    """Where a test's journal lives, once per backend: what ``Journal(...)`` and ``[journal] url`` take."""
+    if request.param == "sqlite":
+        yield tmp_path / "journal.sqlite"
+        return
+    postgres, template = request.getfixturevalue("postgres"), request.getfixturevalue("_journal_template")
+    name = _database_name(request)
+    postgres.create_database(name, template=template)
+    yield postgres.socket_url(name)
+    postgres.drop_database(name)
+
+
+def _database_name(request) -> str:
+    return re.sub(r"\W+", "_", request.node.name.lower())[:50] + f"_{id(request) % 10**6}"

@@ -158,9 +158,9 @@ class PostgresServer:
         socket = urllib.parse.quote(str(self.socket_dir), safe="")
         return f"postgresql://{SUPERUSER}@{socket}:{self.port}/{urllib.parse.quote(database)}"
 
-    def create_database(self, name: str) -> str:
-        """A new empty database; returns its TCP URL."""
-        self._psql(f'CREATE DATABASE "{name}"')
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new empty database (or a copy of ``template``); returns its TCP URL."""
+        self._psql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
 
     def drop_database(self, name: str) -> None:

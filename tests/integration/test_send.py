@@ -27,7 +27,7 @@ from mailkit.send import (
 
 
 @pytest.fixture
-def world(fresh_sandbox):
+def world(fresh_sandbox, journal_where):
     ws = fresh_sandbox.workspace
     ws.users["eva"] = Employee(
         full_name="Eva Weiß",
@@ -39,7 +39,7 @@ def world(fresh_sandbox):
     ws.users["max"] = Employee(full_name="Max Ohnerecht", email="max@mailkit.test")
     ws.groups["vertrieb"] = Group(senders=("info@mailkit.test",))
     ws.save()
-    with Journal(ws.journal_file) as journal:
+    with Journal(journal_where) as journal:
         yield fresh_sandbox, ws, journal
 
 

@@ -58,9 +58,9 @@ def body_fetches_since(sandbox, address: str, before: int) -> int:
 
 
 @pytest.fixture
-def world(fresh_sandbox):
+def world(fresh_sandbox, journal_where):
     ws = fresh_sandbox.workspace
-    with Journal(ws.journal_file) as journal:
+    with Journal(journal_where) as journal:
         yield fresh_sandbox, ws, ws.get("info"), journal
 
 

@@ -29,9 +29,9 @@ def day(n: int, time: str) -> str:
 
 
 @pytest.fixture
-def journal(tmp_path):
+def journal(journal_where):
     """Five threads with known reply delays, a subject-only "reply", sends with known failures, runs."""
-    with Journal(tmp_path / "j.sqlite") as j:
+    with Journal(journal_where) as j:
         jo, info = "jo@kunde.test", ["info@firma.test"]
         a1 = add(j, mail("a1@kunde.test", jo, info, day(0, "09:00"), "Anfrage", auth=[PASS.format(d="kunde.test")]))
         b1 = add(

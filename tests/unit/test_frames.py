@@ -41,8 +41,8 @@ def add(journal, raw, account="info", direction="in", status="imported") -> int:
 
 
 @pytest.fixture
-def journal(tmp_path):
-    with Journal(tmp_path / "journal.sqlite") as j:
+def journal(journal_where):
+    with Journal(journal_where) as j:
         inbound = add(
             j,
             mail(
@@ -167,8 +167,8 @@ def test_runs_and_quarantine(journal):
     assert q[["account", "reason", "size", "uid"]].values.tolist() == [["info", "empty message", 2, 3]]
 
 
-def test_an_empty_journal_gives_empty_frames_of_the_same_types(tmp_path):
-    with Journal(tmp_path / "empty.sqlite") as j:
+def test_an_empty_journal_gives_empty_frames_of_the_same_types(journal_where):
+    with Journal(journal_where) as j:
         m = j.messages()
         assert m.empty and m["date"].dtype == UTC_US and isinstance(m["account"].dtype, pd.CategoricalDtype)
         assert j.runs().empty and j.sends()["smtp_code"].dtype == "Int64" and frames.send_recipients(j).empty
@@ -187,8 +187,8 @@ AUTH_HEADERS = [
 ]
 
 
-def test_the_sql_path_for_authentication_agrees_with_the_rfc_8601_parser(tmp_path):
-    with Journal(tmp_path / "auth.sqlite") as j:
+def test_the_sql_path_for_authentication_agrees_with_the_rfc_8601_parser(journal_where):
+    with Journal(journal_where) as j:
         for number, header in enumerate(AUTH_HEADERS):
             add(j, mail(f"m{number}@x.test", "x@x.test", ["info@firma.test"], "Mon, 02 Nov 2026 09:00:00 +0000",
                         auth=[header]))  # fmt: skip

@@ -1,0 +1,354 @@
+"""Where a journal lives: an SQLite file or a PostgreSQL database, named by one URL.
+
+:class:`~mailkit.journal.store.Journal` holds all the SQL, written once in the dialect both
+databases speak (``?`` parameters, ``ON CONFLICT``, ``RETURNING``). A backend is the little that
+differs: how to connect, where the schema version is kept, the column types in a migration, how
+a frame is read into Arrow and how an account is locked. On PostgreSQL the connection is wrapped
+so that the same SQL runs there: parameters become ``%s``, the column ``user`` is quoted, and a
+few SQLite functions the frames use (``instr``, ``json_extract``, ``json_each``,
+``json_array_length`` over JSON text) exist as SQL functions made with the schema.
+
+The journal's URL::
+
+    sqlite:///ABSOLUTE/PATH  or a plain path     the embedded default
+    postgresql://USER@HOST:PORT/DB?sslmode=...   the shared journal; the password is a secret reference
+
+A PostgreSQL URL must not carry a password (it would end up in ``mailkit.toml``). A host other
+than loopback or a Unix socket gets ``sslmode=verify-full`` unless the URL names an sslmode itself:
+mail never crosses a network in the clear by default.
+"""
+
+from __future__ import annotations
+
+__all__ = ["JournalURL", "PostgresBackend", "SQLiteBackend", "parse_url"]
+
+import contextlib
+import fcntl
+import functools
+import ipaddress
+import os
+import re
+import sqlite3
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConfigError, SyncError
+
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+@dataclass(frozen=True)
+class JournalURL:
+    """A parsed journal URL: ``kind`` is ``sqlite`` (with ``path``) or ``postgresql`` (with ``url``)."""
+
+    kind: str
+    path: Path | None = None
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"sqlite:///{self.path}" if self.kind == "sqlite" else self.url
+
+
+def parse_url(text: str | Path) -> JournalURL:
+    """Read a journal URL (a plain path means an SQLite file).
+
+    >>> parse_url("sqlite:///srv/mail/journal.sqlite")
+    JournalURL(kind='sqlite', path=PosixPath('/srv/mail/journal.sqlite'), url='')
+    >>> parse_url("postgresql://mailkit@127.0.0.1:5432/journal").url
+    'postgresql://mailkit@127.0.0.1:5432/journal'
+    >>> parse_url("postgresql://mailkit@db.example.com/journal").url
+    'postgresql://mailkit@db.example.com/journal?sslmode=verify-full'
+    >>> parse_url("postgresql://mailkit@db.example.com/journal?sslmode=disable").url  # said explicitly
+    'postgresql://mailkit@db.example.com/journal?sslmode=disable'
+    >>> parse_url("postgresql://mailkit:hunter2@db.example.com/journal")
+    Traceback (most recent call last):
+    mailkit.errors.ConfigError: the journal URL carries a password: put it in a secret reference ([journal] password)
+    """
+    if isinstance(text, Path):
+        return JournalURL("sqlite", text)
+    if text.startswith("sqlite:"):
+        path = text.removeprefix("sqlite:").removeprefix("//")
+        if not path.startswith("/"):
+            raise ConfigError(f"journal URL {text!r}: write sqlite:///ABSOLUTE/PATH (three slashes)")
+        return JournalURL("sqlite", Path(urllib.parse.unquote(path)))
+    if not re.match(r"postgres(ql)?://", text):
+        if "://" in text:
+            raise ConfigError(f"journal URL {text!r}: mailkit knows sqlite:/// and postgresql:// journals")
+        return JournalURL("sqlite", Path(text))
+    parts = urllib.parse.urlsplit(text)
+    if parts.password is not None:
+        raise ConfigError("the journal URL carries a password: put it in a secret reference ([journal] password)")
+    if not parts.path.strip("/"):
+        raise ConfigError(f"journal URL {text!r} names no database: postgresql://USER@HOST:PORT/DATABASE")
+    query = urllib.parse.parse_qs(parts.query)
+    sslmode = query.get("sslmode", [None])[0]
+    if sslmode is not None and sslmode not in _SSLMODES:
+        raise ConfigError(f"journal URL: sslmode {sslmode!r} is not one of {', '.join(_SSLMODES)}")
+    host = urllib.parse.unquote(parts.hostname or "") or query.get("host", [""])[0]
+    if sslmode is None and not _local(host):
+        separator = "&" if parts.query else ""
+        parts = parts._replace(query=f"{parts.query}{separator}sslmode=verify-full")
+    return JournalURL("postgresql", url=urllib.parse.urlunsplit(parts))
+
+
+def _local(host: str) -> bool:
+    """A Unix socket (a path, or no host at all: libpq's default socket) or a loopback address."""
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# -- SQLite ----------------------------------------------------------------------------------------
+class SQLiteBackend:
+    name = "sqlite"
+    begin = "BEGIN IMMEDIATE"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = str(path)
+        self._locks: dict[str, object] = {}
+
+    def connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def schema_version(self, db) -> int:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def set_schema_version(self, db, number: int) -> None:
+        db.execute(f"PRAGMA user_version = {int(number)}")
+
+    def prepare_schema(self, db) -> None:
+        """Nothing: SQLite has what the journal's SQL uses."""
+
+    def ddl(self, script: str) -> str:
+        return script
+
+    def try_account_lock(self, db, account: str) -> bool:
+        """A lock file per account beside the journal (0600), held with flock while the import runs."""
+        path = self.path.with_name(f"{self.path.name}.{account}.lock")
+        handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._locks[account] = handle
+        return True
+
+    def account_unlock(self, db, account: str) -> None:
+        handle = self._locks.pop(account)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+    @contextlib.contextmanager
+    def arrow_connection(self):
+        """A reader of its own (opening one costs nothing): it sees what is committed."""
+        import adbc_driver_sqlite.dbapi as adbc
+
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
+        with adbc.connect(uri) as connection:
+            with connection.cursor() as cursor:  # readers opening together may meet a WAL recovery: wait for it
+                cursor.execute("PRAGMA busy_timeout = 30000")
+            yield connection
+
+    def close(self) -> None:
+        """Nothing kept open beside the journal's connection."""
+
+    def arrow_sql(self, sql: str) -> str:
+        return sql
+
+    def arrow_options(self, cursor) -> None:
+        # one batch for the whole result: the driver infers each column's type from its first batch
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(10**9)})
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+#: the SQLite functions the journal's SQL uses, over the same JSON text columns
+_COMPAT_FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION instr(haystack text, needle text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT strpos(haystack, needle) $$;
+CREATE OR REPLACE FUNCTION json_array_length(doc text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT json_array_length(doc::json) $$;
+CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT doc::json #>> regexp_split_to_array(
+        trim(BOTH '.' FROM regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g')), '\.')
+$$;
+CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE (key text, value text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (e.ord - 1)::text, e.item
+        FROM json_array_elements_text(CASE WHEN json_typeof(doc::json) = 'array' THEN doc::json ELSE '[]' END)
+             WITH ORDINALITY AS e(item, ord)
+    UNION ALL
+    SELECT o.k, o.v FROM json_each_text(CASE WHEN json_typeof(doc::json) = 'object' THEN doc::json ELSE '{}' END)
+             AS o(k, v)
+$$;
+"""
+_MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key under which one process migrates
+_ACCOUNT_LOCKS = 0x6D616363  # "macc": the first half of each account's advisory lock key
+
+
+class PostgresBackend:
+    name = "postgresql"
+    begin = "BEGIN"
+
+    def __init__(self, url: str, password: str | None = None) -> None:
+        self.url = url
+        self.where = url
+        self._password = password
+        self._readers: list = []  # idle ADBC connections: opening one reads the server's type catalogue
+        self._readers_lock = threading.Lock()
+
+    def connect(self) -> _PostgresConnection:
+        import psycopg
+
+        try:
+            connection = psycopg.connect(self.url, password=self._password, autocommit=True, connect_timeout=15)
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise SyncError(f"cannot open the journal at {self.url}: {reason}") from None
+        return _PostgresConnection(connection)
+
+    def schema_version(self, db) -> int:
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+        row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+        return row[0] or 0
+
+    def set_schema_version(self, db, number: int) -> None:
+        db.execute("DELETE FROM schema_version")
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+    def prepare_schema(self, db) -> None:
+        """Inside the migrating transaction: one process at a time, and the functions the SQL needs."""
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+        db.execute(_COMPAT_FUNCTIONS, prepared=False)
+
+    def ddl(self, script: str) -> str:
+        """SQLite's column types in PostgreSQL's words: 64-bit integers (UIDs are unsigned 32-bit), bytea."""
+        script = re.sub(r"\bINTEGER PRIMARY KEY\b", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", script)
+        script = re.sub(r"\bINTEGER\b", "BIGINT", script)
+        return re.sub(r"\bBLOB\b", "BYTEA", script)
+
+    def try_account_lock(self, db, account: str) -> bool:
+        """A session advisory lock: the server drops it with the connection, so a killed worker leaves none."""
+        return db.execute("SELECT pg_try_advisory_lock(?::integer, hashtext(?))", (_ACCOUNT_LOCKS, account)).fetchone()[
+            0
+        ]
+
+    def account_unlock(self, db, account: str) -> None:
+        db.execute("SELECT pg_advisory_unlock(?::integer, hashtext(?))", (_ACCOUNT_LOCKS, account))
+
+    @contextlib.contextmanager
+    def arrow_connection(self):
+        """An ADBC reader from the pool (one per thread at a time); one that failed is not reused."""
+        with self._readers_lock:
+            connection = self._readers.pop() if self._readers else None
+        if connection is None:
+            connection = self._connect_reader()
+        try:
+            yield connection
+        except BaseException:
+            connection.close()
+            raise
+        with self._readers_lock:
+            self._readers.append(connection)
+
+    def _connect_reader(self):
+        import adbc_driver_postgresql.dbapi as adbc
+
+        parts = urllib.parse.urlsplit(self.url)
+        if self._password:
+            user = urllib.parse.quote(parts.username or "", safe="")
+            secret = urllib.parse.quote(self._password, safe="")
+            host = parts.netloc.rpartition("@")[2]
+            parts = parts._replace(netloc=f"{user}:{secret}@{host}")
+        try:
+            return adbc.connect(urllib.parse.urlunsplit(parts), autocommit=True)
+        except Exception as exc:
+            reason = str(exc).replace(self._password or "\0", "***").splitlines()[0]
+            raise SyncError(f"cannot read the journal at {self.url}: {reason}") from None
+
+    def close(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for connection in readers:
+            connection.close()
+
+    def arrow_sql(self, sql: str) -> str:
+        return _numbered(sql)
+
+    def arrow_options(self, cursor) -> None:
+        """Nothing: the driver reads a result with COPY, typed by the server."""
+
+
+class _PostgresConnection:
+    """A psycopg connection that takes the journal's SQL as written for SQLite."""
+
+    def __init__(self, connection) -> None:
+        self.raw = connection
+
+    def execute(self, sql: str, params=(), *, prepared: bool | None = None):
+        return self.raw.execute(_translated(sql) if params else _quoted(sql), params or None, prepare=prepared)
+
+    def executemany(self, sql: str, rows):
+        rows = list(rows)
+        cursor = self.raw.cursor()
+        if rows:
+            cursor.executemany(_translated(sql), rows)
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        import psycopg
+
+        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+# outside string literals and quoted names: the parts of SQL the translation may touch
+_TOKENS = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\"|\$\$.*?\$\$)|(\?)|(%)|\b(user)\b", re.DOTALL | re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=512)
+def _translated(sql: str) -> str:
+    """``?`` to ``%s``, a literal ``%`` doubled, the column ``user`` quoted (a reserved word there).
+
+    >>> _translated("SELECT '?%', user FROM sends WHERE id = ? AND subject LIKE '%x'")
+    'SELECT \\'?%\\', "user" FROM sends WHERE id = %s AND subject LIKE \\'%x\\''
+    """
+    return _TOKENS.sub(lambda m: m[1] or ("%s" if m[2] else "%%" if m[3] else '"user"'), sql)
+
+
+@functools.lru_cache(maxsize=512)
+def _quoted(sql: str) -> str:
+    """Without parameters nothing is a placeholder: only ``user`` is quoted."""
+    return _TOKENS.sub(lambda m: m[1] or m[2] or m[3] or '"user"', sql)
+
+
+def _numbered(sql: str) -> str:
+    """``?`` to ``$1``, ``$2``, … (the ADBC driver's placeholders), ``user`` quoted.
+
+    >>> _numbered("SELECT s.user FROM sends s WHERE a = ? AND b = '?' AND c = ?")
+    'SELECT s."user" FROM sends s WHERE a = $1 AND b = \\'?\\' AND c = $2'
+    """
+    count = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal count
+        if match[2]:
+            count += 1
+            return f"${count}"
+        return match[1] or match[3] or '"user"'
+
+    return _TOKENS.sub(replace, sql)
