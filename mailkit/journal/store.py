@@ -256,6 +256,18 @@ class Journal:
             raise
         self.db.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction, a part that can fail alone: on error only it is undone."""
+        self.db.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO part")
+            self.db.execute("RELEASE part")
+            raise
+        self.db.execute("RELEASE part")
+
     # -- messages ----------------------------------------------------------------------------
     def ids_for_keys(self, keys: Iterable[str]) -> dict[str, int]:
         """Which of these identity keys the journal knows, and their message row ids."""
@@ -582,8 +594,9 @@ class Journal:
             raise SyncError(f"another import of account {account!r} is running; wait for it or stop it") from None
         try:
             self.db.execute(
-                "UPDATE runs SET status='interrupted', finished_at=? WHERE account=? AND status='running'",
-                (_now(), account),
+                "UPDATE runs SET status='interrupted', finished_at=?, error_text=? "
+                "WHERE account=? AND status='running'",
+                (_now(), "the process ended before the run finished (killed or crashed)", account),
             )
             yield
         finally:
