@@ -40,6 +40,7 @@ from .base import (
     Route,
     SyncOptions,
     SyncResult,
+    route_name,
     run_failure,
 )
 
@@ -132,9 +133,9 @@ class _ImapImport:
             with contextlib.suppress(sqlite3.Error):
                 self.journal.finish_run(run_id, folder_result.status, folder_result.counts(), folder_result.error)
             raise
-        status = "cancelled" if self.cancel.is_set() else "ok"
+        status = "cancelled" if self.cancel.is_set() else "failed" if folder_result.error else "ok"
         folder_result.status = status
-        self.journal.finish_run(run_id, status, folder_result.counts())
+        self.journal.finish_run(run_id, status, folder_result.counts(), folder_result.error)
         return folder_result
 
     # -- one folder ----------------------------------------------------------------------------
@@ -332,9 +333,11 @@ class _ImapImport:
         for route in self.routes:
             try:
                 decision = route(message)
-            except Exception as exc:  # a user's hook must not stop the import
+            except Exception as exc:  # a user's hook must not stop the import, but the run is not ok
                 result.errors += 1
-                result.notes.append(f"route {route!r} failed on UID {message.uid}: {type(exc).__name__}: {exc}")
+                text = f"{route_name(route)} failed on UID {message.uid}: {type(exc).__name__}: {exc}"
+                result.notes.append(text)
+                result.error = result.error or text
                 continue
             if decision is None:
                 continue
