@@ -14,9 +14,33 @@ import os
 import sys
 
 from ..errors import ConfigError, MailkitError
-from . import accounts, diagnose, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, sync
+from . import (
+    accounts,
+    diagnose,
+    dkim,
+    journal_explore,
+    journal_report,
+    journal_reports,
+    oauth,
+    runbook,
+    sandbox,
+    send,
+    sync,
+)
 
-COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, journal_explore, diagnose, dkim, oauth)
+COMMAND_MODULES = (
+    accounts,
+    runbook,
+    sandbox,
+    send,
+    sync,
+    journal_report,
+    journal_explore,
+    journal_reports,
+    diagnose,
+    dkim,
+    oauth,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
