@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -296,6 +297,21 @@ def _now_ms() -> str:  # sends: batch pauses are observed in milliseconds
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+def _create_private(path: Path) -> None:
+    """The journal holds customers' mail: its folder 0700 and the file 0600 when mailkit makes them."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True)
+        path.parent.chmod(0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _tighten(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a message sits on a server."""
@@ -316,12 +332,14 @@ class Journal:
             raise SyncError(f"attachment level {attachments!r} is not one of {', '.join(ATTACHMENT_LEVELS)}")
         self.path = Path(path)
         self.attachments = attachments
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        for sibling in ("-wal", "-shm"):  # SQLite copies the journal's mode; older files are made private too
+            _tighten(self.path.with_name(self.path.name + sibling))
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -686,7 +704,7 @@ class Journal:
     def account_lock(self, account: str) -> Iterator[None]:
         """Only one import of an account at a time; runs a killed process left "running" become "interrupted"."""
         lock_path = self.path.with_name(f"{self.path.name}.{account}.lock")
-        handle = lock_path.open("w")
+        handle = os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "w")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
