@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, MailkitError
-from .journal.store import Journal, open_journal
+from .journal.store import Journal
 from .sandbox import Sandbox
 from .sandbox.process import running
 from .workspace import Workspace
@@ -84,13 +84,13 @@ def analysis_journal(world: World, synthetic: int = 0, *, seed: int = 0, account
         from .sync import SyncOptions
         from .sync.watch import sync_account
 
-        journal = open_journal(ws)
+        journal = ws.open_journal()
         if journal.count() == 0:
             sync_account(ws.get(account), ws, journal, SyncOptions(all_folders=True))
         return journal
     if not ws.journal.url and not ws.journal_file.exists():  # opening would create an empty one
         raise ConfigError(f"no journal in {ws.path} yet: run notebook 04 or `mailkit sync ACCOUNT` first")
-    return open_journal(ws)
+    return ws.open_journal()
 
 
 def _ipc_kernel_manager() -> type:

@@ -25,7 +25,7 @@ import tomllib
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -43,6 +43,9 @@ from .model import (
     to_dict,
 )
 from .secrets import Secret, SecretsFile, is_reference, resolve
+
+if TYPE_CHECKING:
+    from .journal.store import Journal
 
 CONFIG_NAME = "mailkit.toml"
 FORMAT_VERSION = 1
@@ -260,6 +263,15 @@ class Workspace:
         tmp = self.config_file.with_name(CONFIG_NAME + ".tmp")
         tmp.write_text("# mailkit workspace: accounts and settings; secrets live in secrets.toml\n" + body, "utf-8")
         os.replace(tmp, self.config_file)
+
+    def open_journal(self, attachments: str = "metadata") -> Journal:
+        """The journal ``[journal] url`` names, with the password its reference names; else ``journal.sqlite``."""
+        from .journal.store import Journal
+
+        if not self.journal.url:
+            return Journal(self.journal_file, attachments)
+        password = self.resolve_secret(self.journal.password) if self.journal.password else None
+        return Journal(self.journal.url, attachments, password=password)
 
     def exposed(self) -> list[str]:
         """Warnings for the workspace folder and journal files that other users can read."""

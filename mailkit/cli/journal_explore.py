@@ -13,21 +13,19 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigError
-from ._common import open_workspace, print_json
+from ._common import open_journal, open_workspace, print_json
 from .journal_report import _date
 
 
 def _open_journal(args):
-    from ..journal.store import Journal, open_journal
+    from ..journal.store import Journal
 
     if args.journal and "://" in args.journal:  # a journal URL, e.g. a PostgreSQL one reached over its socket
         return Journal(args.journal)
     if not args.journal and open_workspace(args).journal.url:
-        return open_journal(open_workspace(args))
+        return open_workspace(args).open_journal()
     path = Path(args.journal) if args.journal else open_workspace(args).journal_file
-    if not path.exists():  # opening would create an empty one
-        raise ConfigError(f"no journal {path}: `mailkit sync ACCOUNT` makes one, or name one with --journal")
-    return Journal(path)
+    return open_journal(path, "`mailkit sync ACCOUNT` makes one, or name one with --journal")
 
 
 def _rows(table) -> list[dict]:

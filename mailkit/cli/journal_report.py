@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..journal.store import Journal, open_journal
-from ._common import open_workspace, print_json
+from ..journal.store import Journal
+from ._common import open_journal, open_workspace, print_json
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -33,9 +33,9 @@ def _window(args) -> dict:
 
 def _open_journal(args) -> Journal:
     workspace = open_workspace(args)
-    if not workspace.journal.url and not workspace.journal_file.exists():  # opening would create an empty one
-        raise ConfigError(f"no journal in {workspace.path} yet: `mailkit sync ACCOUNT` makes one")
-    return open_journal(workspace)
+    if workspace.journal.url:  # the shared journal named by the workspace
+        return workspace.open_journal()
+    return open_journal(workspace.journal_file, "`mailkit sync ACCOUNT` makes one")
 
 
 def cmd_journal_export(args) -> int:

@@ -5,8 +5,9 @@ databases speak (``?`` parameters, ``ON CONFLICT``, ``RETURNING``). A backend is
 differs: how to connect, where the schema version is kept, the column types in a migration, how
 a frame is read into Arrow and how an account is locked. On PostgreSQL the connection is wrapped
 so that the same SQL runs there: parameters become ``%s``, the column ``user`` is quoted, and a
-few SQLite functions the frames use (``instr``, ``json_extract``, ``json_each``,
-``json_array_length`` over JSON text) exist as SQL functions made with the schema.
+few SQLite functions the journal's SQL uses (``instr``, ``datetime`` with a modifier, ``group_concat``,
+``json_extract``, ``json_each``, ``json_array_length`` over JSON text) exist as SQL functions made
+with the schema.
 
 The journal's URL::
 
@@ -20,7 +21,7 @@ mail never crosses a network in the clear by default.
 
 from __future__ import annotations
 
-__all__ = ["JournalURL", "PostgresBackend", "SQLiteBackend", "parse_url"]
+__all__ = ["DATABASE_ERRORS", "DATA_REFUSALS", "JournalURL", "PostgresBackend", "SQLiteBackend", "parse_url"]
 
 import contextlib
 import fcntl
@@ -33,8 +34,17 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+import psycopg
 
 from ..errors import ConfigError, SyncError
+
+#: what either database raises for one row's data (not for a full disk or a lock)
+DATA_REFUSALS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, psycopg.IntegrityError,
+                 psycopg.DataError)  # fmt: skip
+#: any error of either database
+DATABASE_ERRORS = (sqlite3.Error, psycopg.Error)
 
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
@@ -111,7 +121,7 @@ class SQLiteBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = str(path)
-        self._locks: dict[str, object] = {}
+        self._locks: dict[str, IO[str]] = {}
 
     def connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -183,6 +193,13 @@ CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
     SELECT doc::json #>> regexp_split_to_array(
         trim(BOTH '.' FROM regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g')), '\.')
 $$;
+CREATE OR REPLACE FUNCTION datetime(moment text, modifier text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT to_char((moment::timestamptz AT TIME ZONE 'UTC') + modifier::interval, 'YYYY-MM-DD HH24:MI:SS')
+$$;
+CREATE OR REPLACE FUNCTION group_concat_step(state text, value text, separator text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT state || separator || value $$;
+CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = group_concat_step, STYPE = text);
 CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE (key text, value text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT (e.ord - 1)::text, e.item
@@ -209,8 +226,6 @@ class PostgresBackend:
         self._readers_lock = threading.Lock()
 
     def connect(self) -> _PostgresConnection:
-        import psycopg
-
         try:
             connection = psycopg.connect(self.url, password=self._password, autocommit=True, connect_timeout=15)
         except psycopg.OperationalError as exc:
@@ -308,8 +323,6 @@ class _PostgresConnection:
 
     @property
     def in_transaction(self) -> bool:
-        import psycopg
-
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ so a crash leaves either all of a batch or none.
 
 from __future__ import annotations
 
-__all__ = ["ATTACHMENT_LEVELS", "Journal", "Location", "open_journal"]
+__all__ = ["ATTACHMENT_LEVELS", "Journal", "Location"]
 
 import contextlib
 import datetime as dt
@@ -19,15 +19,11 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import SyncError
 from ..secrets import Secret
 from .backends import PostgresBackend, SQLiteBackend, parse_url
 from .parse import ParsedMessage
-
-if TYPE_CHECKING:
-    from ..workspace import Workspace
 
 #: kivitendo's journal levels: no attachment rows, rows without content, rows with content
 ATTACHMENT_LEVELS = ("none", "metadata", "content")
@@ -180,6 +176,118 @@ MIGRATIONS: list[str] = [
         UNIQUE (account, folder, uidvalidity, uid)
     );
     """,
+    # 2: deliverability (issue 16): DMARC aggregate reports, TLS reports and bounces, each with its own fields;
+    # a report counts once by its organisation and id, a bounce once per journal message or file content
+    """
+    CREATE TABLE dmarc_reports (
+        id          INTEGER PRIMARY KEY,
+        org_name    TEXT NOT NULL,
+        report_id   TEXT NOT NULL,
+        email       TEXT,
+        extra_contact_info TEXT,
+        version     TEXT,
+        domain      TEXT NOT NULL,
+        begin_utc   TEXT,
+        end_utc     TEXT,
+        adkim       TEXT,
+        aspf        TEXT,
+        p           TEXT,
+        sp          TEXT,
+        np          TEXT,
+        pct         INTEGER,
+        fo          TEXT,
+        errors      TEXT,             -- JSON list of the report's own <error>s
+        messages    INTEGER NOT NULL, -- sum of the records' counts
+        source      TEXT NOT NULL,    -- account/folder or the file it came from
+        message_row INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        ingested_at TEXT NOT NULL,
+        UNIQUE (org_name, report_id)
+    );
+    CREATE INDEX dmarc_reports_domain ON dmarc_reports(domain, begin_utc);
+    CREATE TABLE dmarc_records (
+        id            INTEGER PRIMARY KEY,
+        report        INTEGER NOT NULL REFERENCES dmarc_reports(id) ON DELETE CASCADE,
+        source_ip     TEXT NOT NULL,
+        count         INTEGER NOT NULL,
+        disposition   TEXT,
+        dkim          TEXT,             -- policy-evaluated (aligned) results
+        spf           TEXT,
+        header_from   TEXT,
+        envelope_from TEXT,
+        envelope_to   TEXT,
+        reasons       TEXT,             -- JSON list of [type, comment]
+        dkim_results  TEXT,             -- JSON list of [domain, selector, result]
+        spf_results   TEXT              -- JSON list of [domain, scope, result]
+    );
+    CREATE INDEX dmarc_records_report ON dmarc_records(report);
+    CREATE TABLE tls_reports (
+        id          INTEGER PRIMARY KEY,
+        org_name    TEXT NOT NULL,
+        report_id   TEXT NOT NULL,
+        begin_utc   TEXT,
+        end_utc     TEXT,
+        contact     TEXT,
+        source      TEXT NOT NULL,
+        message_row INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        ingested_at TEXT NOT NULL,
+        UNIQUE (org_name, report_id)
+    );
+    CREATE TABLE tls_policies (
+        id            INTEGER PRIMARY KEY,
+        report        INTEGER NOT NULL REFERENCES tls_reports(id) ON DELETE CASCADE,
+        policy_type   TEXT NOT NULL,
+        policy_domain TEXT NOT NULL,
+        mx_hosts      TEXT,             -- JSON list
+        succeeded     INTEGER NOT NULL,
+        failed        INTEGER NOT NULL
+    );
+    CREATE INDEX tls_policies_report ON tls_policies(report);
+    CREATE TABLE tls_failures (
+        id                     INTEGER PRIMARY KEY,
+        policy                 INTEGER NOT NULL REFERENCES tls_policies(id) ON DELETE CASCADE,
+        result_type            TEXT NOT NULL,
+        count                  INTEGER NOT NULL,
+        sending_mta_ip         TEXT,
+        receiving_mx_hostname  TEXT,
+        receiving_ip           TEXT,
+        additional_information TEXT,
+        failure_reason_code    TEXT
+    );
+    CREATE INDEX tls_failures_policy ON tls_failures(policy);
+    CREATE TABLE bounces (
+        id                  INTEGER PRIMARY KEY,
+        bounce_key          TEXT NOT NULL UNIQUE,  -- the journal message's key, or a hash of the file
+        message_row         INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        mta                 TEXT NOT NULL,
+        original_message_id TEXT,
+        original_subject    TEXT,
+        reporting_mta       TEXT,
+        arrival_utc         TEXT,
+        date_utc            TEXT,
+        source              TEXT NOT NULL,
+        ingested_at         TEXT NOT NULL
+    );
+    CREATE INDEX bounces_original ON bounces(original_message_id);
+    CREATE TABLE bounce_recipients (
+        id         INTEGER PRIMARY KEY,
+        bounce     INTEGER NOT NULL REFERENCES bounces(id) ON DELETE CASCADE,
+        recipient  TEXT NOT NULL,
+        action     TEXT NOT NULL,       -- failed | delayed
+        status     TEXT,                -- RFC 3463 enhanced status code
+        diagnostic TEXT,
+        remote_mta TEXT,
+        kind       TEXT NOT NULL,       -- hard | soft
+        reason     TEXT NOT NULL,
+        send_id    INTEGER REFERENCES sends(id) ON DELETE SET NULL,  -- the send it bounces, once linked
+        UNIQUE (bounce, recipient)
+    );
+    CREATE INDEX bounce_recipients_send ON bounce_recipients(send_id);
+    CREATE TABLE report_scans (         -- journal messages the deliverability hook has looked at
+        message_row INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        found       TEXT NOT NULL,      -- dmarc | tlsrpt | bounce | none | quarantined
+        scanned_at  TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -189,15 +297,6 @@ def _now() -> str:
 
 def _now_ms() -> str:  # sends: batch pauses are observed in milliseconds
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
-def open_journal(workspace: Workspace, attachments: str = "metadata") -> Journal:
-    """The workspace's journal: its ``[journal] url`` with the password its reference names, else ``journal.sqlite``."""
-    settings = workspace.journal
-    if not settings.url:
-        return Journal(workspace.journal_file, attachments)
-    password = workspace.resolve_secret(settings.password) if settings.password else None
-    return Journal(settings.url, attachments, password=password)
 
 
 def _create_private(path: Path) -> None:
@@ -231,7 +330,7 @@ class Journal:
     """The mail journal: an SQLite file (a path or ``sqlite:///…``) or a PostgreSQL database (``postgresql://…``).
 
     ``password`` is the PostgreSQL password, resolved from its secret reference by the caller
-    (:func:`open_journal` does that for a workspace); it is never part of the URL.
+    (:meth:`mailkit.workspace.Workspace.open_journal` does that); it is never part of the URL.
     """
 
     def __init__(
@@ -309,6 +408,18 @@ class Journal:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction, a part that can fail alone: on error only it is undone."""
+        self.db.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO part")
+            self.db.execute("RELEASE part")
+            raise
+        self.db.execute("RELEASE part")
 
     # -- messages ----------------------------------------------------------------------------
     def ids_for_keys(self, keys: Iterable[str]) -> dict[str, int]:
@@ -638,8 +749,9 @@ class Journal:
             raise SyncError(f"another import of account {account!r} is running; wait for it or stop it")
         try:
             self.db.execute(
-                "UPDATE runs SET status='interrupted', finished_at=? WHERE account=? AND status='running'",
-                (_now(), account),
+                "UPDATE runs SET status='interrupted', finished_at=?, error_text=? "
+                "WHERE account=? AND status='running'",
+                (_now(), "the process ended before the run finished (killed or crashed)", account),
             )
             yield
         finally:
@@ -670,7 +782,7 @@ class Journal:
             cursor = self.db.execute("DELETE FROM messages WHERE COALESCE(date_utc, first_seen) < ?", (cutoff,))
         return cursor.rowcount
 
-    # -- analysis: DataFrames and the summary (pandas is imported only when one is asked for) --
+    # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --
     def messages(self, **filters):
         """The messages as a DataFrame; filters and columns as :func:`mailkit.journal.frames.messages` takes them."""
         from .frames import messages
@@ -694,9 +806,3 @@ class Journal:
         from .frames import sends
 
         return sends(self, **filters)
-
-    def summary(self, **filters):
-        """The journal on one screen; see :func:`mailkit.analysis.summary`."""
-        from ..analysis import summary
-
-        return summary(self, **filters)
