@@ -15,6 +15,7 @@ Every failure a user can meet is one of these, with a message that names what fa
      ├── ComposeError         a mail cannot be built (e.g. a line break in a header)
      ├── SendError            the server or sendmail refused a mail: carries code and reply
      ├── SyncError            an import run cannot continue
+     │    └── AccountBusyError another worker imports this account now (its lock is held)
      └── SandboxError         the local mail world cannot start or stop
 
 Lower-level exceptions are chained (``raise ... from exc``) so the cause stays visible.
@@ -23,6 +24,7 @@ Lower-level exceptions are chained (``raise ... from exc``) so the cause stays v
 from __future__ import annotations
 
 __all__ = [
+    "AccountBusyError",
     "AuthError",
     "ComposeError",
     "ConfigError",
@@ -122,6 +124,10 @@ class SendError(MailkitError):
 
 class SyncError(MailkitError):
     """An import run cannot continue."""
+
+
+class AccountBusyError(SyncError):
+    """Another worker holds the account's lock: try again when it is done."""
 
 
 class SandboxError(MailkitError):

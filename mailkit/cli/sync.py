@@ -116,6 +116,10 @@ def _print_result(result, as_json: bool) -> None:
 
 def cmd_sync(args) -> int:
     workspace = open_workspace(args)
+    if args.all_accounts or not args.account:
+        if not args.all_accounts or args.account:
+            raise ConfigError("name one account, or use --all-accounts (not both)")
+        return _sync_all(args, workspace)
     account = account_with(workspace, args.account, "receiving")
     with workspace.open_journal() as journal, _cancel_on_ctrl_c() as cancel:
         bars = _Bars(not args.json and sys.stderr.isatty())
@@ -133,6 +137,50 @@ def cmd_sync(args) -> int:
             bars.close()
     _print_result(result, args.json)
     return _exit_code(result)
+
+
+def _sync_all(args, workspace) -> int:
+    """Every receiving account by ``--workers`` threads; other processes on the same journal share the work."""
+    from ..sync.workers import sync_all_accounts
+
+    names = sorted(n for n, a in workspace.accounts.items() if a.receiving is not None)
+    if not names:
+        raise ConfigError(f"no account in {workspace.config_file} receives mail")
+    bar = None
+    if not args.json and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(names), desc="accounts", unit="account", file=sys.stderr)
+
+    def report(outcome) -> None:
+        if bar is not None:
+            bar.update(1)
+        if args.json:
+            return
+        if outcome.result is not None:
+            _print_result(outcome.result, False)
+        elif outcome.by_other_worker:
+            print(f"{outcome.account}: imported by another worker")
+        else:
+            print(f"{outcome.account}: FAILED: {outcome.error}")
+        sys.stdout.flush()
+
+    with _cancel_on_ctrl_c() as cancel:
+        try:
+            outcomes = sync_all_accounts(workspace, _options(args), accounts=names, workers=args.workers,
+                                         cancel=cancel, routes=_routes(args, workspace), on_outcome=report)  # fmt: skip
+        finally:
+            if bar is not None:
+                bar.close()
+    if args.json:
+        print_json([
+            {"account": o.account, "ok": o.ok, "by_other_worker": o.by_other_worker, "error": o.error,
+             "result": o.result.to_dict() if o.result else None}
+            for o in outcomes
+        ])  # fmt: skip
+    if cancel.is_set():
+        return INTERRUPTED
+    return OK if all(o.ok for o in outcomes) else FAILED
 
 
 def _exit_code(result) -> int:
@@ -233,8 +281,13 @@ def cmd_journal_quarantine(args) -> int:
     return 0
 
 
-def _sync_arguments(p) -> None:
-    p.add_argument("account")
+def _sync_arguments(p, many: bool = False) -> None:
+    if many:
+        p.add_argument("account", nargs="?", help="the account (or --all-accounts)")
+        p.add_argument("--all-accounts", action="store_true", help="every account that receives mail")
+        p.add_argument("--workers", type=positive_int, default=2, help="accounts imported at once (default 2)")
+    else:
+        p.add_argument("account")
     p.add_argument("--folder", action="append", help="a folder to import (repeatable; default: the base folder)")
     p.add_argument("--all-folders", action="store_true", help="every selectable folder but Trash and Junk")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; change nothing")
@@ -251,7 +304,7 @@ def _sync_arguments(p) -> None:
 
 
 def add_commands(sub, command) -> None:
-    _sync_arguments(command(sub, "sync", cmd_sync, "import an account's mail into the journal"))
+    _sync_arguments(command(sub, "sync", cmd_sync, "import an account's mail into the journal"), many=True)
     p = command(sub, "watch", cmd_watch, "import now and whenever mail arrives (IMAP IDLE or polling)")
     _sync_arguments(p)
     p.add_argument("--interval", type=float, default=5.0, help="minutes between polls (default 5)")

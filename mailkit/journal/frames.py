@@ -356,18 +356,19 @@ def attachments(journal: Journal, *, columns: Iterable[str] | None = None, **fil
 
 
 def runs(journal: Journal, *, since=None, until=None, account=None, status=None) -> pd.DataFrame:
-    """One row per import run, with ``duration`` (NaT while running)."""
+    """One row per import run, with ``duration`` (NaT while running) and the worker (host, pid) that ran it."""
     where, params = _where("r.started_at", since=since, until=until, account=account, status=status, prefix="r")
     counts = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")
     sql = (
         "SELECT r.id AS id, r.account AS account, r.folder AS folder, r.kind AS kind, r.started_at AS started_at, "
         "r.finished_at AS finished_at, r.status AS status, r.dry_run AS dry_run, "
         + ", ".join(f"r.{c} AS {c}" for c in counts)
-        + f", r.error_text AS error_text FROM runs r{where} ORDER BY r.id"
+        + ", r.error_text AS error_text, r.worker_host AS worker_host, r.worker_pid AS worker_pid "
+        f"FROM runs r{where} ORDER BY r.id"
     )
     kinds = {"id": "id", "account": "cat", "folder": "cat", "kind": "cat", "started_at": "time",
              "finished_at": "time", "status": "cat", "dry_run": "bool", **dict.fromkeys(counts, "int"),
-             "error_text": "str"}  # fmt: skip
+             "error_text": "str", "worker_host": "cat", "worker_pid": "int"}  # fmt: skip
     frame = _frame(_read(journal, sql, params), kinds)
     frame.insert(6, "duration", frame["finished_at"] - frame["started_at"])
     return frame

@@ -15,12 +15,13 @@ import contextlib
 import datetime as dt
 import json
 import os
+import socket
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SyncError
+from ..errors import AccountBusyError, SyncError
 from ..secrets import Secret
 from .backends import PostgresBackend, SQLiteBackend, parse_url
 from .parse import ParsedMessage
@@ -287,6 +288,11 @@ MIGRATIONS: list[str] = [
         found       TEXT NOT NULL,      -- dmarc | tlsrpt | bounce | none | quarantined
         scanned_at  TEXT NOT NULL
     );
+    """,
+    # 3: the shared journal (issue 14): which worker (host, process) made each run
+    """
+    ALTER TABLE runs ADD COLUMN worker_host TEXT;
+    ALTER TABLE runs ADD COLUMN worker_pid INTEGER
     """,
 ]
 
@@ -746,7 +752,7 @@ class Journal:
         which the server releases when the holder's connection ends, also when it was killed.
         """
         if not self.backend.try_account_lock(self.db, account):
-            raise SyncError(f"another import of account {account!r} is running; wait for it or stop it")
+            raise AccountBusyError(f"another import of account {account!r} is running; wait for it or stop it")
         try:
             self.db.execute(
                 "UPDATE runs SET status='interrupted', finished_at=?, error_text=? "
@@ -760,10 +766,18 @@ class Journal:
     # -- runs --------------------------------------------------------------------------------
     def start_run(self, account: str, folder: str | None, kind: str, dry_run: bool = False) -> int:
         cursor = self.db.execute(
-            "INSERT INTO runs (account, folder, kind, started_at, status, dry_run) VALUES (?,?,?,?,?,?) RETURNING id",
-            (account, folder, kind, _now(), "running", int(dry_run)),
+            "INSERT INTO runs (account, folder, kind, started_at, status, dry_run, worker_host, worker_pid) "
+            "VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+            (account, folder, kind, _now(), "running", int(dry_run), socket.gethostname(), os.getpid()),
         )
         return cursor.fetchone()[0]
+
+    def finished_since(self, account: str, since: str) -> bool:
+        """Whether an import of the account ran to its end (ok) since the ISO time ``since``: done by some worker."""
+        row = self.db.execute(
+            "SELECT count(*) FROM runs WHERE account=? AND status='ok' AND started_at >= ?", (account, since)
+        ).fetchone()
+        return row[0] > 0
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], error_text: str | None = None) -> None:
         columns = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")

@@ -269,7 +269,10 @@ class _ImapImport:
             else:
                 bodies = uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
                 with self.journal.transaction():
-                    self._store_batch(folder, uidvalidity, batch, bodies, known_ids, result)
+                    # in key order: two workers storing the same mail (one mail in two mailboxes) into a
+                    # shared journal then wait for each other on its key, never deadlock
+                    in_key_order = sorted(batch, key=lambda c: c.key)
+                    self._store_batch(folder, uidvalidity, in_key_order, bodies, known_ids, result)
                     if state is not None:  # resumable: the next run starts after this batch
                         self.journal.set_folder_state(
                             self.account.name,
