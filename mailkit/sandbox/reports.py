@@ -173,13 +173,14 @@ def report_mail(
     report_id: str,
     when: dt.datetime,
     tls: bool = False,
+    message_id: str | None = None,
 ) -> bytes:
     """A report as the reporter mails it (RFC 7489 §7.2.1.1, RFC 8460 §5.3)."""
     msg = EmailMessage()
     msg["From"] = f"{org} <{contact}>"
     msg["To"] = to
     msg["Date"] = email.utils.format_datetime(when)
-    msg["Message-ID"] = f"<{report_id.replace(':', '')}@{contact.rpartition('@')[2]}>"
+    msg["Message-ID"] = message_id or f"<{report_id.replace(':', '')}@{contact.rpartition('@')[2]}>"
     if tls:
         msg["Subject"] = f"Report Domain: {domain} Submitter: {org} Report-ID: <{report_id}>"
         msg["TLS-Report-Domain"] = domain
