@@ -11,7 +11,7 @@ signatures per record or a ``<reason>`` in ``<policy_evaluated>``.
 
 from __future__ import annotations
 
-__all__ = ["SOURCES", "aggregate_report", "report_mail", "reports_mailbox", "tls_report"]
+__all__ = ["SOURCES", "aggregate_report", "pack", "ptr_names", "report_mail", "reports_mailbox", "tls_report"]
 
 import datetime as dt
 import email.utils
@@ -298,3 +298,13 @@ def reports_mailbox(
                 )
             )
     return mails
+
+
+def ptr_names(domain: str) -> dict[str, str]:
+    """The reverse DNS of every address the generator's sources send from (unknown senders have none)."""
+    return {
+        f"{source.network}.{n}": source.ptr.format(n=n, domain=domain)
+        for source in SOURCES
+        if source.ptr
+        for n in range(1, 255)
+    }
