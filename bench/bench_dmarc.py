@@ -126,7 +126,8 @@ def compare(ours: dict, theirs: dict) -> list[str]:
         if key not in ours or key not in theirs:
             differences.append(f"{key}: only in {'mailkit' if key in ours else 'parsedmarc'}")
         elif ours[key] != theirs[key]:
-            differences.append(f"{key}: mailkit {ours[key][0]} records, parsedmarc {theirs[key][0]}; per-IP counts differ")
+            ours_n, theirs_n = ours[key][0], theirs[key][0]
+            differences.append(f"{key}: mailkit {ours_n} records, parsedmarc {theirs_n}; per-IP counts differ")
     return differences
 
 

@@ -78,7 +78,8 @@ def _resolver(args):
 
 
 def cmd_deliverability(args) -> int:
-    from ..deliverability import analysis, frames
+    from .. import analysis
+    from ..deliverability import frames
 
     with _journal(args) as journal:
         records = frames.aggregate_records(journal, domain=args.domain)

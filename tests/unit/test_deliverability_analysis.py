@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from mailkit.deliverability import analysis
+from mailkit import analysis
 
 PTRS = {
     "192.0.2.10": "mail.kunde.example",

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .sources import reverse_dns, service_of
+from ..deliverability.sources import reverse_dns, service_of
+from .plots import _figure
 
 READY_FOR_REJECT = 0.98
 READY_FOR_QUARANTINE = 0.95
@@ -189,12 +190,6 @@ def bounce_rates(bounced: pd.DataFrame, send_recipients: pd.DataFrame | None = N
         table = table.merge(counts, on=["period", "recipient_domain"], how="left")
         table["rate"] = table["bounces"] / table["sent"]
     return table
-
-
-def _figure(width: float = 9, height: float = 4.5):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def plot_pass_rates(rates: pd.DataFrame):
