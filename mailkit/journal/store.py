@@ -792,7 +792,7 @@ class Journal:
             cursor = self.db.execute("DELETE FROM messages WHERE COALESCE(date_utc, first_seen) < ?", (cutoff,))
         return cursor.rowcount
 
-    # -- analysis: DataFrames and the summary (pandas is imported only when one is asked for) --
+    # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --
     def messages(self, **filters):
         """The messages as a DataFrame; filters and columns as :func:`mailkit.journal.frames.messages` takes them."""
         from .frames import messages
@@ -816,9 +816,3 @@ class Journal:
         from .frames import sends
 
         return sends(self, **filters)
-
-    def summary(self, **filters):
-        """The journal on one screen; see :func:`mailkit.analysis.summary`."""
-        from ..analysis import summary
-
-        return summary(self, **filters)

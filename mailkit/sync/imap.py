@@ -330,9 +330,9 @@ class _ImapImport:
                         parsed, raw, account=self.account.name, direction="out" if outbound else "in"
                     )
             except STORE_REFUSALS as exc:  # this message only: the rest of the batch goes on
-                reason = f"the journal could not store it: {type(exc).__name__}: {exc}"
+                refusal = f"the journal could not store it: {type(exc).__name__}: {exc}"
                 result.quarantined += self.journal.quarantine(
-                    self.account.name, folder, reason, raw, uidvalidity, candidate.uid
+                    self.account.name, folder, refusal, raw, uidvalidity, candidate.uid
                 )
                 continue
             result.new += is_new
