@@ -359,6 +359,16 @@ class Sandbox:
             os.rename(tmp, folder / "cur" / f"{base}:2,{letters}")
         return count
 
+    def reset_uidvalidity(self, address: str, folder: str) -> None:
+        """Make Dovecot forget a folder's UID list and indexes: a new UIDVALIDITY, new UIDs, the same mail.
+
+        What a server move or a rebuilt mail store looks like to an IMAP client.
+        """
+        path = self.dovecot.home(address) / "Maildir"
+        path = path.joinpath(*(imap_utf7.encode(part).decode("ascii") for part in folder.split("/")))
+        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
+            (path / name).unlink(missing_ok=True)
+
     def deliver(self, raw: bytes, to: list[str], mail_from: str = f"postmaster@{DOMAIN}") -> None:
         """Deliver a message through Dovecot's LMTP, as the MTA of a real server would."""
         refused = self.submission._deliver(mail_from, to, raw)
