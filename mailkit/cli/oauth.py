@@ -10,6 +10,7 @@ import sys
 import time
 
 from ..diagnose.oauth import oauth2_checks
+from ..errors import ConfigError
 from ..model import Auth, OAuth2
 from ..net.oauth import TokenSource
 from ..signin import sign_in_source
