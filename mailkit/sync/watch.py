@@ -7,6 +7,7 @@ __all__ = ["selectable_folders", "sync_account", "wait_for_mail", "watch"]
 import time
 from collections.abc import Callable
 
+from ..deliverability.ingest import scan_journal
 from ..errors import ConnectError
 from ..journal.store import Journal
 from ..model import Account
@@ -23,11 +24,15 @@ log = logger(__name__)
 def sync_account(
     account: Account, workspace: Workspace, journal: Journal, options: SyncOptions, **kwargs
 ) -> SyncResult:
-    """One import run by the account's protocol."""
+    """One import run by the account's protocol, then reports and bounces in the new mail into their tables."""
     if account.receiving is not None and account.receiving.protocol == "pop3":
         kwargs.pop("routes", None)
-        return import_pop3(account, workspace, journal, options, **kwargs)
-    return import_imap(account, workspace, journal, options, **kwargs)
+        result = import_pop3(account, workspace, journal, options, **kwargs)
+    else:
+        result = import_imap(account, workspace, journal, options, **kwargs)
+    if not options.dry_run:
+        result.reports = scan_journal(journal, account=account.name, cancel=kwargs.get("cancel")).to_dict()
+    return result
 
 
 def wait_for_mail(account: Account, workspace: Workspace, folder: str, timeout: float, cancel: Cancel) -> bool:
