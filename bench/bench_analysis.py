@@ -1,6 +1,9 @@
 """Journal analysis benchmark: the messages DataFrame and the summary on synthetic journals of growing size.
 
-Run: ``.venv/bin/python bench/bench_analysis.py [--sizes 100000 1000000] [--dir build/bench-journals]``.
+Run: ``.venv/bin/python bench/bench_analysis.py [--sizes 100000 1000000] [--dir build/bench-journals]
+[--backend sqlite|postgresql]``. With ``postgresql`` the same synthetic journals are copied (``journal
+copy``) into databases of a throw-away PostgreSQL cluster (the sandbox's, kept in ``--dir``) and
+measured there over its Unix socket.
 Not a test: figures vary with the machine; the growth from size to size is the point.
 
 For each size a synthetic journal is made once (seeded, kept in ``--dir`` for the next run), then a
@@ -24,6 +27,7 @@ import time
 from pathlib import Path
 
 from mailkit.journal import Journal
+from mailkit.journal.copy import copy_journal
 from mailkit.journal.synthetic import generate
 
 SEED = 7
@@ -41,6 +45,25 @@ def journal_for(folder: Path, size: int) -> tuple[Path, float | None]:
     began = time.perf_counter()
     generate(path, size, seed=SEED)
     return path, time.perf_counter() - began
+
+
+def on_postgres(server, path: Path, size: int) -> tuple[str, float | None]:
+    """The URL of a database holding the synthetic journal of this size; copied there unless it is already."""
+    name = f"synthetic_{size}_seed{SEED}"
+    url = server.socket_url(name)
+    try:
+        with Journal(url) as journal:
+            if journal.count() == size:
+                return url, None
+        server.drop_database(name)
+    except Exception:  # not there yet
+        pass
+    server.create_database(name)
+    began = time.perf_counter()
+    with Journal(path) as source, Journal(url) as target:
+        copy_journal(source, target, batch=50_000)
+        target.db.execute("ANALYZE")
+    return url, time.perf_counter() - began
 
 
 def measure(path: str, what: str) -> dict:
@@ -64,7 +87,7 @@ def measure(path: str, what: str) -> dict:
     return result
 
 
-def run_child(path: Path, what: str, repeat: int) -> dict:
+def run_child(path: Path | str, what: str, repeat: int) -> dict:
     """The best of ``repeat`` fresh processes (the first may meet a cold page cache)."""
     runs = []
     for _ in range(repeat):
@@ -80,13 +103,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--dir", type=Path, default=Path("build/bench-journals"))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--measure", nargs=2, metavar=("JOURNAL", "WHAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(*args.measure)))
         return
     args.dir.mkdir(parents=True, exist_ok=True)
-    print(f"{os.cpu_count()} cores; best of {args.repeat} fresh processes per figure\n")
+    server = None
+    if args.backend == "postgresql":
+        from mailkit.sandbox.postgres import PostgresServer
+        from mailkit.sandbox.world import free_ports
+
+        server = PostgresServer(args.dir.resolve() / "postgres", free_ports(1)[0]).start()
+    try:
+        _run(args, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run(args, server) -> None:
+    print(f"{os.cpu_count()} cores; {args.backend}; best of {args.repeat} fresh processes per figure\n")
     header = (
         f"{'messages':>10} {'generate':>9} {'frame':>7} {'summary':>8} {'together':>9} {'peak':>8} "
         f"{'summary()':>10} {'peak':>8}"
@@ -95,6 +133,9 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         path, made = journal_for(args.dir, size)
+        if server is not None:
+            path, copied = on_postgres(server, path, size)
+            made = None if made is None and copied is None else (made or 0) + (copied or 0)
         together = run_child(path, "together", args.repeat)
         alone = run_child(path, "summary", args.repeat)
         rows.append((size, together, alone))

@@ -61,8 +61,19 @@ def open_world(workspace: str | Path | None = None, *, sandbox: bool = True, dem
     return World(started.workspace, started)
 
 
-def analysis_journal(world: World, synthetic: int = 0, *, seed: int = 0, account: str = "info") -> Journal:
+def analysis_journal(
+    world: World,
+    synthetic: int = 0,
+    *,
+    seed: int = 0,
+    account: str = "info",
+    url: str | None = None,
+    password: str | None = None,
+) -> Journal:
     """The journal a notebook analyses: a workspace's own; in the sandbox, synthetic or the synced demo mail.
+
+    ``url`` names another journal (a PostgreSQL one, say) to analyse as it is; ``password`` is its
+    database password as a secret reference, resolved in the world's workspace.
 
     The sandbox's demo mailbox holds a few hundred messages and no failed sends: too little for
     the reports to find anything. ``synthetic`` > 0 makes (once, seeded, beside the sandbox's own
@@ -70,6 +81,8 @@ def analysis_journal(world: World, synthetic: int = 0, *, seed: int = 0, account
     A real workspace is always analysed as it is: ``synthetic`` does not apply there.
     """
     ws = world.workspace
+    if url:
+        return Journal(url, password=ws.resolve_secret(password) if password else None)
     if world.is_sandbox and synthetic > 0:
         from .journal.synthetic import generate
 

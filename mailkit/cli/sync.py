@@ -123,9 +123,7 @@ def _print_result(result, as_json: bool) -> None:
 
 def cmd_sync(args) -> int:
     workspace = open_workspace(args)
-    if args.all_accounts or not args.account:
-        if not args.all_accounts or args.account:
-            raise ConfigError("name one account, or use --all-accounts (not both)")
+    if args.all_accounts:
         return _sync_all(args, workspace)
     account = account_with(workspace, args.account, "receiving")
     with workspace.open_journal() as journal, _cancel_on_ctrl_c() as cancel:
@@ -290,8 +288,9 @@ def cmd_journal_quarantine(args) -> int:
 
 def _sync_arguments(p, many: bool = False) -> None:
     if many:
-        p.add_argument("account", nargs="?", help="the account (or --all-accounts)")
-        p.add_argument("--all-accounts", action="store_true", help="every account that receives mail")
+        which = p.add_mutually_exclusive_group(required=True)
+        which.add_argument("account", nargs="?", help="the account (or --all-accounts)")
+        which.add_argument("--all-accounts", action="store_true", help="every account that receives mail")
         p.add_argument("--workers", type=positive_int, default=2, help="accounts imported at once (default 2)")
     else:
         p.add_argument("account")
