@@ -15,11 +15,35 @@ import sys
 import traceback
 import warnings
 
-from . import accounts, diagnose, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, sync
+from . import (
+    accounts,
+    diagnose,
+    dkim,
+    journal_explore,
+    journal_report,
+    journal_view,
+    oauth,
+    runbook,
+    sandbox,
+    send,
+    sync,
+)
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
 from ._common import print_envelope
 
-COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, journal_explore, diagnose, dkim, oauth)
+COMMAND_MODULES = (
+    accounts,
+    runbook,
+    sandbox,
+    send,
+    sync,
+    journal_report,
+    journal_explore,
+    journal_view,
+    diagnose,
+    dkim,
+    oauth,
+)
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)
 GLOBAL_OPTIONS = (

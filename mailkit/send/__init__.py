@@ -37,7 +37,7 @@ from ..net.connect import smtp_login
 from ..net.transport import deliver_sendmail, deliver_smtp
 from ..sync.base import Cancel
 from ..workspace import Workspace
-from .autoresponder import AutoReply, render_reply, reply_decision
+from .autoresponder import DEFAULT_TIMEZONE, AutoReply, render_reply, reply_decision
 from .compose import Attachment, Composed, DocumentMail, compose
 from .policy import choose_sender, render_signature, signature_for
 from .sentcopy import copy_target, store_copy
@@ -314,9 +314,16 @@ def send_test(account: Account, workspace: Workspace, journal: Journal, to: str,
 
 
 def autorespond(
-    account: Account, workspace: Workspace, journal: Journal, raw: bytes, template: AutoReply, *, ticket: str
+    account: Account,
+    workspace: Workspace,
+    journal: Journal,
+    raw: bytes,
+    template: AutoReply,
+    *,
+    ticket: str,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[SendOutcome | None, str]:
-    """Answer an incoming mail automatically when RFC 3834 and the 24-hour rule allow it; says why (not)."""
+    """Answer an incoming mail automatically when RFC 3834 and once-a-day allow it; says why (not)."""
     sender = email.utils.parseaddr(_header(raw, "Reply-To") or _header(raw, "From"))[1]
     own = {account.address, *account.senders.values()}
     ok, reason = reply_decision(
@@ -324,6 +331,7 @@ def autorespond(
         own_addresses=own,
         last_reply_to_sender=journal.last_autoreply(account.name, sender) if sender else None,
         now=dt.datetime.now(dt.UTC),
+        timezone=timezone,
     )
     if not ok:
         return None, reason
