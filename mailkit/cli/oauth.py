@@ -9,9 +9,10 @@ import dataclasses
 import sys
 import time
 
+from ..diagnose.oauth import oauth2_checks
 from ..errors import ConfigError
 from ..model import Auth, OAuth2
-from ..net.oauth import TokenSource, oauth2_checks
+from ..net.oauth import TokenSource
 from ._common import open_workspace, print_json, read_secret
 
 
