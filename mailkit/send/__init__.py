@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import email.parser
 import email.utils
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from email.policy import compat32
@@ -35,7 +36,6 @@ from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import smtp_login
 from ..net.transport import deliver_sendmail, deliver_smtp
-from ..sync.base import Cancel
 from ..workspace import Workspace
 from .autoresponder import DEFAULT_TIMEZONE, AutoReply, render_reply, reply_decision
 from .compose import Attachment, Composed, DocumentMail, compose
@@ -258,12 +258,12 @@ def send_batch(
     user: str | None = None,
     retry_unknown: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    cancel: Cancel | None = None,
+    cancel: threading.Event | None = None,  # e.g. a mailkit.sync.Cancel
 ) -> BatchResult:
     """desk4's Serienmail: batches of ``batch_size`` with ``pause_ms`` between them; resumable by key."""
     if batch_size < 1 or pause_ms < 0:
         raise SendError("batch size must be at least 1 and the pause not negative")
-    cancel = cancel or Cancel()
+    cancel = cancel or threading.Event()
     items = list(mails)
     done_before = journal.batch_status(batch)
     result = BatchResult(batch)

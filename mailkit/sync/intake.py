@@ -20,7 +20,7 @@ import zoneinfo
 from ..errors import MailkitError
 from ..journal.parse import QuarantineReason, parse_message
 from ..journal.store import Journal
-from ..model import Account
+from ..model import Account, Autoresponder, Receiving, Tickets
 from ..send import autorespond
 from ..send.autoresponder import DEFAULT_TIMEZONE, AutoReply
 from ..workspace import Workspace
@@ -33,7 +33,7 @@ FRESH = dt.timedelta(days=2)
 def run_intake(account: Account, workspace: Workspace, journal: Journal, *, after_row: int) -> dict:
     """Queue the incoming mail imported after ``after_row``, then finish every open mail; returns counts."""
     receiving = account.receiving
-    counts = {"tickets": 0, "autoreplies": 0, "documents": 0, "open": 0, "errors": []}
+    counts: dict = {"tickets": 0, "autoreplies": 0, "documents": 0, "open": 0, "errors": []}
     if receiving is None:
         return counts
     if receiving.tickets or receiving.autoresponder or receiving.documents:
@@ -57,22 +57,23 @@ def run_intake(account: Account, workspace: Workspace, journal: Journal, *, afte
     return counts
 
 
-def _zone(account: Account) -> zoneinfo.ZoneInfo:
-    auto = account.receiving.autoresponder
+def _zone(receiving: Receiving) -> zoneinfo.ZoneInfo:
+    auto = receiving.autoresponder
     return zoneinfo.ZoneInfo(auto.timezone if auto else DEFAULT_TIMEZONE)
 
 
 def _one(account: Account, workspace: Workspace, journal: Journal, row_id: int, counts: dict) -> None:
     receiving = account.receiving
+    assert receiving is not None  # run_intake asked
     row = journal.message_row(row_id)
     raw = journal.raw(row_id)
     if receiving.tickets and not row["ticket_number"]:
         with journal.transaction():
-            row["ticket_number"] = _ticket(account, journal, row)
+            row["ticket_number"] = _ticket(account.name, receiving.tickets, _zone(receiving), journal, row)
         counts["tickets"] += 1
     earlier = journal.autoreply_of(row_id)
     if receiving.autoresponder and (earlier is None or earlier["decision"] == "failed"):
-        counts["autoreplies"] += _autoreply(account, workspace, journal, row, raw)
+        counts["autoreplies"] += _autoreply(account, receiving.autoresponder, workspace, journal, row, raw)
     if receiving.documents and not journal.documents_of(row_id):
         try:
             parsed = parse_message(raw, True)
@@ -82,14 +83,13 @@ def _one(account: Account, workspace: Workspace, journal: Journal, row_id: int, 
             counts["documents"] += file_documents(journal, workspace.path, receiving.documents, row, parsed.attachments)
 
 
-def _ticket(account: Account, journal: Journal, row: dict) -> str:
-    settings = account.receiving.tickets
+def _ticket(account: str, settings: Tickets, zone: zoneinfo.ZoneInfo, journal: Journal, row: dict) -> str:
     named = re.findall(rf"{re.escape(settings.prefix)}\d{{8}}-\d{{4,}}", row["subject"] or "")
     answered = [row["in_reply_to"], *row["refs"]]
-    number = journal.ticket_of(account.name, message_ids=answered, numbers=named)
+    number = journal.ticket_of(account, message_ids=answered, numbers=named)
     if number is None:
-        day = dt.datetime.now(_zone(account)).strftime("%Y%m%d")
-        number = journal.next_ticket_number(account.name, day, settings.prefix)
+        day = dt.datetime.now(zone).strftime("%Y%m%d")
+        number = journal.next_ticket_number(account, day, settings.prefix)
     status = "closed" if settings.mark_closed else "open"
     journal.set_ticket(row["id"], number, queue=settings.queue, project=settings.project, status=status)
     return number
@@ -101,10 +101,10 @@ def _receiving_address(account: Account, row: dict) -> str | None:
     return next((own[a.lower()] for a in [*row["to_addrs"], *row["cc_addrs"]] if a.lower() in own), None)
 
 
-def _autoreply(account: Account, workspace: Workspace, journal: Journal, row: dict, raw: bytes) -> int:
-    settings = account.receiving.autoresponder
-    zone = _zone(account)
-    day = dt.datetime.now(zone).date().isoformat()
+def _autoreply(
+    account: Account, settings: Autoresponder, workspace: Workspace, journal: Journal, row: dict, raw: bytes
+) -> int:
+    day = dt.datetime.now(zoneinfo.ZoneInfo(settings.timezone)).date().isoformat()
     sent = row["date_utc"] and dt.datetime.fromisoformat(row["date_utc"])
     recipient = row["from_addr"]
 
@@ -118,7 +118,7 @@ def _autoreply(account: Account, workspace: Workspace, journal: Journal, row: di
         record("skipped", f"mail of {sent.date().isoformat()}: older than two days, no automatic reply")
         return 0
     replying = account
-    tickets = account.receiving.tickets
+    tickets = account.receiving.tickets if account.receiving else None
     if tickets is None or tickets.reply_from_receiving_address:
         address = _receiving_address(account, row)
         if address:
