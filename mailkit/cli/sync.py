@@ -9,13 +9,14 @@ import sys
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SyncError
 from ..journal.store import Journal
 from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
 from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
 from ..sync.settings import options_for
 from ..sync.watch import sync_account, watch
-from ._common import account_with, open_workspace, print_json
+from ._boundary import FAILED, INTERRUPTED, OK
+from ._common import account_with, open_workspace, positive_int, print_json
 
 
 @contextmanager
@@ -83,17 +84,20 @@ def _options(args, account) -> SyncOptions:
             since = dt.date.fromisoformat(args.since)
         except ValueError:
             raise ConfigError(f"--since {args.since!r}: use a date like 2026-01-31") from None
-    return options_for(
-        account,
-        folders=args.folder or None,
-        all_folders=args.all_folders,
-        unread_only=args.unread_only,
-        since=since,
-        after=args.after,
-        dry_run=args.dry_run,
-        accept_rebind=args.accept_rebind,
-        batch_count=args.batch_size,
-    )
+    try:
+        return options_for(
+            account,
+            folders=args.folder or None,
+            all_folders=args.all_folders,
+            unread_only=args.unread_only,
+            since=since,
+            after=args.after,
+            dry_run=args.dry_run,
+            accept_rebind=args.accept_rebind,
+            batch_count=args.batch_size,
+        )
+    except SyncError as exc:  # an option's value, not the run
+        raise ConfigError(f"--after or --batch-size: {exc}") from None
 
 
 def _print_result(result, as_json: bool) -> None:
@@ -112,6 +116,13 @@ def _print_result(result, as_json: bool) -> None:
         )
         for note in f.notes:
             print(f"  note: {note}")
+    found = result.reports or {}
+    if any(found.get(k) for k in ("dmarc_new", "tls_new", "bounces_new", "quarantined")):
+        print(
+            f"{header}{result.account}: {found['dmarc_new']} DMARC reports, {found['tls_new']} TLS reports, "
+            f"{found['bounces_new']} bounces ({found['linked']} recipients linked to their send), "
+            f"{found['quarantined']} bad reports quarantined"
+        )
     intake = {k: v for k, v in result.intake.items() if v and k != "errors"}
     if intake:
         print(f"{header}{result.account}: " + ", ".join(f"{v} {k}" for k, v in intake.items()))
@@ -140,7 +151,13 @@ def cmd_sync(args) -> int:
         finally:
             bars.close()
     _print_result(result, args.json)
-    return 0 if result.ok else 1
+    return _exit_code(result)
+
+
+def _exit_code(result) -> int:
+    if any(f.status == "cancelled" for f in result.folders):
+        return INTERRUPTED
+    return OK if result.ok else FAILED
 
 
 def cmd_watch(args) -> int:
@@ -167,7 +184,7 @@ def cmd_sync_record(args) -> int:
     with Journal(workspace.journal_file) as journal:
         result = sync_record(account, workspace, journal, args.record_type, args.record)
     _print_result(result, args.json)
-    return 0 if result.ok else 1
+    return _exit_code(result)
 
 
 def cmd_record_folder(args) -> int:
@@ -209,6 +226,8 @@ def cmd_cleanup_folders(args) -> int:
         rows = cleanup_record_folders(account, workspace, journal, dry_run=args.dry_run)
     if args.json:
         print_json([asdict(r) for r in rows])
+    elif not rows:
+        print(f"No closed record folders of {account.name} to clean up (`mailkit record-folder close` marks them).")
     for row in [] if args.json else rows:
         print(f"{row.action:<13} {row.folder}  {row.detail}")
     return 1 if any(r.action == "failed" for r in rows) else 0
@@ -238,7 +257,7 @@ def _sync_arguments(p) -> None:
         "--after", help="keep | seen | delete | move:FOLDER (default: the account's after_import, else keep)"
     )
     p.add_argument("--accept-rebind", action="store_true", help="go on after a UIDVALIDITY change with few matches")
-    p.add_argument("--batch-size", type=int, default=250, help="messages per committed batch (default 250)")
+    p.add_argument("--batch-size", type=positive_int, default=250, help="messages per committed batch (default 250)")
     p.add_argument(
         "--route", action="append", metavar="PATTERN=TYPE", help="link mail by subject, e.g. 'Angebot (\\d+)=quote'"
     )

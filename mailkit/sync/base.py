@@ -83,6 +83,7 @@ class SyncResult:
     folders: list[FolderResult] = field(default_factory=list)
     pending_actions: list[dict] = field(default_factory=list)  # after-import actions still open after the run
     intake: dict = field(default_factory=dict)  # tickets, auto-replies, documents, purged entries of the run
+    reports: dict | None = None  # what the deliverability scan found in the new mail (IngestResult.to_dict())
 
     @property
     def ok(self) -> bool:
@@ -101,6 +102,7 @@ class SyncResult:
             "folders": [asdict(f) for f in self.folders],
             "pending_actions": self.pending_actions,
             "intake": self.intake,
+            "reports": self.reports,
         }
 
 

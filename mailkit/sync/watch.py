@@ -7,6 +7,7 @@ __all__ = ["sync_account", "wait_for_mail", "watch"]
 import time
 from collections.abc import Callable
 
+from ..deliverability.ingest import scan_journal
 from ..errors import ConnectError
 from ..journal.store import Journal
 from ..model import Account
@@ -24,8 +25,9 @@ log = logger(__name__)
 def sync_account(
     account: Account, workspace: Workspace, journal: Journal, options: SyncOptions, **kwargs
 ) -> SyncResult:
-    """One import run by the account's protocol, then the intake of what came in (tickets, auto-replies,
-    documents, retention: :mod:`mailkit.sync.intake`); the result names the after-import actions still open.
+    """One import run by the account's protocol, then what the new mail starts: reports and bounces into their
+    tables, tickets, auto-replies, documents and retention (:mod:`mailkit.sync.intake`); the result names the
+    after-import actions still open.
     """
     after_row = journal.last_message_row()
     if account.receiving is not None and account.receiving.protocol == "pop3":
@@ -35,6 +37,7 @@ def sync_account(
         result = import_imap(account, workspace, journal, options, **kwargs)
     result.pending_actions = journal.pending_actions(account.name)
     if not options.dry_run:
+        result.reports = scan_journal(journal, account=account.name, cancel=kwargs.get("cancel")).to_dict()
         result.intake = run_intake(account, workspace, journal, after_row=after_row)
         if result.intake["errors"] and result.folders:
             last = result.folders[-1]
