@@ -24,6 +24,7 @@ from . import (
     journal_reports,
     journal_view,
     oauth,
+    receiving,
     runbook,
     sandbox,
     send,
@@ -34,6 +35,7 @@ from ._common import print_envelope
 
 COMMAND_MODULES = (
     accounts,
+    receiving,
     runbook,
     sandbox,
     send,

@@ -99,6 +99,8 @@ def cmd_journal_show(args) -> int:
         print(f"Document: {d['file'] or d['target']}")
     for s in shown["sends"]:
         print(f"Send: {s['status']} {s['smtp_code'] or ''} {s['smtp_reply'] or ''}".rstrip())
+    for b in shown["bounces"]:
+        print(f"Bounce: {b['recipient']} {b['action']} {b['status'] or ''} ({b['kind']}: {b['reason']})")
     if shown["autoreply"]:
         print(f"Auto-reply: {shown['autoreply']['decision']} ({shown['autoreply']['reason']})")
     for p in shown["pending_actions"]:

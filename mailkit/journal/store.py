@@ -317,6 +317,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN ticket_status TEXT;   -- open | closed
     ALTER TABLE messages ADD COLUMN project TEXT;
     CREATE INDEX messages_ticket ON messages(ticket_number);
+    CREATE INDEX messages_when ON messages(COALESCE(date_utc, first_seen), id);
     CREATE TABLE ticket_sequences (
         account TEXT NOT NULL,
         day     TEXT NOT NULL,          -- YYYYMMDD in the account's time zone

@@ -2,7 +2,7 @@
 
 :func:`list_messages` is one filtered, paged query; :func:`show_message` everything the journal
 knows of one mail — header fields, the text body, attachments (and where they were filed), where
-it sits on the server, its record and ticket, the sends and auto-replies that belong to it. Mail
+it sits on the server, its record and ticket, the sends, bounces and auto-replies that belong to it. Mail
 that cannot be decoded is shown as far as it can be, with what failed named in ``problems``.
 """
 
@@ -107,13 +107,23 @@ def list_messages(journal: Journal, where: ListFilter = ListFilter(), *, limit: 
         raise SyncError("paging needs a limit of at least 1 and an offset of 0 or more")
     clause, args = where.where()
     total = journal.db.execute(f"SELECT count(*) FROM messages m{clause}", args).fetchone()[0]
+    # the page's ids first, along the (date, id) index; then only those rows with their attachment counts
+    ids = [
+        i
+        for (i,) in journal.db.execute(
+            f"SELECT m.id FROM messages m{clause} ORDER BY COALESCE(m.date_utc, m.first_seen) DESC, m.id DESC "
+            "LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
+    ]
+    marks = ",".join("?" * len(ids)) or "NULL"
     cursor = journal.db.execute(
         f"""SELECT m.id, m.date_utc, m.direction, m.account, m.from_addr, m.to_addrs, m.subject, m.size,
                    m.record_type, m.record_number, m.ticket_number, m.queue,
                    (SELECT count(*) FROM attachments a WHERE a.message_id = m.id)
-            FROM messages m{clause}
-            ORDER BY COALESCE(m.date_utc, m.first_seen) DESC, m.id DESC LIMIT ? OFFSET ?""",
-        [*args, limit, offset],
+            FROM messages m WHERE m.id IN ({marks})
+            ORDER BY COALESCE(m.date_utc, m.first_seen) DESC, m.id DESC""",
+        ids,
     )
     rows = []
     for values in cursor:
@@ -188,6 +198,15 @@ def show_message(journal: Journal, row: int) -> dict:
             journal,
             "SELECT id, sender, recipients, subject, status, smtp_code, smtp_reply, sent_at, copy_status "
             "FROM sends WHERE message_row = ? ORDER BY id",
+            (row,),
+        ),
+        # bounces of this mail's sends (a bounce links to the send it reports), and what a bounce mail reports
+        "bounces": _one(
+            journal,
+            """SELECT r.recipient, r.action, r.status, r.kind, r.reason, r.diagnostic, b.message_row AS bounce_mail
+               FROM bounce_recipients r JOIN bounces b ON b.id = r.bounce
+               WHERE r.send_id IN (SELECT id FROM sends WHERE message_row = ?1) OR b.message_row = ?1
+               ORDER BY r.id""",
             (row,),
         ),
         "autoreply": journal.autoreply_of(row),

@@ -5,14 +5,18 @@ import email.policy
 import json
 import subprocess
 import sys
+import threading
 import time
 from email.message import EmailMessage
 
 import pytest
 
 from mailkit.journal import Journal
-from mailkit.model import Autoresponder, Documents, Tickets
+from mailkit.model import Autoresponder
 from mailkit.net.connect import imap_login
+from mailkit.sync import Cancel
+from mailkit.sync.watch import watch
+from mailkit.workspace import Workspace
 
 
 def mailkit(workspace, *args, check=True) -> subprocess.CompletedProcess:
@@ -65,14 +69,18 @@ def wait_for(predicate, seconds=10.0):
 def helpdesk(fresh_sandbox):
     """info@ as OpenXE's ticket mailbox: tickets in queue Support, the autoresponder on, documents filed."""
     ws = fresh_sandbox.workspace
-    account = ws.get("info")
-    account.receiving.tickets = Tickets(queue="Support", project="Wartung", prefix="T")
-    account.receiving.autoresponder = Autoresponder(
+    text = ws.path / "antwort.txt"
+    text.write_text("Ihre Anfrage hat die Nummer {TICKET}.\n", encoding="utf-8")
+    shown = mailkit(ws, "accounts", "receive", "info", "--ticket-queue", "Support", "--ticket-project", "Wartung",
+                    "--ticket-prefix", "T", "--reply-subject", "Eingangsbestätigung {TICKET}: {BETREFF}",
+                    "--reply-text-file", str(text), "--documents", "folder", "--json")  # fmt: skip
+    settings = json.loads(shown.stdout)
+    assert (
+        settings["saved"] and settings["tickets"]["queue"] == "Support" and settings["documents"]["target"] == "folder"
+    )
+    assert Workspace.open(ws.path).get("info").receiving.autoresponder == Autoresponder(
         subject="Eingangsbestätigung {TICKET}: {BETREFF}", text="Ihre Anfrage hat die Nummer {TICKET}.\n"
     )
-    account.receiving.documents = Documents()
-    ws.update(account)
-    ws.save()
     return fresh_sandbox, ws
 
 
@@ -236,3 +244,27 @@ def test_journal_browser_filters_pages_opens_and_offers_attachments(sandbox):
 
         browser.subject.value = "keine solche Betreffzeile"
         assert browser.mails.options == () and browser.status.value.startswith("0–0 of 0")
+
+
+def test_watch_gives_new_mail_its_ticket_and_auto_reply_live(helpdesk):
+    sandbox, ws = helpdesk
+    ws = Workspace.open(ws.path)  # as the CLI saved it
+    results, cancel = [], Cancel()
+    with Journal(ws.journal_file) as journal:
+        thread = threading.Thread(
+            target=watch,
+            args=(ws.get("info"), ws, journal),
+            kwargs={"interval": 30, "cancel": cancel, "on_result": results.append},
+        )
+        thread.start()
+        try:
+            wait_for(lambda: results)
+            time.sleep(0.3)  # IDLE is entered
+            arrive(sandbox, inbound("Reklamation Lieferung 17"))
+            wait_for(lambda: sum(r.intake.get("tickets", 0) for r in results) >= 1)
+        finally:
+            cancel.set()
+            thread.join(timeout=15)
+        assert sum(r.intake.get("autoreplies", 0) for r in results) == 1
+    [reply] = wait_for(lambda: replies_to(sandbox))
+    assert reply["Subject"].startswith("Eingangsbestätigung T") and reply["Auto-Submitted"] == "auto-replied"
