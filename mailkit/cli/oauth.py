@@ -75,12 +75,10 @@ def cmd_token(args) -> int:
 
 
 def cmd_login(args) -> int:
-    from ..net.oauth import TokenSource
+    from ..signin import sign_in_source
 
     workspace = open_workspace(args)
-    source = TokenSource(workspace.get(args.name), workspace)
-    if source.flow != "device_code":
-        raise ConfigError(f"account {args.name!r} uses {source.flow}: there is no user to sign in")
+    source = sign_in_source(workspace.get(args.name), workspace)
     if args.browser:
         signin = source.start_browser_sign_in()
         print(f"Open this address in a browser on this machine and sign in:\n{signin.url}", file=sys.stderr, flush=True)
