@@ -37,6 +37,7 @@ from .dovecot import Dovecot, DovecotPorts, oauth2_config
 from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
 from .postgres import PostgresServer
 from .proxies import CuttingProxy, TLSProxy
+from .reports import ptr_names
 from .smtp import SmtpServer, plain_smtp
 from .web import AutoconfigServer, BlackHole
 
@@ -202,7 +203,8 @@ class Sandbox:
         self._started.append(self.dovecot)
         self._seed_demo_mail()
 
-        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN], overlay=self.runtime / OVERLAY_NAME)
+        # in-addr.arpa: reverse DNS of the hosts the seeded DMARC reports name (mailkit.sandbox.reports)
+        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN, "in-addr.arpa"], overlay=self.runtime / OVERLAY_NAME)
         self._fill_zone()
         self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
         self.dns.start()
@@ -363,6 +365,8 @@ class Sandbox:
             self.zone.add(f"_smtp._tls.{domain}", "TXT", f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}")
         self.zone.add(f"autoconfig.{DOMAIN}", "A", LISTEN)
         self.zone.add(HOSTED_DOMAIN, "MX", (10, f"mail.{DOMAIN}"))
+        for ip, name in ptr_names(DOMAIN).items():
+            self.zone.add(".".join(reversed(ip.split("."))) + ".in-addr.arpa", "PTR", name)
         for service, port in (
             ("_submission._tcp", self.ports["smtp"]),
             ("_submissions._tcp", self.ports["smtps"]),

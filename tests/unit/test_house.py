@@ -15,6 +15,7 @@ LONGER_BECAUSE = {
     "journal/parse.py": "the never-raising parser: each defect it survives is a few lines next to the others",
     "formats/kivitendo.py": "kivitendo.conf read and written back byte-faithfully: reader and writer share the layout",
     "sandbox/oauth.py": "the OAuth2 authority as one server: discovery, token, device-code endpoints and their JWTs",
+    "sandbox/world.py": "the Sandbox's start and stop order of every server, in one place",
     "sandbox/bounces.py": "a labelled corpus: the bounce texts of six MTAs are data, not logic",
     "dkim.py": "keys, records, signing and verifying share the key lookup and its errors",
     "model.py": "every dataclass of mailkit.toml with its validation, so the file format reads in one place",
