@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["sync_account", "wait_for_mail", "watch"]
+__all__ = ["selectable_folders", "sync_account", "wait_for_mail", "watch"]
 
 import time
 from collections.abc import Callable
@@ -97,3 +97,9 @@ def watch(
             log.warning("watch of %s: %s; retrying in %.0f s", account.name, exc, interval)
             on_error(exc)
             cancel.wait(interval)
+
+
+def selectable_folders(account: Account, workspace: Workspace) -> list[str]:
+    """The account's IMAP folders that can be imported (``\\Noselect`` ones, mere parents, left out)."""
+    with imap_login(account, workspace) as client:
+        return [name for flags, _, name in client.list_folders() if b"\\Noselect" not in flags]
