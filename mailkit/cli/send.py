@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import csv
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..send import Attachment, DocumentMail, retry_copies, send_batch, send_mail, send_test
 from ._boundary import FAILED, INTERRUPTED, OK
 from ._common import account_with, address, open_workspace, positive_int, print_json
+
+if TYPE_CHECKING:
+    from ..send import DocumentMail
 
 
 def _read(path: str | None, what: str) -> str | None:
@@ -35,6 +40,8 @@ def _print_outcome(outcome, as_json: bool) -> None:
 
 
 def cmd_send(args) -> int:
+    from ..send import Attachment, DocumentMail, send_mail
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "sending")
     body = args.body if args.body is not None else _read(args.body_file, "body file")
@@ -56,6 +63,8 @@ def cmd_send(args) -> int:
 
 
 def cmd_send_test(args) -> int:
+    from ..send import send_test
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "sending")
     with workspace.open_journal() as journal:
@@ -89,6 +98,8 @@ def _decode_text(data: bytes, path) -> str:
 
 def _batch_rows(path: Path) -> list[tuple[str, DocumentMail]]:
     """The mails of a batch CSV (see ``CSV_HELP``); a bad row is named by its line."""
+    from ..send import Attachment, DocumentMail
+
     try:
         text = _decode_text(path.read_bytes(), path)
     except OSError as exc:
@@ -133,6 +144,7 @@ def _batch_rows(path: Path) -> list[tuple[str, DocumentMail]]:
 def cmd_send_batch(args) -> int:
     from tqdm.auto import tqdm
 
+    from ..send import send_batch
     from .sync import _cancel_on_ctrl_c
 
     workspace = open_workspace(args)
@@ -173,6 +185,8 @@ def cmd_send_batch(args) -> int:
 
 
 def cmd_retry_copies(args) -> int:
+    from ..send import retry_copies
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
     with workspace.open_journal() as journal:
