@@ -312,13 +312,17 @@ class _PostgresConnection:
         self.raw = connection
 
     def execute(self, sql: str, params=(), *, prepared: bool | None = None):
-        return self.raw.execute(_translated(sql) if params else _quoted(sql), params or None, prepare=prepared)
+        if not params:
+            return self.raw.execute(_quoted(sql), None, prepare=prepared)
+        query, order = _translated(sql)
+        return self.raw.execute(query, _ordered(params, order), prepare=prepared)
 
     def executemany(self, sql: str, rows):
-        rows = list(rows)
+        query, order = _translated(sql)
+        rows = [_ordered(row, order) for row in rows]
         cursor = self.raw.cursor()
         if rows:
-            cursor.executemany(_translated(sql), rows)
+            cursor.executemany(query, rows)
         return cursor
 
     @property
@@ -330,17 +334,37 @@ class _PostgresConnection:
 
 
 # outside string literals and quoted names: the parts of SQL the translation may touch
-_TOKENS = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\"|\$\$.*?\$\$)|(\?)|(%)|\b(user)\b", re.DOTALL | re.IGNORECASE)
+_TOKENS = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\"|\$\$.*?\$\$)|(\?\d*)|(%)|\b(user)\b", re.DOTALL | re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=512)
-def _translated(sql: str) -> str:
+def _translated(sql: str) -> tuple[str, tuple[int, ...] | None]:
     """``?`` to ``%s``, a literal ``%`` doubled, the column ``user`` quoted (a reserved word there).
 
+    SQLite's numbered ``?N`` become ``%s`` too; the second item then says which parameter each one
+    takes (a bare ``?`` takes the one after the highest used so far, as in SQLite).
+
     >>> _translated("SELECT '?%', user FROM sends WHERE id = ? AND subject LIKE '%x'")
-    'SELECT \\'?%\\', "user" FROM sends WHERE id = %s AND subject LIKE \\'%x\\''
+    ('SELECT \\'?%\\', "user" FROM sends WHERE id = %s AND subject LIKE \\'%x\\'', None)
+    >>> _translated("SELECT 1 WHERE a = ?1 OR b = ?1 OR c = ?")
+    ('SELECT 1 WHERE a = %s OR b = %s OR c = %s', (0, 0, 1))
     """
-    return _TOKENS.sub(lambda m: m[1] or ("%s" if m[2] else "%%" if m[3] else '"user"'), sql)
+    order: list[int] = []
+    numbered = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal numbered
+        if match[2]:
+            numbered = numbered or len(match[2]) > 1
+            order.append(int(match[2][1:]) - 1 if len(match[2]) > 1 else max(order, default=-1) + 1)
+            return "%s"
+        return match[1] or ("%%" if match[3] else '"user"')
+
+    return _TOKENS.sub(replace, sql), (tuple(order) if numbered else None)
+
+
+def _ordered(params, order: tuple[int, ...] | None):
+    return params if order is None else tuple(params[i] for i in order)
 
 
 @functools.lru_cache(maxsize=512)

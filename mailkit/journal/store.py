@@ -1012,7 +1012,8 @@ class Journal:
     def set_intake_mark(self, account: str, last_row: int) -> None:
         self.db.execute(
             "INSERT INTO intake_marks (account, last_row) VALUES (?, ?) "
-            "ON CONFLICT (account) DO UPDATE SET last_row = max(last_row, excluded.last_row)",
+            "ON CONFLICT (account) DO UPDATE SET last_row = CASE WHEN excluded.last_row > intake_marks.last_row "
+            "THEN excluded.last_row ELSE intake_marks.last_row END",
             (account, last_row),
         )
 
