@@ -14,9 +14,21 @@ import os
 import sys
 
 from ..errors import ConfigError, MailkitError
-from . import accounts, diagnose, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, sync
+from . import accounts, diagnose, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, smime, sync
 
-COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, journal_explore, diagnose, dkim, oauth)
+COMMAND_MODULES = (
+    accounts,
+    runbook,
+    sandbox,
+    send,
+    sync,
+    journal_report,
+    journal_explore,
+    diagnose,
+    dkim,
+    oauth,
+    smime,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __all__ = ["DEMO_USERS", "Sandbox", "SandboxUser"]
 
+import datetime as dt
 import json
 import os
 import secrets as _random
@@ -25,12 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from imapclient import imap_utf7
 
 from ..errors import SandboxError
 from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
+from ..smime import Bundle, CertStore, fingerprint, load_certificates
 from ..workspace import AutoconfigSettings, DNSSettings, Workspace
 from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
@@ -116,6 +119,7 @@ class Sandbox:
         users: Iterable[tuple[str, str, str]] = DEMO_USERS,
         demo_mail: int = 300,
         seed: int = 0,
+        smime: bool = False,
     ) -> None:
         self._temporary = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="mailkit-sandbox-")).resolve()
@@ -124,6 +128,7 @@ class Sandbox:
         self._user_specs = tuple(users)
         self._demo_mail = demo_mail
         self._seed = seed
+        self._smime = smime
         self.users: list[SandboxUser] = []
         self._started: list = []
         self._proxies: list = []  # proxies and extra servers, each with stop()
@@ -195,6 +200,8 @@ class Sandbox:
         self.dovecot.start()
         self._started.append(self.dovecot)
         self._seed_demo_mail()
+        if self._smime:
+            self.enable_smime()
 
         self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN], overlay=self.runtime / OVERLAY_NAME)
         self._fill_zone()
@@ -290,6 +297,30 @@ class Sandbox:
             if address_or_account in (u.address, u.account):
                 return u
         raise SandboxError(f"no sandbox user {address_or_account!r}")
+
+    # -- S/MIME --------------------------------------------------------------------------------
+    def issue_smime(
+        self, address: str, *, key=None, valid_from: dt.datetime | None = None, valid_until: dt.datetime | None = None
+    ) -> Bundle:
+        """An S/MIME certificate from the sandbox CA with its RSA key (RSA: mail can be encrypted to it)."""
+        key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert = self.ca.issue_email(address, key.public_key(), valid_from=valid_from, valid_until=valid_until)
+        return Bundle(cert, (), key)
+
+    def enable_smime(self) -> None:
+        """Every user gets a CA-issued S/MIME certificate and every account trusts the CA: all runs verified.
+
+        A key stored by an earlier start is kept; only its certificate is issued again (the CA is new).
+        """
+        store = CertStore(self.workspace)
+        ca = load_certificates(self.ca.cert_file.read_bytes(), str(self.ca.cert_file))
+        for user in self.users:
+            old = store.identity(user.address)
+            store.import_identity(self.issue_smime(user.address, key=old.private_key() if old else None))
+            for anchor in store.own_anchors(user.account):  # the CA of an earlier start
+                if anchor.subject == ca[0].subject and anchor != ca[0]:
+                    store.untrust(user.account, fingerprint(anchor))
+            store.trust(user.account, ca)
 
     # -- mail ----------------------------------------------------------------------------------
     def _seed_demo_mail(self) -> None:

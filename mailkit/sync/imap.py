@@ -29,6 +29,7 @@ from ..model import Account
 from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
+from ..smime import record as record_smime
 from ..workspace import Workspace
 from .base import Cancel, FolderResult, ImportedMessage, Progress, Route, SyncOptions, SyncResult
 
@@ -298,6 +299,8 @@ class _ImapImport:
             row, is_new = self.journal.add_message(
                 parsed, raw, account=self.account.name, direction="out" if outbound else "in"
             )
+            if is_new:
+                record_smime(self.journal, self.workspace, self.account.name, row, raw, parsed.from_addr)
             known_ids[parsed.key] = row
             if candidate.key != parsed.key:  # header scan and full parse disagree: trust the full parse
                 known_ids[candidate.key] = row

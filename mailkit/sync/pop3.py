@@ -17,6 +17,7 @@ from ..journal.parse import QuarantineReason, key_from_headers, parse_message
 from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import pop3_login
+from ..smime import record as record_smime
 from ..workspace import Workspace
 from .base import Cancel, FolderResult, Progress, SyncOptions, SyncResult
 
@@ -97,6 +98,8 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                         else:
                             direction = "out" if (parsed.from_addr or "") in own else "in"
                             row, is_new = journal.add_message(parsed, raw, account=account.name, direction=direction)
+                            if is_new:
+                                record_smime(journal, workspace, account.name, row, raw, parsed.from_addr)
                             folder_result.new += is_new
                             folder_result.rebound += not is_new
                     journal.pop3_mark(account.name, uidl, row, deleted=options.after == "delete")
