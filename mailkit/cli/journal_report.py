@@ -10,10 +10,11 @@ __all__ = ["add_commands", "add_journal_commands"]
 
 import argparse
 import datetime as dt
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..journal.store import Journal
-from ._common import open_workspace, print_json
+from ._common import open_journal, open_workspace, print_json
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -31,16 +32,15 @@ def _window(args) -> dict:
 
 
 def _open_journal(args) -> Journal:
-    workspace = open_workspace(args)
-    if not workspace.journal_file.exists():  # opening would create an empty one
-        raise ConfigError(f"no journal in {workspace.path} yet: `mailkit sync ACCOUNT` makes one")
-    return Journal(workspace.journal_file)
+    return open_journal(open_workspace(args).journal_file, "`mailkit sync ACCOUNT` makes one")
 
 
 def cmd_journal_export(args) -> int:
     from ..journal.frames import export
 
     window = _window(args)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError(f"--out {args.out} is a file: give a folder (made if missing) for the exported tables")
     with _open_journal(args) as journal:
         written = export(journal, args.out, args.format, **window)
     if args.json:

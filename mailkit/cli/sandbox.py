@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import SandboxError
+from ..errors import ConfigError, SandboxError
 from ..sandbox.process import running
 from ._common import print_json
 
@@ -41,6 +41,8 @@ def _print_endpoints(state: dict, note: str) -> None:
         e = state[proto]
         plain = "STARTTLS" if proto != "pop3" else "STLS"
         print(f"  {proto.upper():<9}  {e['host']}:{e['port']} ({plain}), {e['host']}:{e['tls_port']} (TLS)")
+    if "postgres" in state:
+        print(f"  PostgreSQL {state['postgres']['url']} (password: {state['postgres']['secret']})")
     for user in state["users"]:
         print(f"  user       {user['address']:<28} account {user['account']}")
     print(f"Use it: mailkit -w {state['workspace']} accounts list")
@@ -68,6 +70,7 @@ def cmd_sandbox_start(args) -> int:
         str(folder),
         "--demo-mail",
         str(args.demo_mail),
+        *(["--postgres"] if args.postgres else []),
     ]
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -105,7 +108,7 @@ def cmd_sandbox_serve(args) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    sandbox = Sandbox(folder, demo_mail=args.demo_mail, smime=True).start()
+    sandbox = Sandbox(folder, demo_mail=args.demo_mail, postgres=args.postgres, smime=True).start()
     try:
         state = sandbox.write_state(os.getpid())
         print(f"sandbox ready in {sandbox.start_seconds:.3f} s; state in {state}", flush=True)
@@ -135,6 +138,10 @@ def cmd_sandbox_stop(args) -> int:
         from ..sandbox.dovecot import Dovecot
 
         Dovecot.stop_folder(folder / ".sandbox" / "dovecot")
+        if (folder / ".sandbox" / "postgres" / "data").exists():
+            from ..sandbox.postgres import PostgresServer
+
+            PostgresServer(folder / ".sandbox" / "postgres", port=0).stop()
     _state_file(folder).unlink(missing_ok=True)
     print(f"Sandbox in {folder} stopped.")
     return 0
@@ -158,6 +165,11 @@ def cmd_sandbox_publish(args) -> int:
     from ..sandbox.dns import publish
 
     folder = Path(args.dir or args.workspace).resolve()
+    if not (folder / ".sandbox").is_dir():
+        raise ConfigError(
+            f"{folder} is no sandbox, so mailkit cannot publish {args.name} there: "
+            "paste the record into the domain's DNS (its hosting panel) instead"
+        )
     publish(folder, args.name, args.type, *args.values)
     done = f"published {len(args.values)} TXT record(s) at" if args.values else "removed the TXT records of"
     if args.json:
@@ -182,6 +194,7 @@ def add_commands(sub, command) -> None:
         p.add_argument("--json", action="store_true")
         p.add_argument("--timeout", type=float, default=60.0)
         p.add_argument("--demo-mail", type=int, default=300, help="demo mails in the first user's mailbox")
+        p.add_argument("--postgres", action="store_true", help="also a PostgreSQL cluster for a shared journal")
     p = command(sandbox, "publish", cmd_sandbox_publish, "set TXT records in the sandbox's DNS (none: remove them)")
     p.add_argument("name", help="e.g. mk2026._domainkey.mailkit.test")
     p.add_argument("type", choices=["TXT"])

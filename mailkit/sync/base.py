@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-__all__ = ["FolderResult", "ImportedMessage", "LinkRecordBySubject", "Route", "SyncOptions", "SyncResult"]
+__all__ = [
+    "FolderResult",
+    "ImportedMessage",
+    "LinkRecordBySubject",
+    "Route",
+    "SyncOptions",
+    "SyncResult",
+    "route_name",
+]
 
 import datetime as dt
 import re
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from ..errors import SyncError
+from imapclient.exceptions import IMAPClientError
+
+from ..errors import ConfigError, MailkitError, SyncError
 from ..journal.parse import ParsedMessage
 
 AFTER_ACTIONS = ("keep", "seen", "delete")
+#: what the journal raises for one message's data (not for a full disk or a lock): quarantined, not fatal
+STORE_REFUSALS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, ValueError, OverflowError)
 COUNTS = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")
 
 
@@ -110,6 +123,13 @@ class Decision:
 Route = Callable[[ImportedMessage], Decision | None]
 
 
+def route_name(route: Route) -> str:
+    """How a route is named in a failure: ``hook module.function`` for a function, else its repr."""
+    if hasattr(route, "__qualname__") and hasattr(route, "__module__"):
+        return f"hook {route.__module__}.{route.__qualname__}"
+    return f"route {route!r}"
+
+
 @dataclass(frozen=True)
 class LinkRecordBySubject:
     """A built-in route: link mail whose subject names a record, e.g. ``Angebot 12345`` → quote 12345."""
@@ -117,6 +137,14 @@ class LinkRecordBySubject:
     pattern: str
     record_type: str
     queue: str | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"route pattern {self.pattern!r} is not a regular expression ({exc}): fix it, e.g. 'Angebot (\\d+)'"
+            ) from None
 
     def __call__(self, message: ImportedMessage) -> Decision | None:
         found = re.search(self.pattern, message.parsed.subject or "", re.IGNORECASE)
@@ -133,6 +161,15 @@ class AssignQueue:
 
     def __call__(self, message: ImportedMessage) -> Decision:
         return Decision(queue=self.queue)
+
+
+def run_failure(exc: BaseException) -> tuple[str, str]:
+    """The status and error text a run row ends with when ``exc`` stopped it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "cancelled", "interrupted (Ctrl-C): stopped in the middle of a batch, which was rolled back"
+    if isinstance(exc, (OSError, IMAPClientError, MailkitError)):
+        return "failed", str(exc) or type(exc).__name__
+    return "failed", f"internal error: {type(exc).__name__}: {exc}"
 
 
 class Cancel(threading.Event):
