@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from .. import smime
 from ..errors import ConfigError
 from ..journal.store import Journal
+from ._common import address as address_type
 from ._common import open_workspace, print_json
 
 
@@ -21,7 +22,8 @@ def _read(path: str, what: str) -> bytes:
     try:
         return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the {what} {path}: {exc.strerror}") from None
+        shown = path.encode("unicode_escape").decode("ascii")  # one line, whatever the name holds
+        raise ConfigError(f"cannot read the {what} {shown}: {exc.strerror}") from None
 
 
 def _password(args, ws) -> str | None:
@@ -104,6 +106,8 @@ def _entries(store: smime.CertStore, account: str | None) -> list[dict]:
 
 def cmd_list(args) -> int:
     ws = open_workspace(args)
+    if args.account:
+        ws.get(args.account)
     entries = _entries(smime.CertStore(ws), args.account)
     if args.json:
         print_json(entries)
@@ -175,6 +179,7 @@ def cmd_export(args) -> int:
 
 def cmd_forget(args) -> int:
     store = smime.CertStore(open_workspace(args))
+    done: int | bool
     if args.own:
         done = store.forget_identity(args.what)
         what = f"own certificate and key of {args.what}"
@@ -262,7 +267,7 @@ def add_commands(sub, command) -> None:
     p = command(group, "import", cmd_import, "import an own PKCS#12 / PEM key and chain, or correspondents' certs")
     p.add_argument("file", help=".p12/.pfx, PEM with key and chain, or certificates (PEM/DER) of correspondents")
     p.add_argument("--account", help="the account an own certificate belongs to")
-    p.add_argument("--address", help="the sender address it signs for (default: the account's, if covered)")
+    p.add_argument("--address", type=address_type, help="the sender address it signs for (default: the account's)")
     p.add_argument("--key", help="the private key in a separate PEM file")
     p.add_argument("--password-env", metavar="VAR", help="the PKCS#12 or key password from this variable")
     p.add_argument("--password-ref", metavar="REF", help="... or from a secret reference (workspace:KEY, env:VAR)")
@@ -279,7 +284,7 @@ def add_commands(sub, command) -> None:
     p.add_argument("--json", action="store_true")
     p = command(group, "selfsign", cmd_selfsign, "make a self-signed certificate (recipients see a warning)")
     p.add_argument("--account", required=True)
-    p.add_argument("--address", help="default: the account's address")
+    p.add_argument("--address", type=address_type, help="default: the account's address")
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--json", action="store_true")
     p = command(group, "export", cmd_export, "write a certificate as PEM for correspondents (never the key)")

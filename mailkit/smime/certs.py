@@ -162,7 +162,7 @@ def load_bundle(data: bytes, what: str, password: str | None = None, key_data: b
             raise ConfigError(f"{what} cannot be opened as PKCS#12: wrong password or a damaged file; {hint}") from None
         if cert is None or key is None:
             raise ConfigError(f"{what} holds no certificate with its private key")
-        return _checked(Bundle(cert, tuple(extra), key), what)
+        return _checked(cert, tuple(extra), key, what)
     try:
         key = serialization.load_pem_private_key(
             key_data if key_data is not None else data, password.encode() if password else None
@@ -175,12 +175,13 @@ def load_bundle(data: bytes, what: str, password: str | None = None, key_data: b
     leaf = next((c for c in certs if _key_matches(key, c)), None)
     if leaf is None:
         raise ConfigError(f"{what}: none of the certificates belongs to the private key")
-    return _checked(Bundle(leaf, tuple(c for c in certs if c is not leaf), key), what)
+    return _checked(leaf, tuple(c for c in certs if c is not leaf), key, what)
 
 
-def _checked(bundle: Bundle, what: str) -> Bundle:
-    if not isinstance(bundle.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+def _checked(cert: x509.Certificate, chain: tuple[x509.Certificate, ...], key, what: str) -> Bundle:
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise ConfigError(f"{what}: only RSA and EC keys can sign S/MIME mail")
+    bundle = Bundle(cert, chain, key)
     if not bundle.info.addresses:
         raise ConfigError(f"{what}: the certificate names no e-mail address, so it cannot sign mail")
     return bundle

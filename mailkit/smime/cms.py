@@ -23,7 +23,7 @@ from cryptography.x509 import verification
 from .certs import fingerprint
 
 _DER = serialization.Encoding.DER
-_HASHES = {
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,

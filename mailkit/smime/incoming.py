@@ -82,8 +82,8 @@ def _judge(check: cms.SignatureCheck, result: SmimeResult, store, account: str, 
         info = describe(check.signer)
         result.signer, result.fingerprint = ", ".join(info.addresses) or info.subject, info.fingerprint
     result.signing_time = check.signing_time
-    if not check.ok:
-        result.status, result.reason = "invalid", check.reason
+    if not check.ok or check.signer is None:
+        result.status, result.reason = "invalid", check.reason or "no signer"
         return
     if from_addr and from_addr.lower() not in info.addresses:
         result.status = "invalid"
@@ -135,7 +135,7 @@ def examine(
         check = cms.check_signature(found.der, found.content if found.kind == "signed" else None)
         _judge(check, result, store, account, from_addr, now)
         own = {i.info.fingerprint for i in store.identities()}
-        if harvest and result.status == "valid" and result.fingerprint not in own:
+        if harvest and check.signer is not None and result.status == "valid" and result.fingerprint not in own:
             _, result.harvested = store.add_person(check.signer, "harvested")
     return result
 

@@ -18,6 +18,7 @@ import email.parser
 import re
 import secrets
 from dataclasses import dataclass
+from email.message import Message
 from email.policy import compat32
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
@@ -53,7 +54,8 @@ def _fields(head: bytes) -> list[bytes]:
 def split_entity(raw: bytes) -> tuple[bytes, bytes]:
     """(the message's own headers, the MIME entity made of its Content-* headers and body)."""
     head, body = _header_block(canonical(raw))
-    outer, content = [], []
+    outer: list[bytes] = []
+    content: list[bytes] = []
     for item in _fields(head):
         (content if item.lower().startswith(b"content-") else outer).append(item)
     return b"".join(outer), b"".join(content) + b"\r\n" + body
@@ -106,7 +108,8 @@ class Found:
 def _boundary_parts(body: bytes, boundary: bytes) -> list[bytes]:
     """The parts of a multipart body, each exactly as between its delimiter lines (RFC 2046 §5.1.1)."""
     delimiter = re.compile(rb"(?:^|\r\n)--" + re.escape(boundary) + rb"(--)?[ \t]*(?:\r\n|$)")
-    parts, start = [], None
+    parts: list[bytes] = []
+    start: int | None = None
     for match in delimiter.finditer(body):
         if start is not None:
             parts.append(body[start : match.start()])
@@ -116,12 +119,22 @@ def _boundary_parts(body: bytes, boundary: bytes) -> list[bytes]:
     return parts
 
 
+def _param(message: Message, name: str) -> str:
+    value = message.get_param(name)
+    return value.lower() if isinstance(value, str) else ""
+
+
+def _decoded(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def find(raw: bytes) -> Found:
     """Locate the S/MIME structure at the top of a message; never raises for a malformed one."""
     raw = canonical(raw)
     message = email.parser.BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
     ctype = message.get_content_type()
-    if ctype == "multipart/signed" and (message.get_param("protocol") or "").lower() in _SIGNED_TYPES:
+    if ctype == "multipart/signed" and _param(message, "protocol") in _SIGNED_TYPES:
         boundary = message.get_boundary()
         if not boundary:
             return Found("broken", reason="multipart/signed without a boundary")
@@ -129,15 +142,15 @@ def find(raw: bytes) -> Found:
         if len(parts) != 2:
             return Found("broken", reason=f"multipart/signed with {len(parts)} parts instead of 2")
         signature = email.parser.BytesParser(policy=compat32).parsebytes(parts[1])
-        der = signature.get_payload(decode=True) or b""
+        der = _decoded(signature)
         if signature.get_content_type() not in _SIGNED_TYPES or not der:
             return Found("broken", reason="the second part of multipart/signed is no PKCS#7 signature")
         return Found("signed", parts[0], der)
     if ctype in _MIME_TYPES or (
         ctype == "application/octet-stream" and (message.get_filename() or "").lower().endswith(".p7m")
     ):
-        der = email.parser.BytesParser(policy=compat32).parsebytes(raw).get_payload(decode=True) or b""
-        smime_type = (message.get_param("smime-type") or "").lower()
+        der = _decoded(email.parser.BytesParser(policy=compat32).parsebytes(raw))
+        smime_type = _param(message, "smime-type")
         if not der:
             return Found("broken", reason="application/pkcs7-mime without content")
         if smime_type == "signed-data":

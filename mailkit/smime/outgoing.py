@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cryptography import x509
+
 from ..errors import PolicyError
 from ..model import SMIME_ENCRYPT as ENCRYPT_MODES
 from ..workspace import Workspace
@@ -67,7 +69,7 @@ def protect(
                 f"the S/MIME certificate of {sender} is not valid now (valid {identity.info.not_before:%Y-%m-%d} to "
                 f"{identity.info.not_after:%Y-%m-%d}): import a current one"
             )
-    certs = {}
+    certs: dict[str, x509.Certificate] = {}
     if encrypt != "never":
         recipients = list(dict.fromkeys(r.lower() for r in recipients))
         found = {r: store.recipient_cert(r, now) for r in recipients}
@@ -80,7 +82,7 @@ def protect(
         if missing:
             notes.append(f"sent unencrypted: no S/MIME certificate is known for {', '.join(missing)}")
         else:
-            certs = dict(found)
+            certs = {r: c for r, c in found.items() if c is not None}
             own = identity.cert if identity is not None and identity.info.can_encrypt else None
             if own is None:
                 notes.append(f"{sender} has no RSA certificate of its own: the Sent copy cannot be decrypted")
@@ -88,7 +90,7 @@ def protect(
                 certs[sender.lower()] = own
     outer, inner = split_entity(data)
     signer = None
-    if sign:
+    if sign and identity is not None:  # checked above: signing without an identity was refused
         key = identity.private_key()
         inner = signed_entity(inner, cms.sign(inner, identity.cert, key, identity.chain))
         signer = identity.info.fingerprint

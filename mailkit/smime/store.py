@@ -138,11 +138,13 @@ class CertStore:
                 f"the certificate covers {', '.join(bundle.info.addresses)}, not {address}: mail signed with it "
                 "would show a signer that differs from the sender"
             )
+        if bundle.key is None:
+            raise ConfigError(f"the certificate for {address} comes without its private key")
         folder = self._dir("own", address)
         key_pem = bundle.key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         write_private(folder / "key.pem", key_pem)
         write_private(folder / "cert.pem", _pem([bundle.cert, *bundle.chain]))
-        return self.identity(address)
+        return Identity(address, bundle.cert, bundle.chain, folder / "key.pem")
 
     def identity(self, address: str) -> Identity | None:
         folder = self.root / "own" / address.lower()
