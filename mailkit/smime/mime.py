@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from email.message import Message
 from email.policy import compat32
 
-_BARE_LF = re.compile(rb"(?<!\r)\n")
 _SIGNED_TYPES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
 _MIME_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 
@@ -32,7 +31,9 @@ def canonical(data: bytes) -> bytes:
     >>> canonical(b"a\nb\r\nc")
     b'a\r\nb\r\nc'
     """
-    return _BARE_LF.sub(b"\r\n", data)
+    if data.count(b"\n") == data.count(b"\r\n"):
+        return data  # already canonical: the usual case for mail fetched over IMAP
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def _header_block(raw: bytes) -> tuple[bytes, bytes]:

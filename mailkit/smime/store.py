@@ -61,8 +61,12 @@ class Identity:
         return describe(self.cert)
 
     def private_key(self):
-        """Read the key: only for signing and decrypting, never to show."""
-        return serialization.load_pem_private_key(self.key_file.read_bytes(), None)
+        """Read the key: only for signing and decrypting, never to show.
+
+        The RSA consistency check (hundreds of milliseconds) ran when the key was imported; the file is
+        mailkit's own, mode 0600, so it is not repeated for every mail.
+        """
+        return serialization.load_pem_private_key(self.key_file.read_bytes(), None, unsafe_skip_rsa_key_validation=True)
 
     def to_dict(self) -> dict:
         return {
