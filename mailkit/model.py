@@ -23,6 +23,7 @@ __all__ = [
     "Account",
     "Auth",
     "Company",
+    "DNSSettings",
     "Employee",
     "Group",
     "OAuth2",
@@ -258,6 +259,15 @@ class Smime:
         if self.encrypt not in SMIME_ENCRYPT:
             return [FieldProblem("smime.encrypt", f"{self.encrypt!r} is not one of {', '.join(SMIME_ENCRYPT)}")]
         return []
+
+
+@dataclass
+class DNSSettings:
+    """Where mailkit's resolver asks: empty means the system's resolver (a workspace's ``[dns]`` table)."""
+
+    nameservers: list[str] = field(default_factory=list)
+    port: int = 53
+    timeout: float = 3.0
 
 
 @dataclass

@@ -41,12 +41,16 @@ from .dovecot import Dovecot, DovecotPorts, oauth2_config
 from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
 from .postgres import PostgresServer
 from .proxies import CuttingProxy, TLSProxy
+from .reports import ptr_names
 from .smtp import SmtpServer, plain_smtp
 from .web import AutoconfigServer, BlackHole
 
 DOMAIN = "mailkit.test"
 CUSTOMER_DOMAIN = "kunde.test"
-HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"  # its mail is hosted at mailkit.test: found through its MX only
+HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"
+# a "remote" domain the sandbox relays to: mail to its other addresses comes back as a DSN (issue 16)
+PARTNER_DOMAIN = "partner.test"
+PARTNER_MAILBOXES = ("einkauf", "buchhaltung", "info")  # its mail is hosted at mailkit.test: found through its MX only
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
 LISTEN = "127.0.0.1"
 OTHER_LOOPBACK = "127.0.0.2"  # a client "from another host" without leaving the machine
@@ -208,7 +212,8 @@ class Sandbox:
         if self._smime:
             self.enable_smime()
 
-        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN], overlay=self.runtime / OVERLAY_NAME)
+        # in-addr.arpa: reverse DNS of the hosts the seeded DMARC reports name (mailkit.sandbox.reports)
+        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN, "in-addr.arpa"], overlay=self.runtime / OVERLAY_NAME)
         self._fill_zone()
         self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
         self.dns.start()
@@ -221,6 +226,8 @@ class Sandbox:
             {DOMAIN, CUSTOMER_DOMAIN},
             lambda address: address.lower() in self._passwords(),
             authority=self.oauth,
+            relay_domains={PARTNER_DOMAIN: set(PARTNER_MAILBOXES)},
+            hostname=f"mail.{DOMAIN}",
         )
         self.smtp = SmtpServer(self.submission, self.cert, self._passwords, smtp, smtps, LISTEN, f"mail.{DOMAIN}")
         self.smtp.start()
@@ -383,6 +390,16 @@ class Sandbox:
             os.rename(tmp, folder / "cur" / f"{base}:2,{letters}")
         return count
 
+    def reset_uidvalidity(self, address: str, folder: str) -> None:
+        """Make Dovecot forget a folder's UID list and indexes: a new UIDVALIDITY, new UIDs, the same mail.
+
+        What a server move or a rebuilt mail store looks like to an IMAP client.
+        """
+        path = self.dovecot.home(address) / "Maildir"
+        path = path.joinpath(*(imap_utf7.encode(part).decode("ascii") for part in folder.split("/")))
+        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
+            (path / name).unlink(missing_ok=True)
+
     def deliver(self, raw: bytes, to: list[str], mail_from: str = f"postmaster@{DOMAIN}") -> None:
         """Deliver a message through Dovecot's LMTP, as the MTA of a real server would."""
         refused = self.submission._deliver(mail_from, to, raw)
@@ -410,6 +427,8 @@ class Sandbox:
             self.zone.add(f"_smtp._tls.{domain}", "TXT", f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}")
         self.zone.add(f"autoconfig.{DOMAIN}", "A", LISTEN)
         self.zone.add(HOSTED_DOMAIN, "MX", (10, f"mail.{DOMAIN}"))
+        for ip, name in ptr_names(DOMAIN).items():
+            self.zone.add(".".join(reversed(ip.split("."))) + ".in-addr.arpa", "PTR", name)
         for service, port in (
             ("_submission._tcp", self.ports["smtp"]),
             ("_submissions._tcp", self.ports["smtps"]),
