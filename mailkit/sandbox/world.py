@@ -14,7 +14,6 @@ from __future__ import annotations
 
 __all__ = ["DEMO_USERS", "Sandbox", "SandboxUser"]
 
-import datetime as dt
 import json
 import os
 import secrets as _random
@@ -26,15 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from ..errors import SandboxError
 from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
-from ..smime import Bundle, CertStore, fingerprint, load_certificates
+from ..smime import Bundle
 from ..workspace import AutoconfigSettings, DNSSettings, Workspace
-from . import maildir
+from . import maildir, smime
 from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
@@ -324,29 +321,13 @@ class Sandbox:
                 return u
         raise SandboxError(f"no sandbox user {address_or_account!r}")
 
-    # -- S/MIME --------------------------------------------------------------------------------
-    def issue_smime(
-        self, address: str, *, key=None, valid_from: dt.datetime | None = None, valid_until: dt.datetime | None = None
-    ) -> Bundle:
-        """An S/MIME certificate from the sandbox CA with its RSA key (RSA: mail can be encrypted to it)."""
-        key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = self.ca.issue_email(address, key.public_key(), valid_from=valid_from, valid_until=valid_until)
-        return Bundle(cert, (), key)
+    def issue_smime(self, address: str, **validity) -> Bundle:
+        """An S/MIME certificate from the sandbox CA with a new RSA key (see :func:`.smime.issue`)."""
+        return smime.issue(self.ca, address, **validity)
 
     def enable_smime(self) -> None:
-        """Every user gets a CA-issued S/MIME certificate and every account trusts the CA: all runs verified.
-
-        A key stored by an earlier start is kept; only its certificate is issued again (the CA is new).
-        """
-        store = CertStore(self.workspace)
-        ca = load_certificates(self.ca.cert_file.read_bytes(), str(self.ca.cert_file))
-        for user in self.users:
-            old = store.identity(user.address)
-            store.import_identity(self.issue_smime(user.address, key=old.private_key() if old else None))
-            for anchor in store.own_anchors(user.account):  # the CA of an earlier start
-                if anchor.subject == ca[0].subject and anchor != ca[0]:
-                    store.untrust(user.account, fingerprint(anchor))
-            store.trust(user.account, ca)
+        """Every user gets a CA-issued S/MIME certificate and every account trusts the CA (:func:`.smime.enable`)."""
+        smime.enable(self.ca, self.workspace, [(u.address, u.account) for u in self.users])
 
     # -- mail ----------------------------------------------------------------------------------
     def _seed_demo_mail(self) -> None:
