@@ -1,4 +1,8 @@
-"""``mailkit smime import|trust|list|show|selfsign|export|forget|verify|decrypt``: S/MIME certificates and keys."""
+"""``mailkit smime import|trust|list|show|selfsign|export|forget|verify|decrypt``: S/MIME certificates and keys.
+
+The S/MIME service (and cryptography under it) is imported by the commands, not here: building the parser
+stays light.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,15 @@ __all__ = ["add_commands"]
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
-from .. import smime
 from ..errors import ConfigError
 from ..journal.store import Journal
 from ._common import address as address_type
 from ._common import open_workspace, print_json
+
+if TYPE_CHECKING:
+    from .. import smime
 
 
 def _read(path: str, what: str) -> bytes:
@@ -36,6 +40,8 @@ def _password(args, ws) -> str | None:
 
 
 def _holds_key(data: bytes) -> bool:
+    from cryptography import x509
+
     if b"-----BEGIN" in data:
         return b"PRIVATE KEY-----" in data
     try:
@@ -54,6 +60,8 @@ def _print_info(info: dict) -> None:
 
 
 def cmd_import(args) -> int:
+    from .. import smime
+
     ws = open_workspace(args)
     store = smime.CertStore(ws)
     data = _read(args.file, "certificate file")
@@ -85,6 +93,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_trust(args) -> int:
+    from .. import smime
+
     ws = open_workspace(args)
     ws.get(args.account)
     infos = smime.CertStore(ws).trust(args.account, smime.load_certificates(_read(args.file, "CA file"), args.file))
@@ -97,6 +107,8 @@ def cmd_trust(args) -> int:
 
 
 def _entries(store: smime.CertStore, account: str | None) -> list[dict]:
+    from .. import smime
+
     entries = [i.to_dict() for i in store.identities()]
     accounts = [account] if account else sorted(store.workspace.accounts)
     for name in accounts:
@@ -105,6 +117,8 @@ def _entries(store: smime.CertStore, account: str | None) -> list[dict]:
 
 
 def cmd_list(args) -> int:
+    from .. import smime
+
     ws = open_workspace(args)
     if args.account:
         ws.get(args.account)
@@ -131,6 +145,8 @@ def _matching(store: smime.CertStore, what: str) -> list[dict]:
 
 
 def cmd_show(args) -> int:
+    from .. import smime
+
     found = _matching(smime.CertStore(open_workspace(args)), args.what)
     if not found:
         raise ConfigError(f"no S/MIME certificate for {args.what!r}: see `mailkit smime list`")
@@ -144,6 +160,8 @@ def cmd_show(args) -> int:
 
 
 def cmd_selfsign(args) -> int:
+    from .. import smime
+
     ws = open_workspace(args)
     account = ws.get(args.account)
     address = args.address or account.address
@@ -159,6 +177,10 @@ def cmd_selfsign(args) -> int:
 
 def cmd_export(args) -> int:
     """The certificate (and an own one's chain) as PEM: for correspondents. The private key never leaves."""
+    from cryptography.hazmat.primitives import serialization
+
+    from .. import smime
+
     store = smime.CertStore(open_workspace(args))
     identity = store.identity(args.what) if "@" in args.what else None
     if identity is not None:
@@ -168,7 +190,7 @@ def cmd_export(args) -> int:
         if not people:
             raise ConfigError(f"no S/MIME certificate for {args.what!r}: see `mailkit smime list`")
         certs = [p.cert for p in people]
-    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)  # the certificates, never a key
     if args.output:
         Path(args.output).write_bytes(pem)
         print(f"{len(certs)} certificate(s) written to {args.output}")
@@ -178,6 +200,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_forget(args) -> int:
+    from .. import smime
+
     store = smime.CertStore(open_workspace(args))
     done: int | bool
     if args.own:
@@ -213,6 +237,8 @@ def cmd_verify(args) -> int:
     import email.parser
     import email.utils
 
+    from .. import smime
+
     ws = open_workspace(args)
     raw, row_account = _message(args, ws)
     account = args.account or row_account
@@ -235,6 +261,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_decrypt(args) -> int:
+    from .. import smime
     from ..journal.parse import parse_message
 
     ws = open_workspace(args)
