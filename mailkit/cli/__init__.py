@@ -22,7 +22,9 @@ from . import (
     journal_explore,
     journal_report,
     journal_reports,
+    journal_view,
     oauth,
+    receiving,
     runbook,
     sandbox,
     send,
@@ -33,6 +35,7 @@ from ._common import print_envelope
 
 COMMAND_MODULES = (
     accounts,
+    receiving,
     runbook,
     sandbox,
     send,
@@ -40,6 +43,7 @@ COMMAND_MODULES = (
     journal_report,
     journal_explore,
     journal_reports,
+    journal_view,
     diagnose,
     dkim,
     oauth,
