@@ -355,6 +355,13 @@ MIGRATIONS: list[str] = [
         error        TEXT
     );
     """,
+    # 5: how far an account's intake has looked (issue 17), so mail a killed run imported is not skipped
+    """
+    CREATE TABLE intake_marks (
+        account  TEXT PRIMARY KEY,
+        last_row INTEGER NOT NULL       -- messages up to this row id have been seen by the intake
+    );
+    """,
 ]
 
 
@@ -958,6 +965,18 @@ class Journal:
         for column in ("refs", "to_addrs", "cc_addrs", "auth_results", "parse_errors"):
             row[column] = json.loads(row[column] or "[]")
         return row
+
+    def intake_mark(self, account: str) -> int | None:
+        """The last message row the account's intake has looked at; None before its first run."""
+        row = self.db.execute("SELECT last_row FROM intake_marks WHERE account=?", (account,)).fetchone()
+        return row[0] if row else None
+
+    def set_intake_mark(self, account: str, last_row: int) -> None:
+        self.db.execute(
+            "INSERT INTO intake_marks (account, last_row) VALUES (?, ?) "
+            "ON CONFLICT (account) DO UPDATE SET last_row = max(last_row, excluded.last_row)",
+            (account, last_row),
+        )
 
     def add_intake(self, account: str, message_row: int) -> None:
         """A new incoming mail that tickets, the autoresponder and document intake still have to see."""

@@ -31,15 +31,24 @@ FRESH = dt.timedelta(days=2)
 
 
 def run_intake(account: Account, workspace: Workspace, journal: Journal, *, after_row: int) -> dict:
-    """Queue the incoming mail imported after ``after_row``, then finish every open mail; returns counts."""
+    """Queue the incoming mail imported since the intake last looked, then finish every open mail; returns counts.
+
+    ``after_row`` (the journal's last row before this run's import) is where an account's first intake
+    starts; later ones start at their mark, so mail that a killed run imported is still seen. The mark
+    moves also while intake is off: turning it on later never reaches back to old mail.
+    """
     receiving = account.receiving
     counts: dict = {"tickets": 0, "autoreplies": 0, "documents": 0, "open": 0, "errors": []}
     if receiving is None:
         return counts
-    if receiving.tickets or receiving.autoresponder or receiving.documents:
-        with journal.transaction():
-            for row in journal.new_incoming(account.name, after_row):
+    mark = journal.intake_mark(account.name)
+    since = after_row if mark is None else mark
+    with journal.transaction():
+        if receiving.tickets or receiving.autoresponder or receiving.documents:
+            for row in journal.new_incoming(account.name, since):
                 journal.add_intake(account.name, row)
+        journal.set_intake_mark(account.name, journal.last_message_row())
+    if receiving.tickets or receiving.autoresponder or receiving.documents:
         for row in journal.open_intake(account.name):
             try:
                 _one(account, workspace, journal, row, counts)
