@@ -29,6 +29,7 @@ from . import (
     runbook,
     sandbox,
     send,
+    smime,
     sync,
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
@@ -49,6 +50,7 @@ COMMAND_MODULES = (
     diagnose,
     dkim,
     oauth,
+    smime,
 )
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)
