@@ -28,6 +28,7 @@ from . import (
     runbook,
     sandbox,
     send,
+    smime,
     sync,
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
@@ -47,6 +48,7 @@ COMMAND_MODULES = (
     diagnose,
     dkim,
     oauth,
+    smime,
 )
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)
