@@ -15,7 +15,7 @@ from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
 from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
 from ..sync.watch import sync_account, watch
 from ._boundary import FAILED, INTERRUPTED, OK
-from ._common import account_with, open_workspace, positive_int, print_json
+from ._common import account_with, open_workspace, positive_int, print_json, stream_json
 
 
 @contextmanager
@@ -153,7 +153,11 @@ def cmd_watch(args) -> int:
             _options(args),
             interval=args.interval * 60,
             cancel=cancel,
-            on_result=lambda result: (_print_result(result, args.json), sys.stdout.flush()),
+            on_result=lambda result: (
+                stream_json(result.to_dict(), result.ok)
+                if args.json
+                else (_print_result(result, False), sys.stdout.flush())
+            ),
             on_error=lambda exc: print(f"mailkit: {exc}", file=sys.stderr),
             routes=_routes(args, workspace),
         )
@@ -187,6 +191,7 @@ def cmd_record_folder(args) -> int:
         elif args.action == "close":
             with journal.transaction():
                 closed = journal.close_record(account.name, args.record_type, args.record)
+            print_json({"record_type": args.record_type, "record": args.record, "closed_folders": closed})
             print(
                 f"{closed} folder(s) of {args.record_type} {args.record} marked closed; "
                 f"`mailkit cleanup-folders {account.name}` imports and removes them"
@@ -219,6 +224,7 @@ def cmd_journal_purge(args) -> int:
     workspace = open_workspace(args)
     with Journal(workspace.journal_file) as journal:
         removed = journal.purge(args.older_than)
+    print_json({"older_than_days": args.older_than, "removed": removed})
     print(f"{removed} journal entries older than {args.older_than} days removed (server mail untouched).")
     return 0
 

@@ -26,6 +26,7 @@ from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, 
 from ..secrets import redact
 from ..workspace import Workspace
 from .oauth import TokenSource
+from .probe import GREETING_WAIT, greeting_within, port_mixup
 from .tls import client_context, describe_tls_error
 
 
@@ -46,6 +47,25 @@ def _network_error(exc: OSError, host: str, port: int, step: str) -> ConnectErro
     if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
         return ConnectError(f"{step} at {where}: the server dropped the connection; try again, then check its logs")
     return ConnectError(f"{step} at {where}: {redact(str(exc)) or type(exc).__name__}")
+
+
+def preflight(protocol: str, host: str, port: int, security: str, connect_timeout: float) -> None:
+    """Before a login: name a port/security mix-up, or an unreachable port, in seconds (:class:`ConnectError`).
+
+    A port configured for STARTTLS (or none) must greet within two seconds or answer no TLS; one
+    configured for TLS is asked only after its handshake failed (see :func:`~mailkit.net.probe.port_mixup`).
+    A port that does not even connect fails here, so the login does not wait for it a second time.
+    """
+    if security == "tls":
+        return
+    try:
+        greeting = greeting_within(host, port, GREETING_WAIT, connect_timeout)
+    except OSError as exc:
+        raise _network_error(exc, host, port, f"{protocol.upper()} connect") from exc
+    if greeting is None:
+        mixup = port_mixup(protocol, host, port, security, stayed_silent=True)
+        if mixup:
+            raise TLSError(mixup)
 
 
 def _login_name(account: Account, side) -> str:
