@@ -36,12 +36,14 @@ class LoginResult:
         return asdict(self)
 
 
-def _timed(side: str, protocol: str, target: str, probe, server=None, timeout: float = 10.0) -> LoginResult:
+def _timed(
+    side: str, protocol: str, target: str, probe, server: tuple[str, int, str] | None = None, timeout: float = 10.0
+) -> LoginResult:
     """Run one side's login; ``server`` (host, port, security) lets a port/security mix-up be named fast."""
     began = time.perf_counter()
     try:
         if server is not None:
-            preflight(protocol, *server, connect_timeout=timeout)
+            preflight(protocol, server[0], server[1], server[2], timeout)
         detail, ok = probe(), True
     except MailkitError as exc:
         detail, ok = str(exc), False
