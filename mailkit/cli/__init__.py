@@ -27,6 +27,7 @@ from . import (
     runbook,
     sandbox,
     send,
+    settings,
     sync,
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
@@ -34,6 +35,7 @@ from ._common import _Result, print_envelope
 
 COMMAND_MODULES = (
     accounts,
+    settings,
     runbook,
     sandbox,
     send,

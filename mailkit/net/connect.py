@@ -28,6 +28,7 @@ from ..secrets import redact
 from .credentials import Credentials
 from .oauth import TokenSource
 from .probe import GREETING_WAIT, greeting_within, port_mixup
+from .replies import imap_reply, smtp_reply
 from .tls import client_context, describe_tls_error
 
 
@@ -175,7 +176,7 @@ def imap_login(
         try:
             client.login(_login_name(account, side), password.reveal() if password else "")
         except imapclient.exceptions.LoginError as exc:
-            said = redact(str(exc))
+            said = redact(imap_reply(exc.args[0] if exc.args else exc))
             raise AuthError(
                 f"IMAP login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
                 "check user name and password"
@@ -190,7 +191,9 @@ def imap_login(
             "run again: what was committed stays"
         ) from exc
     except imapclient.exceptions.IMAPClientError as exc:
-        raise ConnectError(f"IMAP {step} at {_where(host, port)}: {redact(str(exc))}") from exc
+        raise ConnectError(
+            f"IMAP {step} at {_where(host, port)}: {redact(imap_reply(exc.args[0] if exc.args else exc))}"
+        ) from exc
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -323,10 +326,10 @@ def smtp_login(account: Account, credentials: Credentials, mechanism: str | None
             try:
                 client.login(_login_name(account, side), password.reveal() if password else "")
             except smtplib.SMTPAuthenticationError as exc:
-                said = redact(exc.smtp_error.decode("utf-8", "replace"))
+                said = redact(smtp_reply(exc.smtp_code, exc.smtp_error))
                 raise AuthError(
                     f"SMTP AUTH at {_where(host, port)} refused for {_login_name(account, side)!r}: "
-                    f"{exc.smtp_code} {said}; check user name and password"
+                    f"{said}; check user name and password"
                 ) from None
             except smtplib.SMTPNotSupportedError:
                 raise AuthError(
@@ -334,8 +337,8 @@ def smtp_login(account: Account, credentials: Credentials, mechanism: str | None
                 ) from None
         yield client
     except smtplib.SMTPResponseException as exc:
-        said = redact(exc.smtp_error.decode("utf-8", "replace"))
-        raise ConnectError(f"SMTP {step} at {_where(host, port)}: {exc.smtp_code} {said}") from exc
+        said = redact(smtp_reply(exc.smtp_code, exc.smtp_error))
+        raise ConnectError(f"SMTP {step} at {_where(host, port)}: {said}") from exc
     except (OSError, smtplib.SMTPServerDisconnected) as exc:
         err = exc if isinstance(exc, OSError) else ConnectionResetError(str(exc))
         raise _network_error(err, host, port, f"SMTP {step}") from exc

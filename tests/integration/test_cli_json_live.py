@@ -47,7 +47,21 @@ def test_every_command_gives_its_schema_against_the_sandbox(fresh_sandbox, cli, 
     run("journal", "ingest-reports", str(tmp_path / "m.eml"))
     assert run("journal", "purge", "--older-than", "3650")["removed"] == 0
     run("diagnose", "info", "--timeout", "5")
-    run("autoconfig", "info@mailkit.test", "--source", "autoconfig")
+    saved = run("autoconfig", "info@mailkit.test", "--source", "autoconfig", "--save", "auto")["saved"]
+    assert saved["name"] == "auto" and run("accounts", "show", "auto")["receiving"]["host"]
+    assert (
+        run("accounts", "set", "auto", "display_name=Auto GmbH", "dkim_selector=j1")["changed"]["dkim_selector"] == "j1"
+    )
+    run("users", "set", "mm", "full_name=Max Muster", "groups=vertrieb")
+    run("groups", "set", "vertrieb", "senders=vertrieb@mailkit.test")
+    assert "mm" in run("users", "list") and "vertrieb" in run("groups", "list")
+    assert run("senders", "info", "invoice=buchhaltung@mailkit.test")["senders"] == {
+        "invoice": "buchhaltung@mailkit.test"
+    }
+    run("signature", "--account", "info", "--text", "Mailkit Demo GmbH")
+    assert run("policy", "bcc_archive=buchhaltung@mailkit.test")["bcc_archive"] == "buchhaltung@mailkit.test"
+    run("users", "remove", "mm")
+    run("groups", "remove", "vertrieb")
     run("dkim", "generate", "--domain", "mailkit.test", "--selector", "j1")
     record = run("dkim", "record", "--domain", "mailkit.test", "--selector", "j1")
     run("dkim", "check", "--domain", "mailkit.test", "--selector", "j1", expect=1)
@@ -67,4 +81,4 @@ def test_every_command_gives_its_schema_against_the_sandbox(fresh_sandbox, cli, 
     assert run("accounts", "remove", "extra")["removed"] is True
     assert run("sandbox", "status", "--dir", ws, expect=1)["running"] is False  # in-process here, not a service
     assert run("init", str(tmp_path / "new-ws"))["config_file"].endswith("mailkit.toml")
-    assert len(seen) >= 35
+    assert len(seen) >= 45

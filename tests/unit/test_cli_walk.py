@@ -50,9 +50,16 @@ BASE = {
     "type": "TXT",
     "client_id": "app",
     "dir": "{tmp}/nowhere",
+    "assignments": "display_name=Firma GmbH",
 }
 # a valid value that differs by command
-BASE_FOR = {("send-batch",): {"file": "{csv}"}}
+BASE_FOR = {
+    ("send-batch",): {"file": "{csv}"},
+    ("users", "set"): {"assignments": "full_name=Max Muster"},
+    ("groups", "set"): {"assignments": "senders=vertrieb@example.invalid"},
+    ("senders",): {"assignments": "invoice=rechnung@example.invalid"},
+    ("policy",): {"assignments": "clerk_cc=true"},
+}
 # the hostile values of each kind of argument, and the exit codes they must give
 BAD_FILE = [("missing file", "{tmp}/missing.txt"), ("folder for a file", "{tmp}"), ("binary file", "{binary}")]
 ROLES = {
@@ -85,6 +92,12 @@ ROLES = {
     "password_env": [("unset variable", "MAILKIT_NO_SUCH_VARIABLE", USAGE)],
     "client_secret_env": [("unset variable", "MAILKIT_NO_SUCH_VARIABLE", USAGE)],
     "dir": [("file for a folder", "{latin1}", USAGE)],
+    "assignments": [
+        ("no equals sign", "display_name", USAGE),
+        ("unknown field", "no_such_field=1", USAGE),
+        ("a table for a value", "sending=1", USAGE),
+        ("not a number", "timeouts.connect=soon", USAGE),
+    ],
 }
 ROLES["name"] = ROLES["account"]
 # which side of an account a command needs, and which account lacks it
@@ -114,7 +127,8 @@ def _is_filter(words, action) -> bool:
 
 
 # a name that means something else than an account in these commands
-NOT_AN_ACCOUNT = {("accounts", "add"), ("sandbox", "publish"), ("oauth", "sandbox-app")}
+NOT_AN_ACCOUNT = {("accounts", "add"), ("sandbox", "publish"), ("oauth", "sandbox-app"), ("users", "set")}
+NOT_AN_ACCOUNT |= {("groups", "set")}
 
 
 @dataclass(frozen=True)
