@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import dataclasses
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -9,9 +11,7 @@ from pathlib import Path
 
 import tomli_w
 
-from ..check import check_logins
 from ..errors import ConfigError
-from ..formats import kivitendo
 from ..model import Account, Auth, Receiving, Sending, account_to_dict
 from ..secrets import write_private
 from ..workspace import Workspace
@@ -115,6 +115,8 @@ def cmd_accounts_remove(args) -> int:
 
 
 def cmd_import_kivitendo(args) -> int:
+    from ..formats import kivitendo
+
     workspace = open_workspace(args)
     path = Path(args.file)
     try:
@@ -149,6 +151,8 @@ def cmd_import_kivitendo(args) -> int:
 
 def _accounts_of_file(workspace: Workspace, text: str, path: Path) -> list[str]:
     """The workspace's accounts the file names, the one of its import mailbox first (it gives the general sections)."""
+    from ..formats import kivitendo
+
     conf = kivitendo.parse(text, str(path))
     receiver = (kivitendo.receiver_address_of(conf) or "").lower()
     named = {a.lower() for a in conf.addresses()} | {receiver}
@@ -157,6 +161,8 @@ def _accounts_of_file(workspace: Workspace, text: str, path: Path) -> list[str]:
 
 
 def cmd_export_kivitendo(args) -> int:
+    from ..formats import kivitendo
+
     workspace = open_workspace(args)
     target = Path(args.into) if args.into else None
     existing, encoding = kivitendo.decode(target.read_bytes()) if target and target.exists() else ("", "utf-8")
@@ -219,6 +225,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from ..check import check_logins
+
     workspace = open_workspace(args)
     names = list(workspace.accounts) if args.all else args.accounts
     if not names:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
+
 __all__ = ["add_commands"]
 
 import sys
 
-from ..autoconfig import SOURCES, autoconfigure
-from ..diagnose import diagnose
 from ..errors import ConfigError
 from ._common import address, open_workspace, print_json
 
@@ -26,6 +27,8 @@ def _save_candidate(workspace, result, args) -> dict | None:
 
 
 def cmd_autoconfig(args) -> int:
+    from ..autoconfig import SOURCES, autoconfigure
+
     workspace = open_workspace(args)
     if args.save and args.save in workspace.accounts and not args.replace:
         raise ConfigError(f"account {args.save!r} exists already: use --replace to overwrite it")
@@ -52,6 +55,8 @@ def cmd_autoconfig(args) -> int:
 
 
 def cmd_diagnose(args) -> int:
+    from ..diagnose import diagnose
+
     workspace = open_workspace(args)
     account = workspace.get(args.account)
     report = diagnose(
@@ -76,10 +81,14 @@ def cmd_diagnose(args) -> int:
     return 0 if report.ok else 1
 
 
+#: :data:`mailkit.autoconfig.SOURCES`, spelled out: importing that module costs what `--help` must not
+AUTOCONFIG_SOURCES = ("preset", "autoconfig", "mx", "srv", "probe")
+
+
 def add_commands(sub, command) -> None:
     p = command(sub, "autoconfig", cmd_autoconfig, "guess account settings from an e-mail address")
     p.add_argument("address", type=address)
-    p.add_argument("--source", action="append", choices=SOURCES, help="only this source (repeatable)")
+    p.add_argument("--source", action="append", choices=AUTOCONFIG_SOURCES, help="only this source (repeatable)")
     p.add_argument("--save", metavar="NAME", help="save a candidate as account NAME in mailkit.toml")
     p.add_argument("--pick", type=int, default=1, metavar="N", help="with --save: the N-th candidate (default 1)")
     p.add_argument("--replace", action="store_true", help="with --save: overwrite an account of that name")

@@ -20,7 +20,6 @@ from typing import Any
 from ..errors import ConfigError
 from ..model import (
     Account,
-    Company,
     Employee,
     Group,
     Project,
@@ -211,22 +210,24 @@ def cmd_signature(args) -> int:
     workspace = open_workspace(args)
     text = args.text if args.text is not None else _read_text(args.file)
     html = _read_text(args.html_file)
+    changes: dict[str, str] = {k: v for k, v in (("signature", text), ("signature_html", html)) if v is not None}
+    current: Any  # an Account, Project or Company: each has signature and signature_html
     if args.account:
-        account = workspace.get(args.account)
-        owner, current = f"account {account.name}", account
+        current = workspace.get(args.account)
+        owner = f"account {current.name}"
     elif args.project:
-        owner, current = f"project {args.project}", workspace.projects.get(args.project, Project())
+        current = workspace.projects.get(args.project, Project())
+        owner = f"project {args.project}"
     else:
-        owner, current = "the company", workspace.company
-    changes = {k: v for k, v in (("signature", text), ("signature_html", html)) if v is not None}
+        current, owner = workspace.company, "the company"
     updated = dataclasses.replace(current, **changes)
-    if args.account and changes:
-        workspace.update(updated)
-    elif args.project and changes:
-        workspace.projects[args.project] = updated
-    elif changes:
-        workspace.company = typing.cast(Company, updated)
     if changes:
+        if args.account:
+            workspace.update(updated)
+        elif args.project:
+            workspace.projects[args.project] = updated
+        else:
+            workspace.company = updated
         workspace.save()
     print_json({"owner": owner, "signature": updated.signature, "signature_html": updated.signature_html})
     print(f"Signature of {owner}" + (" (saved)" if changes else "") + ":")

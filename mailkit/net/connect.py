@@ -26,7 +26,6 @@ from ..model import Account
 from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, token_problems
 from ..secrets import redact
 from .credentials import Credentials
-from .oauth import TokenSource
 from .probe import GREETING_WAIT, greeting_within, port_mixup
 from .replies import imap_reply, smtp_reply
 from .tls import client_context, describe_tls_error
@@ -101,6 +100,8 @@ def _oauth_login(
             + remedy
         )
     host, _, port = where.rpartition(":")
+    from .oauth import TokenSource  # MSAL and requests only for an OAuth2 login: password logins start faster
+
     source = TokenSource(account, credentials)
     token = source.token(protocol)
     if token.expires_at <= time.time():

@@ -3,8 +3,17 @@
 from .account_form import AccountForm
 from .diagnostics_panel import DiagnosticsPanel
 from .dkim_wizard import DkimWizard
+from .journal_browser import JournalBrowser
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
 from .sync_panel import SyncPanel
 
-__all__ = ["AccountForm", "DeviceCodeSignIn", "DiagnosticsPanel", "DkimWizard", "JournalExplorer", "SyncPanel"]
+__all__ = [
+    "AccountForm",
+    "DeviceCodeSignIn",
+    "DiagnosticsPanel",
+    "DkimWizard",
+    "JournalBrowser",
+    "JournalExplorer",
+    "SyncPanel",
+]
