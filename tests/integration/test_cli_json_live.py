@@ -45,7 +45,10 @@ def test_every_command_gives_its_schema_against_the_sandbox(fresh_sandbox, cli, 
     run("journal", "explore", "volume")
     run("journal", "bounces")
     run("journal", "ingest-reports", str(tmp_path / "m.eml"))
-    assert run("journal", "purge", "--older-than", "3650")["removed"] == 0
+    assert run("journal", "purge", "--older-than", "3650")["total"] == 0
+    listed = run("journal", "list", "--limit", "5")
+    assert listed["rows"] and run("journal", "show", str(listed["rows"][0]["id"]))["message"]
+    run("accounts", "receive", "info")
     run("diagnose", "info", "--timeout", "5")
     saved = run("autoconfig", "info@mailkit.test", "--source", "autoconfig", "--save", "auto")["saved"]
     assert saved["name"] == "auto" and run("accounts", "show", "auto")["receiving"]["host"]
