@@ -30,6 +30,7 @@ from . import (
     sandbox,
     send,
     settings,
+    smime,
     sync,
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
@@ -50,6 +51,7 @@ COMMAND_MODULES = (
     diagnose,
     dkim,
     oauth,
+    smime,
 )
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)

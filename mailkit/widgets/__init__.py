@@ -6,6 +6,7 @@ from .dkim_wizard import DkimWizard
 from .journal_browser import JournalBrowser
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
+from .smime_panel import SmimePanel
 from .sync_panel import SyncPanel
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "DkimWizard",
     "JournalBrowser",
     "JournalExplorer",
+    "SmimePanel",
     "SyncPanel",
 ]
