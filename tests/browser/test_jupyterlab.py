@@ -126,7 +126,7 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks):
         display = page.locator(".widget-text:has-text('Display name') input")
         display.fill("Mailkit Demo GmbH (Browser)")
         page.locator(".lm-TabBar-tab:has-text('Authentication')").click()
-        password = page.locator("input[type=password]")
+        password = page.locator("input[type=password]:not([placeholder='of the PKCS#12 file'])")  # not SmimePanel's
         password.fill(shared_sandbox[1]["users"][0]["password"])
         save.click()
         page.wait_for_selector("text=saved account 'info'", timeout=30_000)
