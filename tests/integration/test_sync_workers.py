@@ -52,7 +52,7 @@ def test_four_workers_in_two_processes_one_killed_every_mail_once(postgres, tmp_
             first.wait()
             out, err = second.communicate(timeout=600)
             assert second.returncode == 0, err
-            outcomes = json.loads(out)
+            outcomes = json.loads(out)["data"]
             assert len(outcomes) == ACCOUNTS and all(o["ok"] for o in outcomes)
 
             # every mail of every account once: in the journal (one present location) or in the quarantine
