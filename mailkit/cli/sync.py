@@ -172,6 +172,7 @@ def _sync_all(args, workspace) -> int:
     names = sorted(n for n, a in workspace.accounts.items() if a.receiving is not None)
     if not names:
         raise ConfigError(f"no account in {workspace.config_file} receives mail")
+    options = {name: _options(args, workspace.get(name)) for name in names}  # a bad flag fails before any work
     bar = None
     if not args.json and sys.stderr.isatty():
         from tqdm.auto import tqdm
@@ -193,7 +194,7 @@ def _sync_all(args, workspace) -> int:
 
     with _cancel_on_ctrl_c() as cancel:
         try:
-            outcomes = sync_all_accounts(workspace, _options(args), accounts=names, workers=args.workers,
+            outcomes = sync_all_accounts(workspace, options.__getitem__, accounts=names, workers=args.workers,
                                          cancel=cancel, routes=_routes(args, workspace), on_outcome=report)  # fmt: skip
         finally:
             if bar is not None:

@@ -44,7 +44,7 @@ class AccountOutcome:
 
 def sync_all_accounts(
     workspace: Workspace,
-    options: SyncOptions,
+    options: SyncOptions | Callable[[str], SyncOptions],
     *,
     accounts: list[str] | None = None,
     workers: int = 2,
@@ -53,7 +53,10 @@ def sync_all_accounts(
     on_outcome: Callable[[AccountOutcome], None] = lambda outcome: None,
     **kwargs,
 ) -> list[AccountOutcome]:
-    """Import every receiving account (or ``accounts``) with ``workers`` threads; one outcome per account."""
+    """Import every receiving account (or ``accounts``) with ``workers`` threads; one outcome per account.
+
+    ``options`` are the same for every account, or a function giving an account's (by its name).
+    """
     if workers < 1:
         raise ValueError("workers must be at least 1")
     cancel = cancel or Cancel()
@@ -76,7 +79,8 @@ def sync_all_accounts(
                 while not cancel.is_set() and (name := take()) is not None:
                     outcome = outcomes[name]
                     try:
-                        outcome.result = sync_account(workspace.get(name), workspace, journal, options,
+                        chosen = options(name) if callable(options) else options
+                        outcome.result = sync_account(workspace.get(name), workspace, journal, chosen,
                                                       cancel=cancel, **kwargs)  # fmt: skip
                     except AccountBusyError:
                         if journal.finished_since(name, started):
