@@ -24,10 +24,11 @@ from ..formats import kivitendo
 from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
 from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
+from ._controls import busy, button, on_enter
 
 _DOC_TYPES = ("quote", "order", "delivery_note", "invoice", "credit_note", "dunning", "receipt", "letter")
-_STYLE = {"description_width": "11em"}
-_LAYOUT = w.Layout(width="32em")
+_STYLE = {"description_width": "14em"}
+_LAYOUT = w.Layout(width="38em")
 
 
 def _text(description: str, placeholder: str = "", value: str = "") -> w.Text:
@@ -88,12 +89,12 @@ class AccountForm(w.VBox):
             self.fields[f"senders.{doc_type}"] = _text(f"Sender: {doc_type}", "(the account's address)")
         self.feedback = {name: w.HTML() for name in self.fields}
         self.status = w.HTML()
-        self.autoconfig_button = w.Button(description="Autoconfigure from address", icon="magic")
+        self.autoconfig_button = button("Autoconfigure from address", icon="magic")
         self.autoconfig_button.on_click(lambda _: self.autoconfigure())
         self.last_candidates: list = []
-        self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
-        self.test_button = w.Button(description="Test connection", icon="plug")
-        self.export_button = w.Button(description="Export kivitendo.conf", icon="file-text")
+        self.save_button = button("Save to workspace", style="primary", icon="save")
+        self.test_button = button("Test connection", icon="plug")
+        self.export_button = button("Export kivitendo.conf", icon="file-text")
         self.kivitendo = w.Textarea(
             description="kivitendo.conf", layout=w.Layout(width="100%", height="16em", display="none")
         )
@@ -103,6 +104,8 @@ class AccountForm(w.VBox):
         self.export_button.on_click(lambda _: self.export_kivitendo())
         for widget in self.fields.values():
             widget.observe(lambda _: self.validate(), names="value")
+        on_enter(self.fields["address"], self.autoconfigure)
+        on_enter(self.fields["password"], self.save)
         if account is not None:
             self.load(account)
         groups = {
@@ -336,10 +339,11 @@ class AccountForm(w.VBox):
     def autoconfigure(self):
         """Fill the server fields from the best settings found for the address; show where they came from."""
         address = self.fields["address"].value.strip()
-        try:
+        result = None
+        doing = f"looking for the settings of {address} …"
+        with busy(self.autoconfig_button, self.status, doing, "autoconfiguration failed"):
             result = autoconfigure(address, self.workspace)
-        except MailkitError as exc:
-            self._set_status(f"autoconfiguration failed: {exc}", "fail")
+        if result is None:
             return None
         self.last_candidates = result.candidates
         best = result.best
@@ -359,7 +363,7 @@ class AccountForm(w.VBox):
         with self.output:
             from IPython.display import display
 
-            display(result.candidates_frame())
+            display(result.candidates_table())
         hints = "; ".join(best.hints)
         self._set_status(f"settings from {best.source} ({best.origin})" + (f" — {hints}" if hints else ""), "ok")
         return best
@@ -371,7 +375,12 @@ class AccountForm(w.VBox):
         except ConfigError as exc:
             self._set_status(f"save the account first: {exc}", "fail")
             return None
-        report = self._tester(account)
+        report = None
+        doing = f"testing the connection of {account.name} …"
+        with busy(self.test_button, self.status, doing, "connection test failed"):
+            report = self._tester(account)
+        if report is None:
+            return None
         self.output.clear_output()
         with self.output:
             from IPython.display import display

@@ -14,8 +14,8 @@ import threading
 import ipywidgets as w
 
 from ..diagnose import Report, diagnose
-from ..errors import MailkitError
 from ..workspace import Workspace
+from ._controls import button, error_html
 
 _STYLE = {"description_width": "9em"}
 
@@ -32,7 +32,7 @@ class DiagnosticsPanel(w.VBox):
         self.test_mail_to = w.Text(description="Test mail to", placeholder="(none: send nothing)", style=_STYLE)
         self.dkim_selectors = w.Text(description="DKIM selectors", placeholder="mail, 2026", style=_STYLE)
         self.record_folder = w.Checkbox(description="Try a record subfolder", style=_STYLE)
-        self.run_button = w.Button(description="Run diagnosis", button_style="primary", icon="stethoscope")
+        self.run_button = button("Run diagnosis", style="primary", icon="stethoscope")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Progress", style=_STYLE)
         self.status = w.HTML()
         self.table = w.HTML()
@@ -80,14 +80,14 @@ class DiagnosticsPanel(w.VBox):
                 record_folder=self.record_folder.value,
                 progress=self._step,
             )
-        except MailkitError as exc:
-            self.status.value = f"<b style='color:#b00020'>{html.escape(str(exc))}</b>"
+        except Exception as exc:  # a sentence in the status line, never a traceback in the output area
+            self.status.value = error_html(exc, "diagnosis failed")
             return
         finally:
             self.run_button.disabled = False
         self.last_report = report
         self.progress.value = self.progress.max
-        self.table.value = report._repr_html_()
+        self.table.value = report.table().to_html()
         self.remedies.value = _remedies(report)
         counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
         colour, verdict = ("#1b5e20", "nothing failed") if report.ok else ("#b00020", "something failed")
