@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, MailkitError
 from .journal.store import Journal
 from .sandbox import Sandbox
 from .sandbox.process import running
@@ -162,20 +162,37 @@ def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict 
     import papermill
 
     notebook, output_dir = Path(notebook), Path(output_dir)
-    if not notebook.exists():
-        raise ConfigError(f"no notebook {notebook}")
+    if not notebook.is_file() or notebook.suffix != ".ipynb":
+        raise ConfigError(f"no notebook {notebook}: name an .ipynb file or one of mailkit's runbooks")
+    parameters = parameters or {}
+    try:
+        known = papermill.inspect_notebook(str(notebook))
+    except Exception as exc:  # papermill reads any JSON it is given; a wrong file fails in many ways
+        raise ConfigError(f"{notebook} is not a readable notebook ({type(exc).__name__})") from exc
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{notebook.name} has no parameter {', '.join(unknown)}: its parameters are "
+            f"{', '.join(known) or 'none (no cell tagged parameters)'}"
+        )
     output_dir.mkdir(parents=True, exist_ok=True)
     executed = output_dir / notebook.name
-    papermill.execute_notebook(
-        str(notebook),
-        str(executed),
-        parameters=parameters or {},
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(notebook.parent),
-        kernel_manager_class=_ipc_kernel_manager(),
-        store_widget_state=True,
-    )
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(notebook.parent),
+            kernel_manager_class=_ipc_kernel_manager(),
+            store_widget_state=True,
+        )
+    except papermill.PapermillExecutionError as exc:
+        failure = f"{notebook.name} stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue} (see {executed})"
+        if exc.ename in ("ConfigError", "WorkspaceError", "FormatError", "SecretError"):
+            raise ConfigError(failure) from None
+        raise MailkitError(failure) from None
     result = nbformat.read(executed, as_version=4)
     if scrub_widget_state(result):
         nbformat.write(result, executed)

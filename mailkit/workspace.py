@@ -4,9 +4,12 @@ Layout::
 
     mailkit.toml     accounts and settings (no secrets)
     secrets.toml     the workspace's own secret store, mode 0600
-    journal.sqlite   the mail journal
+    journal.sqlite   the mail journal (with its -wal/-shm files), mode 0600
     keys/            DKIM private keys, mode 0600
     .gitignore       keeps secrets.toml, keys/ and the journal out of version control
+
+The folder holds customers' mail and keys: mailkit creates it 0700 whatever the umask, and
+:meth:`Workspace.exposed` names what someone else could read (``check`` and ``diagnose`` warn).
 
 ``mailkit.toml`` written by mailkit reads back to an equal workspace; a hand-edited file with
 a mistake fails with the file, the line and the field.
@@ -113,7 +116,9 @@ class Workspace:
             if not exist_ok:
                 raise WorkspaceError("a workspace exists here already", str(path / CONFIG_NAME))
             return cls.open(path)
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.mkdir(parents=True)
+            os.chmod(path, 0o700)  # mkdir's mode is cut by the umask, chmod's is not
         (path / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
         workspace = cls(path)
         workspace.save()
@@ -232,6 +237,23 @@ class Workspace:
         tmp = self.config_file.with_name(CONFIG_NAME + ".tmp")
         tmp.write_text("# mailkit workspace: accounts and settings; secrets live in secrets.toml\n" + body, "utf-8")
         os.replace(tmp, self.config_file)
+
+    def exposed(self) -> list[str]:
+        """Warnings for the workspace folder and journal files that other users can read."""
+        candidates = [self.path, *sorted(self.path.glob("journal.sqlite*"))]
+        warnings = []
+        for path in candidates:
+            try:
+                mode = path.stat().st_mode & 0o777
+            except FileNotFoundError:
+                continue
+            if mode & 0o077:
+                wanted = 0o700 if path.is_dir() else 0o600
+                warnings.append(
+                    f"{path} is readable by others (mode {mode:04o}): it holds customers' mail; "
+                    f"chmod {wanted:04o} {path}"
+                )
+        return warnings
 
     # -- accounts ------------------------------------------------------------------------------
     def get(self, name: str) -> Account:

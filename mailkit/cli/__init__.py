@@ -1,57 +1,152 @@
 """The ``mailkit`` command: everything a notebook can do, from a shell or cron.
 
-Each command module adds its subcommands (``add_commands``). Exit codes: 0 success, 1 a check
-or action failed, 2 bad usage or configuration. ``--json`` gives machine-readable output on
-every command that prints results.
+Each command module adds its subcommands (``add_commands``) through the ``command`` helper;
+:func:`main` is the one error boundary around all of them (``_boundary`` maps errors to exit codes).
+``-w``, ``--json`` and ``--debug`` are accepted anywhere on the line, on every command.
 """
 
 from __future__ import annotations
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "iter_commands", "main"]
 
 import argparse
 import os
 import sys
+import traceback
+import warnings
 
-from ..errors import ConfigError, MailkitError
-from . import accounts, diagnose, dkim, journal_explore, journal_report, oauth, runbook, sandbox, send, sync
+from . import (
+    accounts,
+    diagnose,
+    dkim,
+    journal_explore,
+    journal_report,
+    journal_reports,
+    oauth,
+    runbook,
+    sandbox,
+    send,
+    sync,
+)
+from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
+from ._common import print_envelope
 
-COMMAND_MODULES = (accounts, runbook, sandbox, send, sync, journal_report, journal_explore, diagnose, dkim, oauth)
+COMMAND_MODULES = (
+    accounts,
+    runbook,
+    sandbox,
+    send,
+    sync,
+    journal_report,
+    journal_explore,
+    journal_reports,
+    diagnose,
+    dkim,
+    oauth,
+)
+
+# options every command takes, anywhere on the line: (flags, the top-level argument's keywords)
+GLOBAL_OPTIONS = (
+    (
+        ("-w", "--workspace"),
+        {
+            "default": os.environ.get("MAILKIT_WORKSPACE", "workspace"),
+            "help": "workspace folder (default: $MAILKIT_WORKSPACE, else ./workspace)",
+        },
+    ),
+    (("--json",), {"action": "store_true", "help": "print one JSON envelope: {ok, data, errors}"}),
+    (("--debug",), {"action": "store_true", "help": "on an error, also print the traceback"}),
+)
+
+EPILOG = "exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that hands its complaints to the error boundary instead of exiting."""
+
+    def error(self, message: str):
+        raise UsageError(self.prog, message)
+
+
+def _children(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            yield from dict.fromkeys(action.choices.values())
+
+
+def iter_commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """Every runnable command as (words, its parser): ``(("accounts", "add"), parser)``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                if child.get_default("func") is not None:
+                    yield (*path, name), child
+                yield from iter_commands(child, (*path, name))
+
+
+def _spread_global_options(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand the global options; their values come from wherever they appear.
+
+    A subcommand's defaults would overwrite what the top level parsed (``mailkit --json check``), so
+    there they are suppressed: the top level holds the one default.
+    """
+    for child in _children(parser):
+        for flags, keywords in GLOBAL_OPTIONS:
+            existing = child._option_string_actions.get(flags[-1])
+            if existing is not None:
+                existing.default = argparse.SUPPRESS
+            else:
+                usable = [f for f in flags if f not in child._option_string_actions]
+                child.add_argument(*usable, **{**keywords, "default": argparse.SUPPRESS})
+        _spread_global_options(child)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mailkit", description="Mail administration for business software.")
-    parser.add_argument(
-        "-w",
-        "--workspace",
-        default=os.environ.get("MAILKIT_WORKSPACE", "workspace"),
-        help="workspace folder (default: $MAILKIT_WORKSPACE, else ./workspace)",
+    parser = _Parser(
+        prog="mailkit",
+        description="Mail administration for business software.",
+        epilog=EPILOG,
     )
+    for flags, keywords in GLOBAL_OPTIONS:
+        parser.add_argument(*flags, **keywords)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(parent, name, func, help_text):
-        p = parent.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(func=func)
+        p = parent.add_parser(name, help=help_text, description=help_text, epilog=EPILOG)
+        p.set_defaults(func=func, prog=p.prog)
         return p
 
     for module in COMMAND_MODULES:
         module.add_commands(sub, command)
+    _spread_global_options(parser)
     return parser
 
 
+def _run(argv: list[str]) -> int:
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # named by the command they were given to, not by the top level
+        raise UsageError(args.prog, f"unrecognized arguments: {' '.join(unknown)}")
+    return args.func(args)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ConfigError as exc:
-        print(f"mailkit: {exc}", file=sys.stderr)
-        return 2
-    except MailkitError as exc:
-        print(f"mailkit: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("mailkit: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into head and the like
-        sys.stderr.close()
-        return 0
+    """Run one command; whatever goes wrong ends as one line on stderr and a documented exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or bool(os.environ.get("MAILKIT_DEBUG"))
+    with warnings.catch_warnings():
+        show_warnings_once(sys.stderr)
+        try:
+            return _run(argv)
+        except SystemExit as exc:  # --help and --version
+            return exc.code if isinstance(exc.code, int) else 0
+        except BrokenPipeError:  # output piped into head and the like
+            sys.stderr.close()
+            return 0
+        except (Exception, KeyboardInterrupt) as exc:  # the boundary: whatever a command raised
+            failure = classify(exc)
+            if debug:
+                traceback.print_exception(exc, file=sys.stderr)
+            if "--json" in argv:
+                print_envelope(None, ok=False, errors=[failure.to_dict()])
+            print(f"mailkit: {failure.message}", file=sys.stderr)
+            return failure.code

@@ -115,7 +115,7 @@ def cmd_import_kivitendo(args) -> int:
     workspace = open_workspace(args)
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        text, _ = kivitendo.decode(path.read_bytes())
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     conf = kivitendo.parse(text, str(path))
@@ -144,9 +144,20 @@ def cmd_import_kivitendo(args) -> int:
     return 0
 
 
+def _accounts_of_file(workspace: Workspace, text: str, path: Path) -> list[str]:
+    """The workspace's accounts the file names, the one of its import mailbox first (it gives the general sections)."""
+    conf = kivitendo.parse(text, str(path))
+    receiver = (kivitendo.receiver_address_of(conf) or "").lower()
+    named = {a.lower() for a in conf.addresses()} | {receiver}
+    found = [a for a in workspace.accounts.values() if a.address.lower() in named]
+    return [a.name for a in sorted(found, key=lambda a: a.address.lower() != receiver)]
+
+
 def cmd_export_kivitendo(args) -> int:
     workspace = open_workspace(args)
-    names = args.accounts or list(workspace.accounts)
+    target = Path(args.into) if args.into else None
+    existing, encoding = kivitendo.decode(target.read_bytes()) if target and target.exists() else ("", "utf-8")
+    names = args.accounts or (existing and _accounts_of_file(workspace, existing, target)) or list(workspace.accounts)
     if not names:
         raise ConfigError(f"no accounts in {workspace.config_file} to export")
     accounts = [workspace.get(name) for name in names]
@@ -161,14 +172,19 @@ def cmd_export_kivitendo(args) -> int:
     exported = kivitendo.export(accounts, passwords=reader)
     for note in exported.notes:
         print(f"note: {note}", file=sys.stderr)
-    if not args.into:
+    if target is None:
         sys.stdout.write(exported.text)
         return 0
-    target = Path(args.into)
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
-    merged = kivitendo.merge(existing, exported.text)
+    merged = kivitendo.merge(existing, exported)
+    try:
+        data = merged.encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise ConfigError(
+            f"{target} is {encoding}, which cannot hold {merged[exc.start : exc.end]!r}: "
+            "convert the file to UTF-8 first (iconv -t utf-8)"
+        ) from None
     # kivitendo.conf holds the database password too: keep the file's mode, 0600 for a new one
-    write_private(target, merged.encode("utf-8"), target.stat().st_mode & 0o777 if target.exists() else 0o600)
+    write_private(target, data, target.stat().st_mode & 0o777 if target.exists() else 0o600)
     print(f"Mail sections for {', '.join(names)} written into {target}.")
     return 0
 
@@ -201,9 +217,12 @@ def cmd_check(args) -> int:
         raise ConfigError("name an account, or use --all")
     report = {name: [r.to_dict() for r in check_logins(workspace.get(name), workspace)] for name in names}
     ok = all(row["ok"] for rows in report.values() for row in rows)
+    warnings = workspace.exposed()
     if args.json:
-        print_json({"ok": ok, "accounts": report})
+        print_json({"ok": ok, "accounts": report, "warnings": warnings})
     else:
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         for name, rows in report.items():
             for row in rows:
                 mark = "ok  " if row["ok"] else "FAIL"
@@ -274,7 +293,11 @@ def add_commands(sub, command) -> None:
         cmd_export_kivitendo,
         "write accounts as kivitendo.conf mail sections (the first account gives the general ones)",
     )
-    p.add_argument("accounts", nargs="*", help="accounts to export (default: all, in workspace order)")
+    p.add_argument(
+        "accounts",
+        nargs="*",
+        help="accounts to export (default: with --into, those the file names, its import mailbox first; else all)",
+    )
     p.add_argument("--into", metavar="FILE", help="replace the mail sections in this kivitendo.conf, keep the rest")
     p.add_argument("--with-passwords", action="store_true", help="write passwords in plain text (warned about)")
 

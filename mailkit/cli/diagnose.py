@@ -40,10 +40,13 @@ def cmd_diagnose(args) -> int:
         record_folder=args.record_folder,
         timeout=args.timeout,
     )
+    warnings = workspace.exposed()
     if args.json:
-        print_json(report.to_dict(verbose=args.verbose))
+        print_json({**report.to_dict(verbose=args.verbose), "warnings": warnings})
     else:
         print(report)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
         print(f"{'ok' if report.ok else 'FAILED'}: {counts} in {report.elapsed_ms} ms")
         if args.verbose:

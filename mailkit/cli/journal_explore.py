@@ -38,9 +38,26 @@ def _rows(table) -> list[dict]:
     return json.loads(flat.to_json(orient="records", date_format="iso"))
 
 
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _check_plot_target(path: str | None) -> None:
+    """Before the journal is read: a plot file the figure can be saved to."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.suffix.lower() not in PLOT_FORMATS:
+        raise ConfigError(f"--plot {path}: name a .png, .svg or .pdf file (the suffix picks the format)")
+    if not target.parent.is_dir():
+        raise ConfigError(f"--plot {path}: the folder {target.parent} does not exist")
+    if target.is_dir():
+        raise ConfigError(f"--plot {path} is a folder: name a file")
+
+
 def cmd_journal_explore(args) -> int:
     from ..explore import Query, explore
 
+    _check_plot_target(args.plot)
     query = Query(
         view=args.view,
         since=_date(args.since, "--since"),

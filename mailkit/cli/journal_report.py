@@ -10,6 +10,7 @@ __all__ = ["add_commands", "add_journal_commands"]
 
 import argparse
 import datetime as dt
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..journal.store import Journal
@@ -41,6 +42,8 @@ def cmd_journal_export(args) -> int:
     from ..journal.frames import export
 
     window = _window(args)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError(f"--out {args.out} is a file: give a folder (made if missing) for the exported tables")
     with _open_journal(args) as journal:
         written = export(journal, args.out, args.format, **window)
     if args.json:

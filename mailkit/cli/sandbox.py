@@ -41,6 +41,8 @@ def _print_endpoints(state: dict, note: str) -> None:
         e = state[proto]
         plain = "STARTTLS" if proto != "pop3" else "STLS"
         print(f"  {proto.upper():<9}  {e['host']}:{e['port']} ({plain}), {e['host']}:{e['tls_port']} (TLS)")
+    if "postgres" in state:
+        print(f"  PostgreSQL {state['postgres']['url']} (password: {state['postgres']['secret']})")
     for user in state["users"]:
         print(f"  user       {user['address']:<28} account {user['account']}")
     print(f"Use it: mailkit -w {state['workspace']} accounts list")
@@ -68,6 +70,7 @@ def cmd_sandbox_start(args) -> int:
         str(folder),
         "--demo-mail",
         str(args.demo_mail),
+        *(["--postgres"] if args.postgres else []),
     ]
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -105,7 +108,7 @@ def cmd_sandbox_serve(args) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    sandbox = Sandbox(folder, demo_mail=args.demo_mail).start()
+    sandbox = Sandbox(folder, demo_mail=args.demo_mail, postgres=args.postgres).start()
     try:
         state = sandbox.write_state(os.getpid())
         print(f"sandbox ready in {sandbox.start_seconds:.3f} s; state in {state}", flush=True)
@@ -135,6 +138,10 @@ def cmd_sandbox_stop(args) -> int:
         from ..sandbox.dovecot import Dovecot
 
         Dovecot.stop_folder(folder / ".sandbox" / "dovecot")
+        if (folder / ".sandbox" / "postgres" / "data").exists():
+            from ..sandbox.postgres import PostgresServer
+
+            PostgresServer(folder / ".sandbox" / "postgres", port=0).stop()
     _state_file(folder).unlink(missing_ok=True)
     print(f"Sandbox in {folder} stopped.")
     return 0
@@ -182,6 +189,7 @@ def add_commands(sub, command) -> None:
         p.add_argument("--json", action="store_true")
         p.add_argument("--timeout", type=float, default=60.0)
         p.add_argument("--demo-mail", type=int, default=300, help="demo mails in the first user's mailbox")
+        p.add_argument("--postgres", action="store_true", help="also a PostgreSQL cluster for a shared journal")
     p = command(sandbox, "publish", cmd_sandbox_publish, "set TXT records in the sandbox's DNS (none: remove them)")
     p.add_argument("name", help="e.g. mk2026._domainkey.mailkit.test")
     p.add_argument("type", choices=["TXT"])

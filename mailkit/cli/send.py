@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..journal.store import Journal
 from ..send import Attachment, DocumentMail, retry_copies, send_batch, send_mail, send_test
-from ._common import open_workspace, print_json
+from ._common import account_with, open_workspace, print_json
 
 
 def _read(path: str | None, what: str) -> str | None:
@@ -35,7 +35,7 @@ def _print_outcome(outcome, as_json: bool) -> None:
 
 def cmd_send(args) -> int:
     workspace = open_workspace(args)
-    account = workspace.get(args.account)
+    account = account_with(workspace, args.account, "sending")
     body = args.body if args.body is not None else _read(args.body_file, "body file")
     mail = DocumentMail(
         document_type=args.doc_type,
@@ -56,8 +56,9 @@ def cmd_send(args) -> int:
 
 def cmd_send_test(args) -> int:
     workspace = open_workspace(args)
+    account = account_with(workspace, args.account, "sending")
     with Journal(workspace.journal_file) as journal:
-        outcome = send_test(workspace.get(args.account), workspace, journal, args.to, user=args.user)
+        outcome = send_test(account, workspace, journal, args.to, user=args.user)
     _print_outcome(outcome, args.json)
     return 0
 
@@ -104,12 +105,13 @@ def cmd_send_batch(args) -> int:
     from .sync import _cancel_on_ctrl_c
 
     workspace = open_workspace(args)
+    account = account_with(workspace, args.account, "sending")
     path = Path(args.file)
     mails = _batch_rows(path)
     bar = tqdm(total=len(mails), unit="mail", file=sys.stderr, disable=args.json or not sys.stderr.isatty())
     with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
         result = send_batch(
-            workspace.get(args.account),
+            account,
             workspace,
             journal,
             mails,
@@ -139,8 +141,9 @@ def cmd_send_batch(args) -> int:
 
 def cmd_retry_copies(args) -> int:
     workspace = open_workspace(args)
+    account = account_with(workspace, args.account, "imap")
     with Journal(workspace.journal_file) as journal:
-        outcomes = retry_copies(workspace.get(args.account), workspace, journal)
+        outcomes = retry_copies(account, workspace, journal)
     if args.json:
         print_json([o.to_dict() for o in outcomes])
     else:

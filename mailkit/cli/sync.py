@@ -14,7 +14,7 @@ from ..journal.store import Journal
 from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
 from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
 from ..sync.watch import sync_account, watch
-from ._common import open_workspace, print_json
+from ._common import account_with, open_workspace, print_json
 
 
 @contextmanager
@@ -113,7 +113,7 @@ def _print_result(result, as_json: bool) -> None:
 
 def cmd_sync(args) -> int:
     workspace = open_workspace(args)
-    account = workspace.get(args.account)
+    account = account_with(workspace, args.account, "receiving")
     with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
         bars = _Bars(not args.json and sys.stderr.isatty())
         try:
@@ -134,7 +134,7 @@ def cmd_sync(args) -> int:
 
 def cmd_watch(args) -> int:
     workspace = open_workspace(args)
-    account = workspace.get(args.account)
+    account = account_with(workspace, args.account, "receiving")
     with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
         watch(
             account,
@@ -152,15 +152,16 @@ def cmd_watch(args) -> int:
 
 def cmd_sync_record(args) -> int:
     workspace = open_workspace(args)
+    account = account_with(workspace, args.account, "imap")
     with Journal(workspace.journal_file) as journal:
-        result = sync_record(workspace.get(args.account), workspace, journal, args.record_type, args.record)
+        result = sync_record(account, workspace, journal, args.record_type, args.record)
     _print_result(result, args.json)
     return 0 if result.ok else 1
 
 
 def cmd_record_folder(args) -> int:
     workspace = open_workspace(args)
-    account = workspace.get(args.account)
+    account = account_with(workspace, args.account, "imap") if args.action == "create" else workspace.get(args.account)
     with Journal(workspace.journal_file) as journal:
         if args.action == "create":
             folder = create_record_folder(
@@ -192,8 +193,9 @@ def cmd_record_folder(args) -> int:
 
 def cmd_cleanup_folders(args) -> int:
     workspace = open_workspace(args)
+    account = account_with(workspace, args.account, "imap")
     with Journal(workspace.journal_file) as journal:
-        rows = cleanup_record_folders(workspace.get(args.account), workspace, journal, dry_run=args.dry_run)
+        rows = cleanup_record_folders(account, workspace, journal, dry_run=args.dry_run)
     if args.json:
         print_json([asdict(r) for r in rows])
     for row in [] if args.json else rows:

@@ -45,11 +45,13 @@ __all__ = [
     "Imported",
     "KivitendoConf",
     "Section",
+    "decode",
     "export",
     "import_account",
     "import_accounts",
     "merge",
     "parse",
+    "receiver_address_of",
     "section_for",
 ]
 
@@ -323,22 +325,39 @@ def import_account(
     return Imported(account, creds.secrets, notes)
 
 
+def receiver_address_of(conf: KivitendoConf) -> str | None:
+    """The address whose mailbox ``[imap_client]`` imports: its user name, else the general SMTP login."""
+    client = conf.section(IMAP_CLIENT)
+    if client is None or client.get("enabled").strip() != "1":
+        return None
+    delivery = conf.section(MAIL_DELIVERY)
+    for candidate in (client.get("username"), delivery.get("login") if delivery else ""):
+        candidate = candidate.strip()
+        if "@" in candidate:
+            return candidate
+    return None
+
+
 def import_accounts(
     conf: KivitendoConf, addresses: list[str] | None = None, *, user_address: str | None = None
 ) -> list[Imported]:
-    """One account per address (default: each address with a section of its own).
+    """One account per address (default: the import mailbox's address, then each with a section of its own).
 
-    The account whose address is ``[imap_client]``'s user name — else the first — gets the import mailbox.
+    The account whose address is ``[imap_client]``'s user name — else the first — gets the import mailbox;
+    every other account keeps its own ``[sent_emails_in_imap/email/ADDR]`` mailbox (and password) for sent copies.
     """
-    addresses = addresses or conf.addresses()
+    receiver_address = receiver_address_of(conf)
+    if not addresses:
+        addresses = conf.addresses()
+        if receiver_address and receiver_address.lower() not in {a.lower() for a in addresses}:
+            addresses = [receiver_address, *addresses]
     if not addresses:
         raise FormatError(
             "names no sender address ([mail_delivery/email/ADDR] or [sent_emails_in_imap/email/ADDR]): "
             "give the address the accounts send as",
             conf.path,
         )
-    client = conf.section(IMAP_CLIENT)
-    imap_user = client.get("username").strip().lower() if client else ""
+    imap_user = (receiver_address or "").lower()
     receiver = next((a for a in addresses if a.lower() == imap_user), addresses[0])
     names = [_account_name(a) for a in addresses]
     imported = []
@@ -357,6 +376,7 @@ class Export:
 
     text: str
     notes: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)  # the accounts' addresses, for :func:`merge`
 
     def __str__(self) -> str:
         return self.text
@@ -416,6 +436,15 @@ def _imap_lines(account: Account, passwords: PasswordReader | None, notes: list[
     return lines
 
 
+def _differs(lines: list[str], general: list[str], passwords: PasswordReader | None) -> bool:
+    """Whether an account needs a section of its own; unread passwords do not count (one login, one password)."""
+    if passwords is None:
+        lines, general = (
+            [x for x in side if not x.startswith(("password =", "# password:"))] for side in (lines, general)
+        )
+    return lines != general
+
+
 def export(accounts: list[Account], *, passwords: PasswordReader | None = None) -> Export:
     """The mail sections for these accounts; the first gives the general sections, the rest their own.
 
@@ -431,7 +460,7 @@ def export(accounts: list[Account], *, passwords: PasswordReader | None = None) 
     general_smtp = blocks[0][1]
     for account in others:
         lines = _smtp_lines(account, passwords, notes)
-        if lines != general_smtp:
+        if _differs(lines, general_smtp, passwords):
             blocks.append((f"{MAIL_DELIVERY}/email/{account.address}", lines))
 
     receiving = general.receiving
@@ -444,7 +473,7 @@ def export(accounts: list[Account], *, passwords: PasswordReader | None = None) 
             notes.append(f"{general.name}: kivitendo imports over IMAP only; its POP3 side is not exported")
         blocks.append((IMAP_CLIENT, ["enabled = 0"]))
     for account in others:
-        if account.receiving is not None:
+        if account.receiving is not None and not account.receiving.sent_export:
             notes.append(
                 f"{account.name}: kivitendo has one import mailbox ([imap_client]); this one's is not exported"
             )
@@ -460,11 +489,11 @@ def export(accounts: list[Account], *, passwords: PasswordReader | None = None) 
     blocks.append((SENT_EMAILS, general_sent))
     for account in others:
         lines = sent_lines(account)
-        if lines != general_sent:
+        if _differs(lines, general_sent, passwords):
             blocks.append((f"{SENT_EMAILS}/email/{account.address}", lines))
 
     text = "\n\n".join(f"[{name}]\n" + "\n".join(lines) for name, lines in blocks) + "\n"
-    return Export(text, notes)
+    return Export(text, notes, [a.address for a in accounts])
 
 
 def _is_mail_section(name: str) -> bool:
@@ -472,58 +501,225 @@ def _is_mail_section(name: str) -> bool:
     return family in _FAMILIES
 
 
-def merge(existing: str, sections: str) -> str:
-    """``existing`` kivitendo.conf with its mail sections replaced by ``sections``; everything else kept.
+def _meaning(name: str, values: dict[str, str]) -> dict[str, object]:
+    """What kivitendo makes of a mail section, defaults applied: two sections that mean the same are equal.
 
-    The new sections go where the first old mail section stood (at the end if there was none).
-    Comment lines right before a following section stay with that section.
+    >>> _meaning("mail_delivery", {"method": "smtp", "security": "tls"}) == _meaning(
+    ...     "mail_delivery", {"method": "smtp", "hostname": "localhost", "port": "25", "security": "tls"})
+    True
+    """
 
-    >>> old = "[system]\\nx = 1\\n\\n[mail_delivery]\\nmethod = sendmail\\n\\n# db\\n[db]\\n"
-    >>> print(merge(old, "[mail_delivery]\\nmethod = smtp\\n"))
+    def value(*keys: str) -> str:
+        return next((values[k].strip() for k in keys if values.get(k, "").strip()), "")
+
+    def port(default: int) -> object:
+        given = value("port")
+        return int(given) if given.isdigit() else given or default
+
+    family = name.partition("/email/")[0].lower()
+    if family == MAIL_DELIVERY:
+        method = values.get("method", "sendmail").strip()
+        if method == "sendmail":
+            return {"method": method, "sendmail": value("sendmail") or _SENDMAIL}
+        if method != "smtp":
+            return {"method": method}
+        security = value("security").lower() or "none"
+        return {
+            "method": method,
+            "host": value("host", "hostname") or "localhost",
+            "security": security,
+            "port": port(_SMTP_PORT.get(security, 25)),
+            "login": value("login"),
+            "password": values.get("password", "").strip(),
+        }
+    if value("enabled") != "1":
+        return {"enabled": "0"}
+    ssl = value("ssl") or "1"
+    folder = value("base_folder") or "INBOX" if family == IMAP_CLIENT else value("folder") or _SENT_FOLDER
+    return {
+        "enabled": "1",
+        "host": value("hostname", "host") or "localhost",
+        "ssl": ssl,
+        "port": port(993 if ssl == "1" else 143),
+        "login": value("username"),
+        "password": values.get("password", "").strip(),
+        "folder": folder,
+    }
+
+
+def _same(old: Section, new: Section, password_unknown: bool) -> bool:
+    ours, theirs = _meaning(new.name, new.values), _meaning(new.name, old.values)
+    if password_unknown:
+        ours.pop("password", None)
+        theirs.pop("password", None)
+    return ours == theirs
+
+
+@dataclass
+class _Block:
+    """One section of a file as its lines: the comments leading into it, its header and its body."""
+
+    lead: list[str]
+    header: str | None
+    body: list[str]
+    section: Section | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return [*self.lead, *([self.header] if self.header is not None else []), *self.body]
+
+
+def _blocks(text: str) -> list[_Block]:
+    """The file cut into sections; comments and blank lines right before a header go with that section."""
+    blocks = [_Block([], None, [])]
+    for line in text.splitlines(keepends=True):
+        header = _HEADER.match(line.strip())
+        if not header:
+            blocks[-1].body.append(line)
+            continue
+        previous = blocks[-1].body
+        keep = len(previous)
+        while keep and (not previous[keep - 1].strip() or previous[keep - 1].lstrip().startswith(("#", ";"))):
+            keep -= 1
+        lead = previous[keep:] if blocks[-1].header is not None else []
+        del previous[keep : keep + len(lead)]
+        blocks.append(_Block(lead, line, []))
+    for block in blocks[1:]:
+        block.section = next(iter(parse("".join([block.header, *block.body])).sections.values()))
+    return blocks
+
+
+_KEY_LINE = re.compile(r"^(?P<prefix>\s*(?P<key>[A-Za-z0-9_.-]+)\s*[=:][ \t]*)(?P<value>.*?)(?P<end>[ \t]*\r?\n?)$")
+_ALIASES = {"host": "hostname", "hostname": "host"}
+
+
+def _edit(block: _Block, new: Section, new_lines: list[str], newline: str) -> list[str]:
+    """The old section changed to mean what ``new`` says: lines of unchanged keys and comments stay as they were."""
+    body = list(block.body)
+    where = {}
+    for index, line in enumerate(body):
+        found = _KEY_LINE.match(line)
+        if found and not line.lstrip().startswith(("#", ";")):
+            where.setdefault(found["key"].lower(), index)
+    password_unknown = any(line.startswith("# password: kept by mailkit") for line in new_lines)
+    last = max(where.values(), default=-1)
+    inserted: list[str] = []
+    for key, value in new.values.items():
+        index = where.get(key, where.get(_ALIASES.get(key, "")))
+        if index is None:
+            if key == "password" and password_unknown:
+                inserted += [next(x for x in new_lines if x.startswith("# password: kept")) + newline]
+            inserted.append(f"{key} = {value}{newline}")
+            continue
+        found = _KEY_LINE.match(body[index])
+        if found["value"].strip() != value and not (key == "password" and password_unknown):
+            body[index] = f"{found['prefix']}{value}{found['end'] or newline}"
+    if last >= 0 and not body[last].endswith("\n"):
+        body[last] += newline
+    body[last + 1 : last + 1] = inserted
+    # keys the new section leaves out are dropped only where they would change what the section means
+    target = _meaning(new.name, new.values)
+    for key in [k for k in where if k not in new.values and _ALIASES.get(k) not in new.values]:
+        current = next(iter(parse("".join([block.header, *body])).sections.values()))
+        without = {k: v for k, v in current.values.items() if k != key}
+        meant = _meaning(new.name, current.values)
+        if meant != target and meant != _meaning(new.name, without):
+            body = [line for line in body if not ((m := _KEY_LINE.match(line)) and m["key"].lower() == key)]
+    return [*block.lead, block.header, *body]
+
+
+def merge(existing: str, sections: str | Export) -> str:
+    """``existing`` kivitendo.conf with its mail sections set to ``sections``; everything else kept byte for byte.
+
+    A section that means what the export says stays as it was (comments, spelling, order); a changed
+    one is edited key by key; per-address sections of addresses not exported are left alone, and so
+    are those the export leaves out because the general one says the same. New sections go after the
+    last mail section (at the end if there was none). The file's line ends are kept.
+
+    >>> old = "[system]\\nx = 1\\n\\n[mail_delivery]\\n# how\\nmethod = sendmail\\n\\n# db\\n[db]\\n"
+    >>> print(merge(old, "[mail_delivery]\\nmethod = smtp\\nhost = mail.x.test\\n"))
     [system]
     x = 1
     <BLANKLINE>
     [mail_delivery]
+    # how
     method = smtp
+    host = mail.x.test
     <BLANKLINE>
     # db
     [db]
     <BLANKLINE>
+    >>> merge(old, "[mail_delivery]\\nmethod = sendmail\\n") == old
+    True
     """
+    exported = sections.addresses if isinstance(sections, Export) else None
+    text = sections.text if isinstance(sections, Export) else sections
+    newline = "\r\n" if "\r\n" in existing else "\n"
+    new_blocks = [b for b in _blocks(text) if b.section is not None]
+    wanted = {b.section.name.lower(): b for b in new_blocks}
     out: list[str] = []
-    dropped: list[str] = []  # the lines of the mail section being skipped
-    inserted = dropping = False
-
-    def end_dropping() -> None:
-        # keep the comments and blank lines that lead into the next section
-        keep = len(dropped)
-        while keep and (not dropped[keep - 1].strip() or dropped[keep - 1].lstrip().startswith(("#", ";"))):
-            keep -= 1
-        tail = dropped[keep:]
-        if tail and tail[0].strip():
-            tail.insert(0, "")
-        out.extend(tail)
-        dropped.clear()
-
-    for line in existing.splitlines():
-        header = _HEADER.match(line.strip())
-        if header:
-            mail = _is_mail_section(header["name"])
-            if dropping and not mail:
-                end_dropping()
-            dropped.clear()  # lines between two mail sections go with them
-            dropping = mail
-            if dropping:
-                if not inserted:
-                    out.extend(sections.rstrip("\n").splitlines())
-                    inserted = True
-                continue
-        if dropping:
-            dropped.append(line)
+    done: set[str] = set()
+    last_mail = -1
+    for block in _blocks(existing):
+        name = block.section.name.lower() if block.section is not None else None
+        if name is None or not _is_mail_section(name):
+            out += block.lines
+            continue
+        new = wanted.get(name)
+        if new is None:
+            family, _, address = name.partition("/email/")
+            general = wanted.get(family)
+            mine = exported is None or address in {a.lower() for a in exported}
+            if not mine or (general is not None and _same(block.section, general.section, _unknown(general))):
+                out += block.lines  # not the export's to change, or it changes nothing
+            else:
+                out += block.lead
+            last_mail = len(out)
+            continue
+        done.add(name)
+        if _same(block.section, new.section, _unknown(new)):
+            out += block.lines
         else:
-            out.append(line)
-    if not inserted:
-        if out and out[-1].strip():
-            out.append("")
-        out.extend(sections.rstrip("\n").splitlines())
-    return "\n".join(out) + "\n"
+            out += _edit(block, new.section, [x.rstrip("\r\n") for x in new.body], newline)
+        last_mail = len(out)
+    missing = [b for b in new_blocks if b.section.name.lower() not in done]
+    if missing:
+        added = []
+        for block in missing:
+            body = [x.rstrip("\r\n") + newline for x in block.body if x.strip()]
+            added += [newline, block.header.rstrip("\r\n") + newline, *body]
+        at = last_mail if last_mail >= 0 else len(out)
+        if at and not out[at - 1].endswith("\n"):
+            out[at - 1] += newline
+        if at == 0 or not out[at - 1].strip():
+            added = added[1:]
+        out[at:at] = added
+    return "".join(out)
+
+
+def _unknown(block: _Block) -> bool:
+    """Whether the export left this section's password out (a comment names where mailkit keeps it)."""
+    return any(line.startswith("# password: kept by mailkit") for line in block.body)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """A kivitendo.conf's text and its encoding: UTF-8 (with or without BOM), else Windows-1252 or Latin-1.
+
+    Bytes 0x80-0x9F are control characters in Latin-1 that no one types; in Windows-1252 they are
+    letters like € and „, so their presence decides between the two.
+
+    >>> decode("Müller".encode("utf-8")), decode("Müller".encode("latin-1")), decode("„€“".encode("cp1252"))
+    (('Müller', 'utf-8'), ('Müller', 'latin-1'), ('„€“', 'cp1252'))
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if any(0x80 <= byte <= 0x9F for byte in data):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "latin-1"

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -173,6 +174,118 @@ MIGRATIONS: list[str] = [
         UNIQUE (account, folder, uidvalidity, uid)
     );
     """,
+    # 2: deliverability (issue 16): DMARC aggregate reports, TLS reports and bounces, each with its own fields;
+    # a report counts once by its organisation and id, a bounce once per journal message or file content
+    """
+    CREATE TABLE dmarc_reports (
+        id          INTEGER PRIMARY KEY,
+        org_name    TEXT NOT NULL,
+        report_id   TEXT NOT NULL,
+        email       TEXT,
+        extra_contact_info TEXT,
+        version     TEXT,
+        domain      TEXT NOT NULL,
+        begin_utc   TEXT,
+        end_utc     TEXT,
+        adkim       TEXT,
+        aspf        TEXT,
+        p           TEXT,
+        sp          TEXT,
+        np          TEXT,
+        pct         INTEGER,
+        fo          TEXT,
+        errors      TEXT,             -- JSON list of the report's own <error>s
+        messages    INTEGER NOT NULL, -- sum of the records' counts
+        source      TEXT NOT NULL,    -- account/folder or the file it came from
+        message_row INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        ingested_at TEXT NOT NULL,
+        UNIQUE (org_name, report_id)
+    );
+    CREATE INDEX dmarc_reports_domain ON dmarc_reports(domain, begin_utc);
+    CREATE TABLE dmarc_records (
+        id            INTEGER PRIMARY KEY,
+        report        INTEGER NOT NULL REFERENCES dmarc_reports(id) ON DELETE CASCADE,
+        source_ip     TEXT NOT NULL,
+        count         INTEGER NOT NULL,
+        disposition   TEXT,
+        dkim          TEXT,             -- policy-evaluated (aligned) results
+        spf           TEXT,
+        header_from   TEXT,
+        envelope_from TEXT,
+        envelope_to   TEXT,
+        reasons       TEXT,             -- JSON list of [type, comment]
+        dkim_results  TEXT,             -- JSON list of [domain, selector, result]
+        spf_results   TEXT              -- JSON list of [domain, scope, result]
+    );
+    CREATE INDEX dmarc_records_report ON dmarc_records(report);
+    CREATE TABLE tls_reports (
+        id          INTEGER PRIMARY KEY,
+        org_name    TEXT NOT NULL,
+        report_id   TEXT NOT NULL,
+        begin_utc   TEXT,
+        end_utc     TEXT,
+        contact     TEXT,
+        source      TEXT NOT NULL,
+        message_row INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        ingested_at TEXT NOT NULL,
+        UNIQUE (org_name, report_id)
+    );
+    CREATE TABLE tls_policies (
+        id            INTEGER PRIMARY KEY,
+        report        INTEGER NOT NULL REFERENCES tls_reports(id) ON DELETE CASCADE,
+        policy_type   TEXT NOT NULL,
+        policy_domain TEXT NOT NULL,
+        mx_hosts      TEXT,             -- JSON list
+        succeeded     INTEGER NOT NULL,
+        failed        INTEGER NOT NULL
+    );
+    CREATE INDEX tls_policies_report ON tls_policies(report);
+    CREATE TABLE tls_failures (
+        id                     INTEGER PRIMARY KEY,
+        policy                 INTEGER NOT NULL REFERENCES tls_policies(id) ON DELETE CASCADE,
+        result_type            TEXT NOT NULL,
+        count                  INTEGER NOT NULL,
+        sending_mta_ip         TEXT,
+        receiving_mx_hostname  TEXT,
+        receiving_ip           TEXT,
+        additional_information TEXT,
+        failure_reason_code    TEXT
+    );
+    CREATE INDEX tls_failures_policy ON tls_failures(policy);
+    CREATE TABLE bounces (
+        id                  INTEGER PRIMARY KEY,
+        bounce_key          TEXT NOT NULL UNIQUE,  -- the journal message's key, or a hash of the file
+        message_row         INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        mta                 TEXT NOT NULL,
+        original_message_id TEXT,
+        original_subject    TEXT,
+        reporting_mta       TEXT,
+        arrival_utc         TEXT,
+        date_utc            TEXT,
+        source              TEXT NOT NULL,
+        ingested_at         TEXT NOT NULL
+    );
+    CREATE INDEX bounces_original ON bounces(original_message_id);
+    CREATE TABLE bounce_recipients (
+        id         INTEGER PRIMARY KEY,
+        bounce     INTEGER NOT NULL REFERENCES bounces(id) ON DELETE CASCADE,
+        recipient  TEXT NOT NULL,
+        action     TEXT NOT NULL,       -- failed | delayed
+        status     TEXT,                -- RFC 3463 enhanced status code
+        diagnostic TEXT,
+        remote_mta TEXT,
+        kind       TEXT NOT NULL,       -- hard | soft
+        reason     TEXT NOT NULL,
+        send_id    INTEGER REFERENCES sends(id) ON DELETE SET NULL,  -- the send it bounces, once linked
+        UNIQUE (bounce, recipient)
+    );
+    CREATE INDEX bounce_recipients_send ON bounce_recipients(send_id);
+    CREATE TABLE report_scans (         -- journal messages the deliverability hook has looked at
+        message_row INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        found       TEXT NOT NULL,      -- dmarc | tlsrpt | bounce | none | quarantined
+        scanned_at  TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -182,6 +295,21 @@ def _now() -> str:
 
 def _now_ms() -> str:  # sends: batch pauses are observed in milliseconds
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _create_private(path: Path) -> None:
+    """The journal holds customers' mail: its folder 0700 and the file 0600 when mailkit makes them."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True)
+        path.parent.chmod(0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _tighten(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 @dataclass(frozen=True)
@@ -204,12 +332,14 @@ class Journal:
             raise SyncError(f"attachment level {attachments!r} is not one of {', '.join(ATTACHMENT_LEVELS)}")
         self.path = Path(path)
         self.attachments = attachments
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        for sibling in ("-wal", "-shm"):  # SQLite copies the journal's mode; older files are made private too
+            _tighten(self.path.with_name(self.path.name + sibling))
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -574,7 +704,7 @@ class Journal:
     def account_lock(self, account: str) -> Iterator[None]:
         """Only one import of an account at a time; runs a killed process left "running" become "interrupted"."""
         lock_path = self.path.with_name(f"{self.path.name}.{account}.lock")
-        handle = lock_path.open("w")
+        handle = os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "w")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

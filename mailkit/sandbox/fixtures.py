@@ -1,14 +1,21 @@
 """pytest fixtures for the sandbox (registered as a pytest plugin by the package's entry point).
 
 ``sandbox`` is one sandbox per test session (start-up is cheap, but demo mail is shared);
-``fresh_sandbox`` a new empty one per test, for tests that change the world.
+``fresh_sandbox`` a new empty one per test, for tests that change the world; ``postgres`` one
+PostgreSQL cluster per session and ``postgres_database`` a new empty database on it per test (its
+URL, without password: tests reach it over the cluster's Unix socket, where local users are trusted).
 """
 
 from __future__ import annotations
 
+import re
+import shutil
+import tempfile
+
 import pytest
 
-from .world import Sandbox
+from .postgres import PostgresServer
+from .world import Sandbox, free_ports
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +28,22 @@ def sandbox():
 def fresh_sandbox():
     with Sandbox(demo_mail=0) as world:
         yield world
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    # not under pytest's temporary folder: pytest makes that 0700 again, where the postgres user could not reach it
+    folder = tempfile.mkdtemp(prefix="mailkit-postgres-")
+    try:
+        with PostgresServer(folder, free_ports(1)[0]) as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres, request):
+    name = re.sub(r"\W+", "_", request.node.name.lower())[:50] + f"_{id(request) % 10**6}"
+    postgres.create_database(name)
+    yield postgres.socket_url(name)
+    postgres.drop_database(name)

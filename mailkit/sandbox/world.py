@@ -36,6 +36,7 @@ from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
 from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
+from .postgres import PostgresServer
 from .proxies import CuttingProxy, TLSProxy
 from .smtp import SmtpServer, plain_smtp
 from .web import AutoconfigServer, BlackHole
@@ -46,6 +47,7 @@ HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"  # its mail is hosted at mailkit.te
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
 LISTEN = "127.0.0.1"
 OTHER_LOOPBACK = "127.0.0.2"  # a client "from another host" without leaving the machine
+JOURNAL_DATABASE = "journal"  # the database a --postgres sandbox makes for the shared journal
 
 #: (address, display name, description): the company's mailboxes and one customer's.
 DEMO_USERS = (
@@ -116,6 +118,7 @@ class Sandbox:
         users: Iterable[tuple[str, str, str]] = DEMO_USERS,
         demo_mail: int = 300,
         seed: int = 0,
+        postgres: bool = False,
     ) -> None:
         self._temporary = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="mailkit-sandbox-")).resolve()
@@ -124,6 +127,8 @@ class Sandbox:
         self._user_specs = tuple(users)
         self._demo_mail = demo_mail
         self._seed = seed
+        self._postgres = postgres
+        self.postgres: PostgresServer | None = None
         self.users: list[SandboxUser] = []
         self._started: list = []
         self._proxies: list = []  # proxies and extra servers, each with stop()
@@ -217,6 +222,21 @@ class Sandbox:
         self._publish_autoconfig()
         self.autoconfig_server.start()
         self._started.append(self.autoconfig_server)
+        if self._postgres:
+            self._start_postgres()
+
+    def _start_postgres(self) -> None:
+        """A PostgreSQL cluster with an empty ``journal`` database; its password in the workspace's secrets."""
+        folder = self.runtime / "postgres"
+        state = folder / "port"
+        port = int(state.read_text()) if state.exists() else free_ports(1)[0]
+        self.postgres = PostgresServer(folder, port).start()
+        self._started.append(self.postgres)
+        state.write_text(str(port))
+        if not (folder / "journal-created").exists():
+            self.postgres.create_database(JOURNAL_DATABASE)
+            (folder / "journal-created").touch()
+        self.workspace.secrets.set("journal.password", self.postgres.password)
 
     def stop(self) -> None:
         """Stop every server; a temporary sandbox also removes its folder."""
@@ -457,7 +477,17 @@ class Sandbox:
             "autoconfig": {"url": f"https://autoconfig.{DOMAIN}/mail/config-v1.1.xml", "port": self.ports["https"]},
             "users": [{"address": u.address, "password": u.password, "account": u.account} for u in self.users],
             "start_seconds": round(self.start_seconds or 0.0, 3),
-        }
+        } | (
+            {
+                "postgres": {
+                    "url": self.postgres.url(JOURNAL_DATABASE),
+                    "socket_url": self.postgres.socket_url(JOURNAL_DATABASE),
+                    "secret": "workspace:journal.password",
+                }
+            }
+            if self.postgres
+            else {}
+        )
 
     def write_state(self, pid: int) -> Path:
         state = self.runtime / "sandbox.json"

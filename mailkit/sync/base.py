@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["FolderResult", "ImportedMessage", "LinkRecordBySubject", "Route", "SyncOptions", "SyncResult"]
+__all__ = [
+    "FolderResult",
+    "ImportedMessage",
+    "LinkRecordBySubject",
+    "Route",
+    "SyncOptions",
+    "SyncResult",
+    "route_name",
+]
 
 import datetime as dt
 import re
@@ -10,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from ..errors import SyncError
+from ..errors import ConfigError, SyncError
 from ..journal.parse import ParsedMessage
 
 AFTER_ACTIONS = ("keep", "seen", "delete")
@@ -110,6 +118,13 @@ class Decision:
 Route = Callable[[ImportedMessage], Decision | None]
 
 
+def route_name(route: Route) -> str:
+    """How a route is named in a failure: ``hook module.function`` for a function, else its repr."""
+    if hasattr(route, "__qualname__") and hasattr(route, "__module__"):
+        return f"hook {route.__module__}.{route.__qualname__}"
+    return f"route {route!r}"
+
+
 @dataclass(frozen=True)
 class LinkRecordBySubject:
     """A built-in route: link mail whose subject names a record, e.g. ``Angebot 12345`` → quote 12345."""
@@ -117,6 +132,14 @@ class LinkRecordBySubject:
     pattern: str
     record_type: str
     queue: str | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"route pattern {self.pattern!r} is not a regular expression ({exc}): fix it, e.g. 'Angebot (\\d+)'"
+            ) from None
 
     def __call__(self, message: ImportedMessage) -> Decision | None:
         found = re.search(self.pattern, message.parsed.subject or "", re.IGNORECASE)

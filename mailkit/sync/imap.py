@@ -30,7 +30,7 @@ from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
 from ..workspace import Workspace
-from .base import Cancel, FolderResult, ImportedMessage, Progress, Route, SyncOptions, SyncResult
+from .base import Cancel, FolderResult, ImportedMessage, Progress, Route, SyncOptions, SyncResult, route_name
 
 log = logger(__name__)
 _HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(KEY_HEADERS)})]"
@@ -120,9 +120,9 @@ class _ImapImport:
             folder_result.errors += 1
             self.journal.finish_run(run_id, "failed", folder_result.counts(), folder_result.error)
             raise
-        status = "cancelled" if self.cancel.is_set() else "ok"
+        status = "cancelled" if self.cancel.is_set() else "failed" if folder_result.error else "ok"
         folder_result.status = status
-        self.journal.finish_run(run_id, status, folder_result.counts())
+        self.journal.finish_run(run_id, status, folder_result.counts(), folder_result.error)
         return folder_result
 
     # -- one folder ----------------------------------------------------------------------------
@@ -312,9 +312,11 @@ class _ImapImport:
         for route in self.routes:
             try:
                 decision = route(message)
-            except Exception as exc:  # a user's hook must not stop the import
+            except Exception as exc:  # a user's hook must not stop the import, but the run is not ok
                 result.errors += 1
-                result.notes.append(f"route {route!r} failed on UID {message.uid}: {type(exc).__name__}: {exc}")
+                text = f"{route_name(route)} failed on UID {message.uid}: {type(exc).__name__}: {exc}"
+                result.notes.append(text)
+                result.error = result.error or text
                 continue
             if decision is None:
                 continue

@@ -104,3 +104,69 @@ def test_import_check_and_export_against_the_sandbox(sandbox, kivitendo_conf, tm
     second = json.loads(mailkit(fresh, "accounts", "show", "info", "--json").stdout)
     assert first == second
     assert f"port = {sandbox.ports['smtp']}" in after  # the sandbox's high ports are not kivitendo's defaults
+
+
+def _sent_subjects(sandbox, account: str, folder: str = "Sent") -> list[str]:
+    from mailkit.net.connect import imap_login
+
+    ws = sandbox.workspace
+    with imap_login(ws.get(account), ws) as client:
+        if not client.folder_exists(folder):
+            return []
+        client.select_folder(folder, readonly=True)
+        uids = client.search("ALL")
+        fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]) if uids else {}
+        return [v[b"BODY[HEADER.FIELDS (SUBJECT)]"].decode().partition(":")[2].strip() for v in fetched.values()]
+
+
+def test_default_import_gives_each_address_its_own_sent_mailbox(sandbox, tmp_path):
+    """Without --address: one account per address section; vertrieb@'s copies go to its own Sent folder."""
+    info, vertrieb, buchhaltung = (sandbox.user(n) for n in ("info", "vertrieb", "buchhaltung"))
+    imaps, smtp = sandbox.ports["imaps"], sandbox.ports["smtp"]
+
+    def sent_section(user, folder="Sent"):
+        return (
+            f"enabled = 1\nhostname = localhost\nport = {imaps}\nssl = 1\n"
+            f"username = {user.address}\npassword = {user.password}\nfolder = {folder}\n"
+        )
+
+    text = (
+        "[system]\n# Müller & Söhne, Lager Süd\nlanguage = de\n\n"
+        f"[mail_delivery]\nmethod = smtp\nhostname = localhost\nport = {smtp}\nsecurity = tls\n"
+        f"login = {info.address}\npassword = {info.password}\n\n"
+        f"[mail_delivery/email/{vertrieb.address}]\nmethod = smtp\nhostname = localhost\nport = {smtp}\n"
+        f"security = tls\nlogin = {vertrieb.address}\npassword = {vertrieb.password}\n\n"
+        f"[imap_client]\nenabled = 1\nhostname = localhost\nport = {imaps}\nssl = 1\n"
+        f"username = {info.address}\npassword = {info.password}\nbase_folder = INBOX\n\n"
+        f"[sent_emails_in_imap]\n{sent_section(info)}\n"
+        f"[sent_emails_in_imap/email/{vertrieb.address}]\n{sent_section(vertrieb)}\n"
+        f"[sent_emails_in_imap/email/{buchhaltung.address}]\n{sent_section(buchhaltung)}\n"
+        "[task_server]\nrun_as = www-data\n"
+    ).replace("\n", "\r\n")
+    conf = tmp_path / "kivitendo.conf"
+    conf.write_bytes(text.encode("latin-1"))  # an older installation's file: Latin-1, CRLF
+    workspace = tmp_path / "ws"
+    mailkit(workspace.parent, "init", str(workspace))
+
+    rows = json.loads(
+        mailkit(
+            workspace, "accounts", "import-kivitendo", str(conf), "--ca-file", str(sandbox.ca.cert_file), "--json"
+        ).stdout
+    )
+    assert [r["name"] for r in rows] == ["info", "vertrieb", "buchhaltung"]
+    shown = json.loads(mailkit(workspace, "accounts", "show", "vertrieb", "--json").stdout)
+    assert shown["receiving"]["sent_folder"] == "Sent" and shown["auth"]["password"] == "workspace:vertrieb.password"
+
+    subject = f"Angebot {tmp_path.name}"
+    mailkit(
+        workspace, "send", "vertrieb", "--to", "einkauf@kunde.test", "--subject", subject, "--body", "anbei", "--json"
+    )
+    assert subject in _sent_subjects(sandbox, "vertrieb")
+    assert subject not in _sent_subjects(sandbox, "info")
+
+    # written back with the passwords, nothing changed: the file stays byte for byte, Latin-1 and CRLF
+    mailkit(workspace, "accounts", "export-kivitendo", "--into", str(conf), "--with-passwords")
+    assert conf.read_bytes() == text.encode("latin-1")
+    # and without them: still nothing to change (the passwords in the file stay)
+    mailkit(workspace, "accounts", "export-kivitendo", "--into", str(conf))
+    assert conf.read_bytes() == text.encode("latin-1")

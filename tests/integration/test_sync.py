@@ -237,6 +237,11 @@ def test_routes_link_records_and_a_failing_hook_does_not_stop_the_run(world):
         account, ws, journal, routes=[LinkRecordBySubject(r"Angebot ([\d-]+)", "quote", queue="vertrieb"), broken]
     )
     assert result.totals["new"] == 2 and result.totals["errors"] == 2
+    # both mails are in, but the run is not ok: the row names the hook and its error
+    folder = result.folders[0]
+    assert not result.ok and folder.status == "failed"
+    assert folder.error.startswith("hook ") and "<locals>.broken failed on UID" in folder.error
+    assert "RuntimeError: hook bug" in folder.error and "0x" not in folder.error
     rows = journal.db.execute("SELECT subject, record_type, record_number, queue FROM messages ORDER BY subject")
     assert rows.fetchall() == [("Hallo", None, None, None), ("Ihr Angebot 2026-0412", "quote", "2026-0412", "vertrieb")]
 

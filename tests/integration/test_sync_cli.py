@@ -61,6 +61,23 @@ def test_sync_cli_reports_counts_as_json(fresh_sandbox):
     assert done.returncode == 1 and "folder 'Nope' cannot be read" in err
 
 
+def test_a_failing_hook_or_a_bad_route_is_a_failed_run(fresh_sandbox):
+    seed_inbox(fresh_sandbox, 3)
+    ws = fresh_sandbox.workspace
+    (ws.path / "crm_hook.py").write_text("def boom(message):\n    raise ValueError('CRM down')\n")
+    process = mailkit(ws, "sync", "info", "--hook", "crm_hook:boom", "--json")
+    out, err = process.communicate(timeout=60)
+    report = json.loads(out)
+    folder = report["folders"][0]
+    assert process.returncode == 1 and not report["ok"] and report["totals"]["new"] == 3, err
+    assert folder["status"] == "failed" and folder["error"].startswith("hook crm_hook.boom failed on UID ")
+    assert "ValueError: CRM down" in folder["error"] and "0x" not in out
+
+    process = mailkit(ws, "sync", "info", "--route", "Angebot (\\d+=quote")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "is not a regular expression" in err and "Traceback" not in err
+
+
 def test_killed_processes_lose_nothing_and_import_nothing_twice(fresh_sandbox):
     raws = seed_inbox(fresh_sandbox, 1500)
     ws = fresh_sandbox.workspace

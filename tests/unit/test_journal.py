@@ -6,6 +6,7 @@ import pytest
 from mailkit.errors import SyncError
 from mailkit.journal import Journal, Location, QuarantineReason, parse_message
 from mailkit.journal.parse import fallback_key, key_from_headers, normalise_message_id
+from mailkit.journal.store import MIGRATIONS
 from mailkit.net.imap import compress_uids, parse_uid_set
 
 PLAIN = (
@@ -97,7 +98,7 @@ def journal(tmp_path):
 
 def test_schema_is_versioned_and_newer_schemas_are_refused(tmp_path):
     with Journal(tmp_path / "j.sqlite") as j:
-        assert j.schema_version == 1
+        assert j.schema_version == len(MIGRATIONS)
     db = sqlite3.connect(tmp_path / "j.sqlite")
     db.execute("PRAGMA user_version = 99")
     db.commit()

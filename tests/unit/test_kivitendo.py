@@ -224,3 +224,148 @@ def test_export_notes_what_kivitendo_cannot_hold():
     exported = kivitendo.export([pop])
     assert "[imap_client]\nenabled = 0" in exported.text
     assert any("IMAP only" in n for n in exported.notes)
+
+
+# an installation with three per-address sections, as an admin leaves it: comments, kivitendo's own
+# spellings (hostname for SMTP, double spaces), defaults spelled out or left out
+THREE_ADDRESSES = """\
+[authentication]
+admin_password = Geheim
+
+[system]
+# Firma: Müller & Söhne, Lager Süd
+language = de
+
+[mail_delivery]
+# Delivery method can be 'sendmail' or 'smtp'.
+method = smtp
+sendmail = /usr/sbin/sendmail -t<%if myconfig_email%> -f <%myconfig_email%><%end%>
+hostname = smtp.mueller.test
+port = 25
+security = tls
+login  =  info@mueller.test
+password = Söhne2026
+
+[mail_delivery/email/vertrieb@mueller.test]
+method = smtp
+hostname = smtp.mueller.test
+security = ssl
+login = vertrieb@mueller.test
+password = Vertrieb€1
+
+[mail_delivery/email/service@mueller.test]
+method = smtp
+hostname = smtp.mueller.test
+port = 25
+security = tls
+login = info@mueller.test
+password = Söhne2026
+
+[imap_client]
+enabled = 1
+hostname = imap.mueller.test
+ssl = 1
+username = info@mueller.test
+password = Söhne2026
+base_folder = INBOX
+
+[sent_emails_in_imap]
+enabled = 1
+hostname = imap.mueller.test
+ssl = 1
+username = info@mueller.test
+password = Söhne2026
+folder = Sent/Kivitendo
+
+[sent_emails_in_imap/email/vertrieb@mueller.test]
+enabled = 1
+hostname = imap.mueller.test
+username = vertrieb@mueller.test
+password = Gesendet!
+folder = Sent
+
+[sent_emails_in_imap/email/buchhaltung@mueller.test]
+enabled = 1
+hostname = imap.mueller.test
+port = 993
+username = buchhaltung@mueller.test
+password = Bücher
+folder = Gesendet/Rechnungen
+
+[task_server]
+run_as = www-data
+"""
+
+
+def _reader(imported):
+    secrets = {f"workspace:{k}": v for i in imported for k, v in i.secrets.items()}
+
+    def password(account: Account, side: str) -> str | None:
+        return secrets.get(getattr(getattr(account, side), "password", None) or account.auth.password)
+
+    return password
+
+
+def test_default_import_gives_every_address_its_own_account_and_sent_mailbox():
+    imported = kivitendo.import_accounts(kivitendo.parse(THREE_ADDRESSES))
+    by_name = {i.account.name: i for i in imported}
+    assert list(by_name) == ["info", "vertrieb", "service", "buchhaltung"]  # the import mailbox's account first
+    info, vertrieb = by_name["info"].account, by_name["vertrieb"].account
+    assert (info.receiving.base_folder, info.receiving.sent_folder, info.login) == (
+        "INBOX",
+        "Sent/Kivitendo",
+        "info@mueller.test",
+    )
+    # vertrieb@ logs into its own mailbox with its own password, and keeps its copies in its own Sent
+    assert (vertrieb.receiving.username or vertrieb.login, vertrieb.receiving.sent_folder) == (
+        "vertrieb@mueller.test",
+        "Sent",
+    )
+    assert by_name["vertrieb"].secrets == {"vertrieb.password": "Vertrieb€1", "vertrieb.sent-password": "Gesendet!"}
+    assert vertrieb.receiving.password == "workspace:vertrieb.sent-password"
+    assert vertrieb.sending.password == "workspace:vertrieb.password"
+    assert by_name["buchhaltung"].account.receiving.sent_folder == "Gesendet/Rechnungen"
+    assert all(i.account.problems() == [] for i in imported)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline"), [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("latin-1", "\r\n"), ("cp1252", "\n")]
+)
+@pytest.mark.parametrize("with_passwords", [True, False])
+def test_export_into_the_file_it_came_from_changes_no_byte(encoding, newline, with_passwords):
+    text = THREE_ADDRESSES.replace("\n", newline)
+    if encoding == "latin-1":
+        text = text.replace("€", "E")
+    data = text.encode(encoding)
+    decoded, found = kivitendo.decode(data)
+    assert found == encoding
+    imported = kivitendo.import_accounts(kivitendo.parse(decoded))
+    exported = kivitendo.export([i.account for i in imported], passwords=_reader(imported) if with_passwords else None)
+    merged = kivitendo.merge(decoded, exported)
+    assert merged.encode(encoding) == data
+
+
+def test_a_changed_setting_changes_only_its_lines():
+    imported = kivitendo.import_accounts(kivitendo.parse(THREE_ADDRESSES))
+    accounts = [i.account for i in imported]
+    accounts[0].sending.port = 587  # info@'s relay moves to submission
+    accounts[1].receiving.sent_folder = "Gesendete Elemente"
+    merged = kivitendo.merge(THREE_ADDRESSES, kivitendo.export(accounts, passwords=_reader(imported)))
+    old, new = THREE_ADDRESSES.splitlines(), merged.splitlines()
+    changed = [(a, b) for a, b in zip(old, new, strict=False) if a != b]
+    assert changed[:2] == [("port = 25", "port = 587"), ("folder = Sent", "folder = Gesendete Elemente")]
+    # service@ keeps the old relay port 25: its own section stays as it was
+    assert (
+        "[mail_delivery/email/service@mueller.test]\nmethod = smtp\nhostname = smtp.mueller.test\nport = 25" in merged
+    )
+    # buchhaltung@ used the general relay; it keeps port 25, so it gets a section of its own
+    assert "[mail_delivery/email/buchhaltung@mueller.test]\nmethod = smtp\nhost = smtp.mueller.test\n" in merged
+    assert "# Delivery method can be 'sendmail' or 'smtp'." in merged  # comments inside a changed section stay
+    back = {i.account.name: i.account for i in kivitendo.import_accounts(kivitendo.parse(merged))}
+    assert back["info"].sending.effective_port == 587 and back["buchhaltung"].sending.effective_port == 25
+
+
+def test_sections_of_addresses_not_exported_are_left_alone():
+    imported = kivitendo.import_accounts(kivitendo.parse(THREE_ADDRESSES))
+    only_info = kivitendo.export([imported[0].account], passwords=_reader(imported))
+    assert kivitendo.merge(THREE_ADDRESSES, only_info) == THREE_ADDRESSES
