@@ -31,6 +31,14 @@ class World:
     def is_sandbox(self) -> bool:
         return self.sandbox is not None or (self.workspace.path / ".sandbox" / "sandbox.json").exists()
 
+    def dns_publisher(self):
+        """In the sandbox, ``publish(name, value)`` that puts a TXT record into its DNS; elsewhere None."""
+        if not self.is_sandbox:
+            return None
+        from .sandbox.dns import publish
+
+        return lambda name, value: publish(self.workspace.path, name, "TXT", value)
+
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()

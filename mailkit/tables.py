@@ -67,10 +67,14 @@ class Table:
         limit: int | None = None,
         caption: str = "",
         more: str = "{n} more rows",
+        raw: tuple[str, ...] = (),
+        wrap: tuple[str, ...] = (),
     ) -> None:
         self.data = data
         self.status, self.labels, self.headers = status, labels or {}, headers or {}
         self.limit, self.caption, self.more = limit, caption, more
+        self.raw = raw  # columns that hold HTML already (escaped by the caller), e.g. copy buttons
+        self.wrap = wrap  # columns of long tokens (keys, tokens) that may break anywhere
 
     def styler(self, frame: pd.DataFrame | None = None, caption: str | None = None):
         """The pandas Styler of (part of) the frame, with badges, left-aligned text and no meaningless index."""
@@ -78,6 +82,12 @@ class Table:
         styled = frame.style.format(escape="html", na_rep="")
         if self.status in frame.columns:
             styled = styled.format(lambda s: badge(str(s), self.labels.get(str(s))), subset=[self.status])
+        raw = [c for c in self.raw if c in frame.columns]
+        if raw:
+            styled = styled.format(str, subset=raw)
+        wrap = [c for c in self.wrap if c in frame.columns]
+        if wrap:
+            styled = styled.set_properties(subset=wrap, **{"word-break": "break-all", "min-width": "16em"})
         numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
         if numeric:
             styled = styled.set_td_classes(
@@ -113,5 +123,5 @@ class Table:
 
 
 def table(data: pd.DataFrame, **options) -> Table:
-    """Show ``data`` the mailkit way; see :class:`Table` for ``status``, ``labels``, ``headers``, ``limit``."""
+    """Show ``data`` the mailkit way; :class:`Table` says what its options do."""
     return Table(data, **options)

@@ -17,6 +17,7 @@ import warnings
 
 from . import (
     accounts,
+    app,
     diagnose,
     dkim,
     journal_explore,
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     diagnose,
     dkim,
     oauth,
+    app,
 )
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)

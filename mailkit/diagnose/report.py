@@ -78,14 +78,29 @@ class Report:
     def to_json(self, verbose: bool = False) -> str:
         return json.dumps(self.to_dict(verbose), indent=2, ensure_ascii=False)
 
-    def table(self, *, limit: int | None = None):
-        """The rows as a :mod:`mailkit.tables` table: status badges, remedies beside the rows that need them."""
+    def table(self, *, limit: int | None = None, lang: str = "en", problems_first: bool = False):
+        """The rows as a :mod:`mailkit.tables` table: status badges, remedies beside the rows that need them.
+
+        ``problems_first`` puts failures, then warnings before the rest (each in check order), so that
+        with ``limit`` the rows shown first are the ones to act on.
+        """
+        from ..i18n import status_labels, text
         from ..tables import table
 
-        counts = ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)
-        verdict = "nothing failed" if self.ok else "something failed"
+        counts = ", ".join(f"{n} {status_labels(lang)[s]}" for s, n in self.counts().items() if n)
+        verdict = text("diag.verdict_ok" if self.ok else "diag.verdict_fail", lang)
         frame = self.to_frame().drop(columns="elapsed_ms")
-        return table(frame, limit=limit, caption=f"{self.account}: {verdict} ({counts})")
+        if problems_first:
+            order = frame["status"].map({"fail": 0, "warn": 1, "skip": 2, "ok": 3})
+            frame = frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+        return table(
+            frame,
+            limit=limit,
+            caption=f"{self.account}: {verdict} ({counts})",
+            labels=status_labels(lang),
+            headers={c: text(f"col.{c}", lang) for c in frame.columns},
+            more=text("diag.more", lang, n="{n}"),
+        )
 
     def _repr_html_(self) -> str:
         return self.table().to_html()

@@ -5,6 +5,15 @@ from .diagnostics_panel import DiagnosticsPanel
 from .dkim_wizard import DkimWizard
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
+from .onboarding import OnboardingApp
 from .sync_panel import SyncPanel
 
-__all__ = ["AccountForm", "DeviceCodeSignIn", "DiagnosticsPanel", "DkimWizard", "JournalExplorer", "SyncPanel"]
+__all__ = [
+    "AccountForm",
+    "DeviceCodeSignIn",
+    "DiagnosticsPanel",
+    "DkimWizard",
+    "JournalExplorer",
+    "OnboardingApp",
+    "SyncPanel",
+]

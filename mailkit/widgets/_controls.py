@@ -1,4 +1,4 @@
-"""What every form shares: buttons as wide as their label, a busy state, errors in words, Enter to submit.
+"""What every form shares: controls as wide as their label, a busy state, errors in words, Enter to submit.
 
 ipywidgets' buttons are 148 px wide and cut longer labels with an ellipsis; ``button`` sizes them to
 their text. ``busy`` disables the button and spins its icon while an action talks to a server, and
@@ -8,7 +8,7 @@ message, anything unexpected with the traceback behind a disclosure, never in th
 
 from __future__ import annotations
 
-__all__ = ["busy", "button", "error_html", "on_enter", "say"]
+__all__ = ["busy", "button", "checkbox", "error_html", "on_enter", "say"]
 
 import html
 import traceback
@@ -34,6 +34,11 @@ def button(description: str, *, icon: str = "", style: str = "", tooltip: str = 
     )
 
 
+def checkbox(description: str, value: bool = False, **options) -> w.Checkbox:
+    """A checkbox whose label always fits (ipywidgets cuts it at 300 px)."""
+    return w.Checkbox(value=value, description=description, layout=w.Layout(width="max-content"), **options)
+
+
 def say(widget: w.HTML, level: str, text: str) -> None:
     """Put one coloured sentence into a status widget."""
     widget.value = f"<span style='color:{COLOURS[level]};font-weight:600'>{html.escape(text)}</span>"
@@ -56,7 +61,7 @@ def error_html(exc: BaseException, prefix: str = "") -> str:
 def busy(control: w.Button, status: w.HTML, doing: str, failed: str) -> Iterator[None]:
     """Disable ``control`` and say ``doing`` while the block runs; a failure becomes ``failed: reason``."""
     icon = control.icon
-    control.disabled, control.icon = True, "spinner fa-spin"
+    control.disabled, control.icon = True, "spinner spin"
     say(status, "info", doing)
     try:
         yield

@@ -24,7 +24,7 @@ from ..formats import kivitendo
 from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
 from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
-from ._controls import busy, button, on_enter
+from ._controls import busy, button, checkbox, on_enter
 
 _DOC_TYPES = ("quote", "order", "delivery_note", "invoice", "credit_note", "dunning", "receipt", "letter")
 _STYLE = {"description_width": "14em"}
@@ -42,7 +42,8 @@ def _port(description: str) -> w.BoundedIntText:
 class AccountForm(w.VBox):
     """Identity / sending / receiving / auth / sender policy, with Save and Test connection."""
 
-    def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None) -> None:
+    def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None, actions=True) -> None:
+        """``actions=False`` leaves out the button row: an app around the form brings its own steps."""
         self.workspace = workspace
         self._password_ref: str | None = None
         # account -> an object with ``ok`` and _repr_html_; by default the full diagnosis
@@ -67,7 +68,7 @@ class AccountForm(w.VBox):
                 options=list(SECURITIES), value="tls", description="Security", style=_STYLE
             ),
             "receiving.base_folder": _text("Base folder", value="INBOX"),
-            "receiving.sent_export": w.Checkbox(value=False, description="Copy sent mail to IMAP", style=_STYLE),
+            "receiving.sent_export": checkbox("Copy sent mail to IMAP", style=_STYLE),
             "receiving.sent_folder": _text("Sent folder", value="Sent"),
             "auth.method": w.Dropdown(
                 options=["password", "oauth2", "none"], description="Authentication", style=_STYLE
@@ -82,7 +83,7 @@ class AccountForm(w.VBox):
             "auth.oauth2.client_secret": _text("Client secret ref", "env:CLIENT_SECRET (app-only)"),
             "auth.oauth2.authority_url": _text("Authority URL", "(the provider's)"),
             "auth.oauth2.scopes": _text("Scopes", "(the provider's defaults)"),
-            "verify_certificate": w.Checkbox(value=True, description="Verify certificates", style=_STYLE),
+            "verify_certificate": checkbox("Verify certificates", True, style=_STYLE),
             "ca_file": _text("CA file", "(the system's)"),
         }
         for doc_type in _DOC_TYPES:
@@ -144,14 +145,15 @@ class AccountForm(w.VBox):
         tabs = w.Tab(
             children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
         )
-        identity = tabs.children[0]  # the button sits under the address it reads
-        identity.children = (*identity.children, self.autoconfig_button)
+        if actions:  # the button sits under the address it reads
+            identity = tabs.children[0]
+            identity.children = (*identity.children, self.autoconfig_button)
         for index, title in enumerate(groups):
             tabs.set_title(index, title)
         super().__init__(
             [
                 tabs,
-                w.HBox([self.save_button, self.test_button, self.export_button]),
+                *([w.HBox([self.save_button, self.test_button, self.export_button])] if actions else []),
                 self.status,
                 self.kivitendo,
                 self.output,
@@ -318,21 +320,23 @@ class AccountForm(w.VBox):
         self.status.value = f"<b style='color:{colour}'>{html.escape(text)}</b>"
 
     # -- actions -----------------------------------------------------------------------------
+    def store_password(self) -> None:
+        """Move a typed password into the secret store and empty the field; the account keeps the reference."""
+        if self.fields["auth.method"].value == "password" and self.fields["password"].value:
+            name = self.fields["name"].value.strip()
+            self._password_ref = self.workspace.secrets.set(f"{name}.password", self.fields["password"].value)
+            self.fields["password"].value = ""  # the widget's state must not keep it
+
     def save(self) -> Account | None:
         """Store the password in the secret store, clear the field, save the account to the workspace."""
         try:
-            name, data = self._data()
-            if self.fields["auth.method"].value == "password" and self.fields["password"].value:
-                reference = self.workspace.secrets.set(f"{name}.password", self.fields["password"].value)
-                data["auth"]["password"] = reference
-                self._password_ref = reference
-            account = account_from_dict(name, data).validate()
+            self.store_password()
+            account = self.account()
             self.workspace.add(account, replace=True)
             self.workspace.save()
         except MailkitError as exc:
             self._set_status(f"not saved: {exc}", "fail")
             return None
-        self.fields["password"].value = ""  # the widget's state must not keep it
         self._set_status(f"saved account {account.name!r} to {self.workspace.config_file}", "ok")
         return account
 
@@ -350,15 +354,7 @@ class AccountForm(w.VBox):
         if best is None:
             self._set_status(f"no settings found for {address}: enter them by hand", "warn")
             return None
-        values = {"auth.username": "" if best.username == address else best.username}
-        if best.incoming is not None:
-            values |= {f"receiving.{k}": getattr(best.incoming, k) for k in ("host", "port", "security")}
-            values["receiving.protocol"] = best.incoming.protocol
-        if best.outgoing is not None:
-            values |= {f"sending.{k}": getattr(best.outgoing, k) for k in ("host", "port", "security")}
-            values["sending.method"] = "smtp"
-        for name, value in values.items():
-            self.fields[name].value = value
+        self.apply_candidate(best, address)
         self.output.clear_output()
         with self.output:
             from IPython.display import display
@@ -367,6 +363,18 @@ class AccountForm(w.VBox):
         hints = "; ".join(best.hints)
         self._set_status(f"settings from {best.source} ({best.origin})" + (f" — {hints}" if hints else ""), "ok")
         return best
+
+    def apply_candidate(self, candidate, address: str) -> None:
+        """Fill the server fields (and the user name, where it is not the address) from an autoconfig candidate."""
+        values = {"auth.username": "" if candidate.username == address else candidate.username}
+        if candidate.incoming is not None:
+            values |= {f"receiving.{k}": getattr(candidate.incoming, k) for k in ("host", "port", "security")}
+            values["receiving.protocol"] = candidate.incoming.protocol
+        if candidate.outgoing is not None:
+            values |= {f"sending.{k}": getattr(candidate.outgoing, k) for k in ("host", "port", "security")}
+            values["sending.method"] = "smtp"
+        for name, value in values.items():
+            self.fields[name].value = value
 
     def test_connection(self):
         """Run the connection test of the saved account and show its report."""

@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from ..diagnose import Report, diagnose
 from ..workspace import Workspace
-from ._controls import button, error_html
+from ._controls import button, checkbox, error_html
 
 _STYLE = {"description_width": "9em"}
 
@@ -31,7 +31,7 @@ class DiagnosticsPanel(w.VBox):
         )
         self.test_mail_to = w.Text(description="Test mail to", placeholder="(none: send nothing)", style=_STYLE)
         self.dkim_selectors = w.Text(description="DKIM selectors", placeholder="mail, 2026", style=_STYLE)
-        self.record_folder = w.Checkbox(description="Try a record subfolder", style=_STYLE)
+        self.record_folder = checkbox("Try a record subfolder", style=_STYLE)
         self.run_button = button("Run diagnosis", style="primary", icon="stethoscope")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Progress", style=_STYLE)
         self.status = w.HTML()

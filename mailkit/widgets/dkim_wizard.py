@@ -13,7 +13,7 @@ import ipywidgets as w
 from .. import dkim
 from ..errors import MailkitError
 from ..workspace import Workspace
-from ._controls import button
+from ._controls import button, checkbox
 
 #: label -> (algorithm, bits)
 KEY_TYPES = {
@@ -42,7 +42,7 @@ class DkimWizard(w.VBox):
         self.domain = w.Text(value=domain or default_domain, description="Domain", placeholder="firma.de")
         self.selector = w.Text(value=selector, description="Selector", placeholder="mk2026")
         self.key_type = w.Dropdown(options=list(KEY_TYPES), description="Key")
-        self.testing = w.Checkbox(description="Testing mode (t=y)")
+        self.testing = checkbox("Testing mode (t=y)")
         self.generate_button = button("Generate key", style="primary", icon="key")
         self.check_button = button("Check published", icon="search")
         self.publish_button = button("Publish in sandbox DNS", icon="upload")

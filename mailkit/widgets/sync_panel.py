@@ -15,7 +15,7 @@ from ..net.connect import imap_login
 from ..sync.base import Cancel, SyncOptions
 from ..sync.watch import sync_account
 from ..workspace import Workspace
-from ._controls import button
+from ._controls import button, checkbox
 
 
 class SyncPanel(w.VBox):
@@ -28,9 +28,9 @@ class SyncPanel(w.VBox):
         self.account = w.Dropdown(options=names, value=account or (names[0] if names else None), description="Account")
         self.folders = w.SelectMultiple(options=[], description="Folders", rows=6)
         self.load_folders = button("List folders", icon="folder-open")
-        self.unread_only = w.Checkbox(description="Only unread mail")
+        self.unread_only = checkbox("Only unread mail")
         self.after = w.Dropdown(options=["keep", "seen", "delete"], value="keep", description="After import")
-        self.dry_run = w.Checkbox(description="Dry run (change nothing)")
+        self.dry_run = checkbox("Dry run (change nothing)")
         self.run_button = button("Import", style="primary", icon="download")
         self.cancel_button = button("Cancel", icon="stop")
         self.cancel_button.disabled = True

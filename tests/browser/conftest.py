@@ -108,7 +108,15 @@ def shoot():
 
     def take(page, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # Voila scrolls inside a panel of the window's height: show all of it, as full_page does elsewhere
+        inner = page.evaluate("() => document.querySelector('#rendered_cells')?.scrollHeight || 0")
+        size = page.viewport_size
+        if inner > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": inner})
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            page.set_viewport_size(size)
         return path
 
     return take
@@ -124,15 +132,15 @@ def notebooks(tmp_path) -> Path:
 
 @pytest.fixture
 def looks_right():
-    """``looks_right(page)``: assert what a person would see — no cut-off button label, no traceback."""
+    """``looks_right(page)``: assert what a person would see — no cut-off button or field label, no traceback."""
 
     def check(page) -> None:
         cut = page.eval_on_selector_all(
-            "button",
+            "button, label, .widget-label, .widget-label-basic",
             "els => els.filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)"
             ".map(b => b.innerText.trim() || b.title)",
         )
-        assert cut == [], f"button labels cut off: {cut}"
+        assert cut == [], f"labels cut off: {cut}"
         text = page.inner_text("body")
         assert "Traceback" not in text, text[:3000]
 

@@ -64,32 +64,3 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks, serve, 
     saved = (folder / "mailkit.toml").read_text()
     assert 'display_name = "Mailkit Demo GmbH (Browser)"' in saved
     assert state["users"][0]["password"] not in saved
-
-
-def test_account_setup_as_a_voila_app(shared_sandbox, browser, notebooks, serve, shoot):
-    folder, _ = shared_sandbox
-    env = {**os.environ, "MAILKIT_WORKSPACE": str(folder), "JUPYTER_CONFIG_DIR": str(folder / ".jupyter")}
-    voila = serve(
-        lambda port: [
-            str(BIN / "voila"),
-            str(notebooks / "01-account-setup.ipynb"),
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-        ],
-        "/",
-        env,
-    )
-    page = browser.new_page(viewport=VIEWPORT)
-    try:
-        page.goto(f"{voila}/")
-        page.locator("button:has-text('Save to workspace')").wait_for(timeout=120_000)
-        page.locator("button:has-text('Test connection')").click()
-        page.wait_for_selector("text=connection test", timeout=60_000)
-        assert page.locator("text=Traceback").count() == 0
-        shoot(page, "voila-account-form")
-    except Exception:
-        shoot(page, "voila-failure")
-        raise
-    finally:
-        page.close()
