@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
 import os
 import sys
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..workspace import Workspace
@@ -14,6 +16,25 @@ from ..workspace import Workspace
 def print_json(data) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small: give at least 1")
+    return value
+
+
+def address(text: str) -> str:
+    """An argparse type: one mail address (no display name, no line breaks)."""
+    local, at, domain = text.strip().rpartition("@")
+    if not at or not local or "." not in domain.strip(".") or any(c.isspace() or c in "<>,;" for c in text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address like name@example.com")
+    return text.strip()
 
 
 def print_envelope(data, ok: bool, errors: list[dict] = ()) -> None:
@@ -45,6 +66,20 @@ def account_with(workspace: Workspace, name: str, side: str):
         what = {"receiving": "no receiving side", "imap": "no IMAP server", "sending": "no sending side"}[side]
         raise ConfigError(f"account {name!r} has {what}: add it with `mailkit accounts set {name} {_SIDE_HINTS[side]}`")
     return account
+
+
+def open_journal(path: Path, missing_hint: str):
+    """The journal at ``path``, refused (not made) when it is missing or not a journal at all."""
+    from ..journal.store import Journal
+
+    if not path.exists():  # opening would create an empty one
+        raise ConfigError(f"no journal {path}: {missing_hint}")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a journal file")
+    with path.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise ConfigError(f"{path} is not a mailkit journal (not an SQLite database)")
+    return Journal(path)
 
 
 def read_secret(args, prompt: str) -> str:

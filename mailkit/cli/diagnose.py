@@ -8,7 +8,7 @@ import sys
 
 from ..autoconfig import SOURCES, autoconfigure
 from ..diagnose import diagnose
-from ._common import open_workspace, print_json
+from ._common import address, open_workspace, print_json
 
 
 def cmd_autoconfig(args) -> int:
@@ -56,14 +56,16 @@ def cmd_diagnose(args) -> int:
 
 def add_commands(sub, command) -> None:
     p = command(sub, "autoconfig", cmd_autoconfig, "guess account settings from an e-mail address")
-    p.add_argument("address")
+    p.add_argument("address", type=address)
     p.add_argument("--source", action="append", choices=SOURCES, help="only this source (repeatable)")
     p.add_argument("--json", action="store_true")
     p = command(sub, "diagnose", cmd_diagnose, "check everything between this machine and an account")
     p.add_argument("account")
     p.add_argument("--json", action="store_true")
     p.add_argument("--verbose", action="store_true", help="also the protocol transcript (passwords redacted)")
-    p.add_argument("--test-mail-to", metavar="ADDR", help="send a test mail there (found again over IMAP if own)")
+    p.add_argument(
+        "--test-mail-to", metavar="ADDR", type=address, help="send a test mail there (found again over IMAP if own)"
+    )
     p.add_argument("--dkim-selector", action="append", metavar="S", help="check this DKIM selector (repeatable)")
     p.add_argument("--record-folder", action="store_true", help="try creating and deleting a subfolder over IMAP")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per step, instead of the account's timeouts")

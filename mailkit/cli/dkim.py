@@ -6,6 +6,7 @@ __all__ = ["add_commands"]
 
 import email.parser
 import email.utils
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -59,11 +60,18 @@ def cmd_check(args) -> int:
     return 1 if verdict.level == "fail" else 0
 
 
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+
+
 def _read_message(path: str) -> bytes:
+    """A message file (or stdin), refused unless it starts with a header line like ``From: ...``."""
     try:
-        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the message {path}: {exc.strerror}") from None
+    if not _HEADER_LINE.match(data):
+        raise ConfigError(f"{path} is not a mail message: it should start with header lines like 'From: ...'")
+    return data
 
 
 def cmd_sign(args) -> int:

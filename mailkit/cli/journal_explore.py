@@ -13,17 +13,13 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigError
-from ._common import open_workspace, print_json
+from ._common import open_journal, open_workspace, print_json
 from .journal_report import _date
 
 
 def _open_journal(args):
-    from ..journal.store import Journal
-
     path = Path(args.journal) if args.journal else open_workspace(args).journal_file
-    if not path.exists():  # opening would create an empty one
-        raise ConfigError(f"no journal {path}: `mailkit sync ACCOUNT` makes one, or name one with --journal")
-    return Journal(path)
+    return open_journal(path, "`mailkit sync ACCOUNT` makes one, or name one with --journal")
 
 
 def _rows(table) -> list[dict]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..journal.store import Journal
-from ._common import open_workspace, print_json
+from ._common import open_journal, open_workspace, print_json
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -32,10 +32,7 @@ def _window(args) -> dict:
 
 
 def _open_journal(args) -> Journal:
-    workspace = open_workspace(args)
-    if not workspace.journal_file.exists():  # opening would create an empty one
-        raise ConfigError(f"no journal in {workspace.path} yet: `mailkit sync ACCOUNT` makes one")
-    return Journal(workspace.journal_file)
+    return open_journal(open_workspace(args).journal_file, "`mailkit sync ACCOUNT` makes one")
 
 
 def cmd_journal_export(args) -> int:

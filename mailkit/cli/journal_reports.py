@@ -14,12 +14,15 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..journal.store import Journal
-from ._common import open_workspace, print_json
+from ._common import open_journal, open_workspace, print_json
 
 
-def _journal(args) -> Journal:
+def _journal(args, create: bool = False) -> Journal:
+    """The journal to read (``create``: or to start, when ingesting into a new one)."""
     path = Path(args.journal) if getattr(args, "journal", None) else open_workspace(args).journal_file
-    return Journal(path)
+    if create and not path.exists():
+        return Journal(path)
+    return open_journal(path, "`mailkit sync ACCOUNT` makes one, or name one with --journal")
 
 
 def cmd_ingest_reports(args) -> int:
@@ -30,7 +33,7 @@ def cmd_ingest_reports(args) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise ConfigError(f"no such file or folder: {missing[0]}")
-    with _journal(args) as journal:
+    with _journal(args, create=True) as journal:
         bar = tqdm(total=0, unit="file", disable=args.json or not sys.stderr.isatty())
 
         def progress(done: int, total: int) -> None:

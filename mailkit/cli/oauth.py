@@ -9,9 +9,10 @@ import dataclasses
 import sys
 import time
 
+from ..diagnose.oauth import oauth2_checks
 from ..errors import ConfigError
 from ..model import Auth, OAuth2
-from ..net.oauth import TokenSource, oauth2_checks
+from ..net.oauth import TokenSource
 from ._common import open_workspace, print_json, read_secret
 
 
@@ -88,7 +89,13 @@ def cmd_login(args) -> int:
 
 def cmd_check(args) -> int:
     workspace = open_workspace(args)
-    rows = oauth2_checks(workspace.get(args.name), workspace)
+    account = workspace.get(args.name)
+    if account.auth.method != "oauth2":
+        raise ConfigError(
+            f"account {account.name!r} does not use OAuth2 (auth {account.auth.method}): "
+            f"`mailkit oauth setup {account.name} --client-id ID` switches it"
+        )
+    rows = oauth2_checks(account, workspace)
     ok = all(r["status"] != "fail" for r in rows)
     if args.json:
         print_json({"ok": ok, "rows": rows})

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import SandboxError
+from ..errors import ConfigError, SandboxError
 from ..sandbox.process import running
 from ._common import print_json
 
@@ -165,6 +165,11 @@ def cmd_sandbox_publish(args) -> int:
     from ..sandbox.dns import publish
 
     folder = Path(args.dir or args.workspace).resolve()
+    if not (folder / ".sandbox").is_dir():
+        raise ConfigError(
+            f"{folder} is no sandbox, so mailkit cannot publish {args.name} there: "
+            "paste the record into the domain's DNS (its hosting panel) instead"
+        )
     publish(folder, args.name, args.type, *args.values)
     done = f"published {len(args.values)} TXT record(s) at" if args.values else "removed the TXT records of"
     if args.json:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..journal.store import Journal
 from ..send import Attachment, DocumentMail, retry_copies, send_batch, send_mail, send_test
-from ._common import account_with, open_workspace, print_json
+from ._boundary import FAILED, INTERRUPTED, OK
+from ._common import account_with, address, open_workspace, positive_int, print_json
 
 
 def _read(path: str | None, what: str) -> str | None:
     if path is None:
         return None
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return _decode_text(Path(path).read_bytes(), path)
     except OSError as exc:
         raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
 
@@ -67,14 +69,44 @@ def _addresses(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip()]
 
 
-def _batch_rows(path: Path) -> list[tuple[str, DocumentMail]]:
-    """CSV columns: to (required), subject (required), body or body_file, and optional key, cc, bcc,
-    html_file, attachment (paths separated by ';'), doc_type, record."""
+CSV_HELP = (
+    "FILE is a CSV table, one mail a row, with a header row naming the columns: to and subject (required), "
+    "body or body_file, and optionally key (what a re-run skips by; default the row number), cc, bcc "
+    "(addresses separated by , or ;), html_file, attachment (paths separated by ;), doc_type, record. "
+    "Comma, semicolon or tab separated (detected); UTF-8, else Windows-1252 as Excel saves it. "
+    "Sent and failed mails go into the journal."
+)
+
+
+def _decode_text(data: bytes, path) -> str:
+    """UTF-8 (with or without Excel's BOM), else Windows-1252: what Excel on Windows writes."""
+    if b"\x00" in data:
+        raise ConfigError(f"{path} is not a text file (it holds NUL bytes)")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _batch_rows(path: Path) -> list[tuple[str, DocumentMail]]:
+    """The mails of a batch CSV (see ``CSV_HELP``); a bad row is named by its line."""
+    try:
+        text = _decode_text(path.read_bytes(), path)
     except OSError as exc:
         raise ConfigError(f"{path} cannot be read: {exc.strerror}") from None
+    header = text.partition("\n")[0]
+    delimiter = max(",;\t", key=header.count)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        raise ConfigError(f"{path} has no mails: it needs a header row (to, subject, body) and a row per mail")
+    columns = {c.strip().lower() for c in reader.fieldnames or ()}
+    if not {"to", "subject"} <= columns or not columns & {"body", "body_file"}:
+        raise ConfigError(
+            f"{path}: the header row names {', '.join(sorted(c for c in columns if c)) or 'no columns'}; "
+            "it needs to, subject and body (or body_file)"
+        )
+    rows = [{k.strip().lower(): v or "" for k, v in row.items() if k is not None} for row in rows]
     mails = []
     for number, row in enumerate(rows, start=2):
         missing = [c for c in ("to", "subject") if not (row.get(c) or "").strip()]
@@ -136,7 +168,9 @@ def cmd_send_batch(args) -> int:
                 f"  {result.unknown} mail(s) of an interrupted run may or may not have gone out; check, then use "
                 "--retry-unknown to send them"
             )
-    return 0 if not result.failed else 1
+    if cancel.is_set():
+        return INTERRUPTED
+    return FAILED if result.failed or result.unknown else OK
 
 
 def cmd_retry_copies(args) -> int:
@@ -154,9 +188,9 @@ def cmd_retry_copies(args) -> int:
 def add_commands(sub, command) -> None:
     p = command(sub, "send", cmd_send, "send a document mail through an account")
     p.add_argument("account")
-    p.add_argument("--to", action="append", required=True)
-    p.add_argument("--cc", action="append")
-    p.add_argument("--bcc", action="append")
+    p.add_argument("--to", action="append", required=True, type=address)
+    p.add_argument("--cc", action="append", type=address)
+    p.add_argument("--bcc", action="append", type=address)
     p.add_argument("--subject", required=True)
     body = p.add_mutually_exclusive_group(required=True)
     body.add_argument("--body")
@@ -171,15 +205,16 @@ def add_commands(sub, command) -> None:
     p.add_argument("--json", action="store_true")
     p = command(sub, "send-test", cmd_send_test, "send a test mail through an account")
     p.add_argument("account")
-    p.add_argument("--to", required=True)
+    p.add_argument("--to", required=True, type=address)
     p.add_argument("--user")
     p.add_argument("--json", action="store_true")
     p = command(sub, "send-batch", cmd_send_batch, "send the mails of a CSV file in paced batches (resumable)")
+    p.description += ". " + CSV_HELP
     p.add_argument("account")
-    p.add_argument("file")
+    p.add_argument("file", help="the CSV file (columns above)")
     p.add_argument("--batch", help="the batch's name: a re-run with it skips what was sent (default: file name)")
-    p.add_argument("--batch-size", type=int, default=50)
-    p.add_argument("--pause-ms", type=int, default=1000)
+    p.add_argument("--batch-size", type=positive_int, default=50, help="mails per batch (default 50)")
+    p.add_argument("--pause-ms", type=int, default=1000, help="pause between batches (default 1000 ms)")
     p.add_argument("--user")
     p.add_argument("--retry-unknown", action="store_true", help="send again what an interrupted run left unknown")
     p.add_argument("--json", action="store_true")

@@ -9,12 +9,13 @@ import sys
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SyncError
 from ..journal.store import Journal
 from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
 from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
 from ..sync.watch import sync_account, watch
-from ._common import account_with, open_workspace, print_json
+from ._boundary import FAILED, INTERRUPTED, OK
+from ._common import account_with, open_workspace, positive_int, print_json
 
 
 @contextmanager
@@ -81,16 +82,19 @@ def _options(args) -> SyncOptions:
             since = dt.date.fromisoformat(args.since)
         except ValueError:
             raise ConfigError(f"--since {args.since!r}: use a date like 2026-01-31") from None
-    return SyncOptions(
-        folders=args.folder or None,
-        all_folders=args.all_folders,
-        unread_only=args.unread_only,
-        since=since,
-        after=args.after,
-        dry_run=args.dry_run,
-        accept_rebind=args.accept_rebind,
-        batch_count=args.batch_size,
-    )
+    try:
+        return SyncOptions(
+            folders=args.folder or None,
+            all_folders=args.all_folders,
+            unread_only=args.unread_only,
+            since=since,
+            after=args.after,
+            dry_run=args.dry_run,
+            accept_rebind=args.accept_rebind,
+            batch_count=args.batch_size,
+        )
+    except SyncError as exc:  # an option's value, not the run
+        raise ConfigError(f"--after or --batch-size: {exc}") from None
 
 
 def _print_result(result, as_json: bool) -> None:
@@ -129,7 +133,13 @@ def cmd_sync(args) -> int:
         finally:
             bars.close()
     _print_result(result, args.json)
-    return 0 if result.ok else 1
+    return _exit_code(result)
+
+
+def _exit_code(result) -> int:
+    if any(f.status == "cancelled" for f in result.folders):
+        return INTERRUPTED
+    return OK if result.ok else FAILED
 
 
 def cmd_watch(args) -> int:
@@ -156,7 +166,7 @@ def cmd_sync_record(args) -> int:
     with Journal(workspace.journal_file) as journal:
         result = sync_record(account, workspace, journal, args.record_type, args.record)
     _print_result(result, args.json)
-    return 0 if result.ok else 1
+    return _exit_code(result)
 
 
 def cmd_record_folder(args) -> int:
@@ -198,6 +208,8 @@ def cmd_cleanup_folders(args) -> int:
         rows = cleanup_record_folders(account, workspace, journal, dry_run=args.dry_run)
     if args.json:
         print_json([asdict(r) for r in rows])
+    elif not rows:
+        print(f"No closed record folders of {account.name} to clean up (`mailkit record-folder close` marks them).")
     for row in [] if args.json else rows:
         print(f"{row.action:<13} {row.folder}  {row.detail}")
     return 1 if any(r.action == "failed" for r in rows) else 0
@@ -231,7 +243,7 @@ def _sync_arguments(p) -> None:
     p.add_argument("--since", metavar="DATE", help="only mail received on or after this date (YYYY-MM-DD)")
     p.add_argument("--after", default="keep", help="keep | seen | delete | move:FOLDER (default keep)")
     p.add_argument("--accept-rebind", action="store_true", help="go on after a UIDVALIDITY change with few matches")
-    p.add_argument("--batch-size", type=int, default=250, help="messages per committed batch (default 250)")
+    p.add_argument("--batch-size", type=positive_int, default=250, help="messages per committed batch (default 250)")
     p.add_argument(
         "--route", action="append", metavar="PATTERN=TYPE", help="link mail by subject, e.g. 'Angebot (\\d+)=quote'"
     )
@@ -272,7 +284,7 @@ def add_commands(sub, command) -> None:
     p.add_argument("--json", action="store_true")
     journal = sub.add_parser("journal", help="the mail journal").add_subparsers(dest="action", required=True)
     p = command(journal, "purge", cmd_journal_purge, "remove journal entries older than N days (never server mail)")
-    p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    p.add_argument("--older-than", type=positive_int, required=True, metavar="DAYS")
     p = command(journal, "quarantine", cmd_journal_quarantine, "list messages that could not be imported")
     p.add_argument("--account")
     p.add_argument("--json", action="store_true")

@@ -159,8 +159,8 @@ def store(journal: Journal, found: Found, *, source: str, key: str, message_row:
                 result.dmarc_new += 1
             else:
                 result.dmarc_known += 1
-        for report in found.tls:
-            if _store_tls(journal, report, source, message_row):
+        for tls_report in found.tls:
+            if _store_tls(journal, tls_report, source, message_row):
                 result.tls_new += 1
             else:
                 result.tls_known += 1

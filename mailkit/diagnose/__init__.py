@@ -24,9 +24,9 @@ from ..errors import ConnectError, MailkitError
 from ..model import Account
 from ..net.connect import imap_login, smtp_login
 from ..net.dns import addresses, host_resolver, lookup, make_resolver, query_text
-from ..net.oauth import oauth2_checks
 from ..net.transport import deliver_sendmail, deliver_smtp
 from ..workspace import Workspace
+from .oauth import oauth2_checks
 from .records import check_dkim, check_dmarc, check_mta_sts, check_spf
 from .remedies import remedy_for
 from .report import Report, Row

@@ -1,34 +1,46 @@
-"""From raw RFC 822 bytes to what the journal keeps: pure, no I/O.
+"""From raw RFC 822 bytes to what the journal keeps: pure, no I/O, and it never raises for a message.
 
-Parsing uses the ``compat32`` policy (several times faster than the default one) and decodes the
-few headers the journal needs by hand. A message is *quarantined* when its structure cannot be
-trusted (a broken header block or MIME boundaries); every other defect is recorded in
-``parse_errors`` and the message is imported.
+Mail in the wild is often not what the RFCs say. The parser reads what it can and records the
+rest in ``parse_errors``: raw 8-bit headers are decoded as UTF-8, else as Windows-1252 (what
+German mail programs send), never into replacement characters; broken RFC 2047 words stay as
+they were written; a header line without a colon is skipped instead of ending the header;
+missing or mismatched MIME boundaries, broken base64 and impossible dates are noted, and the
+message is imported. Only a message with nothing to read — no bytes, no header field — raises
+:class:`QuarantineReason`; so does a failure inside the parser itself, so that one message can
+never stop an import.
 
-Identity: a message is known by its normalised Message-ID; mail without one gets a fallback key
-from Date, From, Subject and a few more headers — never the size, which differs between servers.
+The top-level header fields come from one pass over the header block (:func:`read_header`);
+the MIME structure (attachment names, sizes, hashes) from one run of the standard library's
+``compat32`` parser, several times faster than its default policy.
 
 >>> parsed = parse_message(b"Message-ID: <A1@Example.TEST>\\r\\nFrom: Jo <jo@x.test>\\r\\n"
-...                        b"Subject: Hi\\r\\n\\r\\nbody\\r\\n")
+...                        b"Subject: Fr\\xc3\\xb6sche\\r\\n\\r\\nbody\\r\\n")
 >>> parsed.key, parsed.from_addr, parsed.subject
-('mid:A1@example.test', 'jo@x.test', 'Hi')
+('mid:A1@example.test', 'jo@x.test', 'Frösche')
+>>> parse_message(b"From: a@x.test\\r\\nSubject: Fr\\xf6sche\\r\\n\\r\\n").subject  # Windows-1252
+'Frösche'
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "KEY_HEADERS",
     "Attachment",
     "ParsedMessage",
     "QuarantineReason",
+    "decode_header_text",
     "fallback_key",
     "key_from_headers",
     "normalise_message_id",
     "parse_message",
+    "read_header",
+    "safe_attachment_name",
 ]
 
+import base64
+import binascii
+import codecs
 import datetime as dt
-import email.errors
-import email.header
 import email.parser
 import email.utils
 import hashlib
@@ -39,14 +51,34 @@ from email.policy import compat32
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _FALLBACK_HEADERS = ("date", "from", "subject", "to", "cc", "in-reply-to")
-_STRUCTURAL_DEFECTS = (
-    email.errors.MissingHeaderBodySeparatorDefect,
-    email.errors.StartBoundaryNotFoundDefect,
-    email.errors.CloseBoundaryNotFoundDefect,
-    email.errors.NoBoundaryInMultipartDefect,
-    email.errors.MultipartInvariantViolationDefect,
-    email.errors.FirstHeaderLineIsContinuationDefect,
-)
+_LINE_END = re.compile(rb"\r\n|\n|\r")
+_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:")  # a field name: printable ASCII but colon (RFC 5322 3.6.8)
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(=\?)")
+_QP_BYTE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_PLAIN_PARAM = {
+    name: re.compile(rf'(?:^|;)\s*{name}\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;\s]*))', re.IGNORECASE)
+    for name in ("filename", "name")
+}
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+#: charset labels mail programs write that Python's codecs do not know, or know by another name
+_CHARSET_ALIASES = {
+    "iso-8859-8-i": "iso-8859-8",
+    "ks_c_5601-1987": "cp949",
+    "gb2312": "gb18030",
+    "x-gbk": "gb18030",
+    "windows-874": "cp874",
+    "x-sjis": "shift_jis",
+    "x-euc-jp": "euc_jp",
+    "ansi_x3.4-1968": "ascii",
+    "us-ascii": "ascii",
+}
+_MAX_TEXT = 4000  # a subject or name longer than this is cut (and the cut recorded)
+_MAX_PARTS = 2000  # MIME parts read for attachment metadata; the rest is counted, not read
+_MAX_MULTIPARTS = 200  # more boundaries than this: the MIME parser (quadratic in the nesting) is not run
+_BOUNDARY = re.compile(rb"boundary[ \t]*=", re.IGNORECASE)
+_OLDEST, _NEWEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
 class QuarantineReason(Exception):
@@ -55,7 +87,7 @@ class QuarantineReason(Exception):
 
 @dataclass(frozen=True)
 class Attachment:
-    name: str
+    name: str  # a display name, never a path: see :func:`safe_attachment_name`
     mime_type: str
     size: int
     sha256: str
@@ -81,26 +113,199 @@ class ParsedMessage:
     parse_errors: list[str]
 
 
+# -- text --------------------------------------------------------------------------------------
+def _bytes_to_text(data: bytes) -> str:
+    """Undeclared 8-bit bytes: UTF-8 if they are UTF-8, else Windows-1252, else Latin-1 (every byte)."""
+    for charset in ("utf-8", "cp1252"):
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _codec(label: str) -> str | None:
+    label = label.split("*", 1)[0].strip().lower()  # RFC 2231 language suffix: utf-8*de
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
+        return None
+
+
+def _decode_in(data: bytes, label: str, problems: list[str] | None) -> str:
+    codec = _codec(label)
+    if codec is None:
+        if problems is not None:
+            problems.append(f"unknown charset {label[:40]!r}")
+        return _bytes_to_text(data)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        if problems is not None:
+            problems.append(f"text not valid in its declared charset {label[:40]!r}")
+        return _bytes_to_text(data)
+
+
+def _encoded_word(match: re.Match, problems: list[str] | None) -> str:
+    charset, encoding, text = match.groups()
+    try:
+        if encoding in "Bb":
+            if not _BASE64.fullmatch(text):
+                raise ValueError(text)
+            data = base64.b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+        else:
+            data = _QP_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), text.replace("_", " ").encode())
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        if problems is not None:
+            problems.append("broken RFC 2047 encoded word kept as written")
+        return match.group(0)
+    return _decode_in(data, charset, problems)
+
+
+def decode_header_text(value: str, problems: list[str] | None = None) -> str:
+    """RFC 2047 encoded words decoded (white space between two of them dropped); anything broken stays as written.
+
+    >>> decode_header_text("=?utf-8?q?Gr=C3=BC=C3=9Fe?= =?ISO-8859-1?B?YXVz?= K=?x?q?=F6?=ln")
+    'Grüßeaus Köln'
+    >>> decode_header_text("=?utf-8?b?####?=")
+    '=?utf-8?b?####?='
+    """
+    if "=?" not in value:
+        return value
+    value = _BETWEEN_WORDS.sub(r"\1\2", value)
+    return _ENCODED_WORD.sub(lambda m: _encoded_word(m, problems), value)
+
+
+def _clean(text: str, problems: list[str] | None = None, what: str = "header") -> str:
+    """One line of text: control characters (NUL, bare CR…) removed, white space collapsed, length capped."""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
+        if problems is not None:
+            problems.append(f"control characters in the {what}")
+    text = " ".join(text.split())
+    if len(text) > _MAX_TEXT:
+        if problems is not None:
+            problems.append(f"{what} longer than {_MAX_TEXT} characters, cut")
+        text = text[:_MAX_TEXT]
+    return text
+
+
+def safe_attachment_name(name: str) -> str:
+    """An attachment's name as a display name that can never act as a path.
+
+    Directories (``/``, ``\\``) are dropped, as are control and format characters (NUL, bidi
+    overrides) and leading dots; the name is cut to 200 characters.
+
+    >>> safe_attachment_name("../../etc/passwd"), safe_attachment_name("C:\\\\x\\\\Rechnung.pdf")
+    ('passwd', 'Rechnung.pdf')
+    >>> safe_attachment_name("invoice\\u202efdp.exe"), safe_attachment_name(".."), safe_attachment_name("a\\x00b")
+    ('invoicefdp.exe', '(unnamed)', 'ab')
+    """
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())
+    name = name.strip().lstrip(".").strip()
+    return name[:200] or "(unnamed)"
+
+
+# -- the header block --------------------------------------------------------------------------
+@dataclass
+class Header:
+    """The top-level header fields (names lower-cased, values as text) and what was wrong with them."""
+
+    fields: list[tuple[str, str]]
+    body_start: int  # offset of the body in the raw bytes
+    problems: list[str]
+    repaired: bytes | None  # the header block rewritten for the MIME parser when it was broken
+
+    def get(self, name: str) -> str | None:
+        return next((value for key, value in self.fields if key == name), None)
+
+    def get_all(self, name: str) -> list[str]:
+        return [value for key, value in self.fields if key == name]
+
+
+def read_header(raw: bytes) -> Header:
+    """Split off and unfold the header block, tolerating what real mail does wrong.
+
+    A line that is neither a field nor a continuation is skipped when a field follows it, and
+    taken as the start of the body when none does (a missing blank line).
+
+    >>> h = read_header(b"From: a@x.test\\r\\nno colon here\\r\\nSubject: Hi\\r\\n there\\r\\n\\r\\nbody")
+    >>> h.fields, h.problems, h.body_start
+    ([('from', 'a@x.test'), ('subject', 'Hi there')], ['header line without a colon skipped'], 54)
+    """
+    problems: list[str] = []
+    lines: list[tuple[bytes, int]] = []  # (line, offset after its line end)
+    position, body_start = 0, len(raw)
+    for match in _LINE_END.finditer(raw):
+        line = raw[position : match.start()]
+        if not line:
+            body_start = match.end()
+            break
+        lines.append((line, match.end()))
+        if match.group() == b"\r":  # the alternation prefers CRLF: this CR stands alone
+            problems.append("bare CR in the header")
+        position = match.end()
+    else:
+        if position < len(raw):
+            lines.append((raw[position:], len(raw)))
+        problems.append("no blank line after the header")
+    if lines and lines[0][0].startswith(b"From ") and not _FIELD.match(lines[0][0]):
+        lines = lines[1:]  # an mbox separator line
+    fields: list[list] = []
+    kept: list[bytes] = []
+    for index, (line, _) in enumerate(lines):
+        if line[:1] in (b" ", b"\t"):
+            if fields:
+                fields[-1][1] += b" " + line.strip()
+                kept.append(line)
+            else:
+                problems.append("header starts with a continuation line")
+            continue
+        found = _FIELD.match(line)
+        if found:
+            fields.append([found.group(1).decode("ascii").lower(), line[found.end() :].strip()])
+            kept.append(line)
+            continue
+        if any(_FIELD.match(later) for later, _ in lines[index + 1 :]):
+            problems.append("header line without a colon skipped")
+            continue
+        problems.append("header ends without a blank line")  # the rest is body
+        body_start = lines[index - 1][1] if index else 0
+        break
+    if b"\x00" in raw[:body_start]:
+        problems.append("NUL bytes in the header")
+    if any(b > 0x7F for line in kept for b in line):
+        problems.append("undeclared 8-bit bytes in the header")
+    repaired = None
+    if len(kept) != len(lines) or "bare CR in the header" in problems:
+        repaired = b"\r\n".join(kept) + b"\r\n\r\n"
+    return Header([(name, _bytes_to_text(value)) for name, value in fields], body_start, problems, repaired)
+
+
+# -- identity ----------------------------------------------------------------------------------
 def normalise_message_id(value: str | None) -> str | None:
     """The id inside angle brackets, with the domain part lower-cased (RFC 5322: it is case-insensitive).
 
     >>> normalise_message_id("  <Abc.123@MAIL.Example.COM> (comment)")
     'Abc.123@mail.example.com'
-    >>> normalise_message_id("no-brackets@x.test"), normalise_message_id("")
-    ('no-brackets@x.test', None)
+    >>> normalise_message_id("no-brackets@x.test"), normalise_message_id(""), normalise_message_id("<>")
+    ('no-brackets@x.test', None, None)
     """
     if not value:
         return None
     found = _MSGID.search(value)
-    text = found.group(1) if found else value.strip().split()[0] if value.strip() else ""
-    if not text:
+    text = found.group(1) if found else (value.strip().split() or [""])[0]
+    text = text.strip("<>")
+    if not any(ch.isalnum() for ch in text):
         return None
     local, at, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}" if at else text
 
 
 def _ids(value: str | None) -> list[str]:
-    return [normalise_message_id(f"<{m}>") for m in _MSGID.findall(value or "")]
+    return [i for i in (normalise_message_id(f"<{m}>") for m in _MSGID.findall(value or "")) if i]
 
 
 def fallback_key(headers: dict[str, str]) -> str:
@@ -117,65 +322,131 @@ def fallback_key(headers: dict[str, str]) -> str:
     return "fb:" + digest.hexdigest()[:40]
 
 
-def key_from_headers(header_bytes: bytes) -> str:
-    """The identity key from a header block alone (what a header-only scan fetches)."""
-    message = email.parser.BytesHeaderParser(policy=compat32).parsebytes(header_bytes)
-    message_id = normalise_message_id(_text(message.get("message-id")))
+def _key(header: Header) -> str:
+    message_id = normalise_message_id(header.get("message-id"))
     if message_id:
         return "mid:" + message_id
-    return fallback_key({name: _text(message.get(name)) for name in _FALLBACK_HEADERS})
+    return fallback_key({name: decode_header_text(header.get(name) or "") for name in _FALLBACK_HEADERS})
+
+
+def key_from_headers(header_bytes: bytes) -> str:
+    """The identity key from a header block alone (what a header-only scan fetches)."""
+    return _key(read_header(header_bytes))
 
 
 #: the header fields a header-only scan must fetch to compute :func:`key_from_headers`
 KEY_HEADERS = ("MESSAGE-ID", *(h.upper() for h in _FALLBACK_HEADERS))
 
 
-def _text(value) -> str:
-    """A header as text: RFC 2047 words decoded, undeclared 8-bit bytes kept as replacement characters."""
+# -- fields ------------------------------------------------------------------------------------
+def _addresses(values: list[str], problems: list[str]) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) pairs; names RFC 2047-decoded after the split, so commas in them hold."""
+    if not values:
+        return []
+    try:
+        pairs = email.utils.getaddresses(values)
+    except Exception:  # the standard library's address parser has raised on hostile input before
+        problems.append("unreadable address header")
+        return []
+    return [(_clean(decode_header_text(name, problems)), addr.strip().lower()) for name, addr in pairs if addr]
+
+
+def _date(value: str | None, problems: list[str]) -> dt.datetime | None:
     if value is None:
-        return ""
-    if isinstance(value, email.header.Header):
-        value = str(value)
-    try:
-        return str(email.header.make_header(email.header.decode_header(value)))
-    except (email.errors.HeaderParseError, LookupError, UnicodeError, ValueError):
-        return str(value)
-
-
-def _addresses(message: Message, name: str) -> list[str]:
-    values = [_text(v) for v in message.get_all(name, [])]
-    return [addr.lower() for _, addr in email.utils.getaddresses(values) if addr]
-
-
-def _date(message: Message, errors: list[str]) -> dt.datetime | None:
-    raw = message.get("date")
-    if raw is None:
-        errors.append("no Date header")
+        problems.append("no Date header")
         return None
+    shown = _clean(value)[:60]
     try:
-        parsed = email.utils.parsedate_to_datetime(_text(raw))
-    except (TypeError, ValueError, IndexError):
-        errors.append(f"unparseable Date header {_text(raw)[:60]!r}")
+        parts = email.utils.parsedate_tz(_clean(value))
+        if parts is None:
+            raise ValueError(value)
+        offset = parts[9] or 0
+        if abs(offset) >= 24 * 3600:
+            raise ValueError(offset)
+        local = dt.datetime(*parts[:6], tzinfo=dt.timezone(dt.timedelta(seconds=offset)))
+        moment = local.astimezone(dt.UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        problems.append(f"unparseable Date header {shown!r}")
         return None
-    if parsed.tzinfo is None:  # RFC 5322 -0000: no zone information; take it as UTC
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    if not _OLDEST <= moment < _NEWEST:
+        problems.append(f"implausible Date header {shown!r} ignored")
+        return None
+    return moment  # RFC 5322 -0000 (no zone information) reads as UTC
 
 
-def _attachments(message: Message, keep_content: bool) -> list[Attachment]:
-    found = []
-    for part in message.walk():
-        if part.is_multipart():
+# -- MIME --------------------------------------------------------------------------------------
+def _parts(message: Message, problems: list[str]):
+    """Every leaf part, depth first, without recursion (so nesting depth cannot raise)."""
+    stack, seen = [message], 0
+    while stack:
+        part = stack.pop()
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
             continue
-        filename = part.get_filename()
-        disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+        seen += 1
+        if seen > _MAX_PARTS:
+            problems.append(f"more than {_MAX_PARTS} MIME parts; the rest not read")
+            return
+        yield part
+
+
+def _raw_header(part: Message, name: str) -> str:
+    """A part's header as text: raw 8-bit decoded as :func:`_bytes_to_text` does, RFC 2047 words kept."""
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            if isinstance(value, str):
+                return _bytes_to_text(value.encode("ascii", "surrogateescape"))
+            return str(value)
+    return ""
+
+
+def _param(header: str, name: str, problems: list[str]) -> str | None:
+    """A parameter's value (RFC 2231 continuations and charsets, RFC 2047 words in quotes) from header text."""
+    lowered = header.lower()
+    if name not in lowered:
+        return None
+    if name + "*" not in lowered:  # the common case, without RFC 2231: no need for the standard library's parser
+        found = _PLAIN_PARAM[name].search(header)
+        if found is None:
+            return None
+        value = found.group(1) if found.group(1) is not None else found.group(2)
+        return decode_header_text(re.sub(r"\\(.)", r"\1", value), problems)
+    carrier = Message()
+    carrier["content-disposition"] = header
+    try:
+        value = carrier.get_param(name, header="content-disposition")
+        if value is None:
+            return None
+        if isinstance(value, tuple):  # RFC 2231: (charset, language, text)
+            charset, _, text = value
+            data = text.encode("latin-1", "surrogateescape") if isinstance(text, str) else text
+            return _decode_in(data, charset or "utf-8", problems) if charset else text
+        return decode_header_text(email.utils.unquote(value), problems)
+    except Exception:  # the standard library's parameter parser on hostile input
+        problems.append(f"unreadable {name} parameter")
+        return None
+
+
+def _attachments(message: Message, keep_content: bool, problems: list[str]) -> list[Attachment]:
+    found = []
+    for part in _parts(message, problems):
+        disposition_header = _raw_header(part, "content-disposition")
+        disposition = disposition_header.split(";")[0].strip().lower()
+        type_header = _raw_header(part, "content-type")
+        filename = _param(disposition_header, "filename", problems) or _param(type_header, "name", problems)
         if not filename and disposition != "attachment":
             continue
-        payload = part.get_payload(decode=True) or b""
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception:  # a broken transfer encoding: keep the bytes as they are
+            problems.append("undecodable attachment content kept encoded")
+            raw = part.get_payload()
+            payload = raw.encode("ascii", "surrogateescape") if isinstance(raw, str) else b""
         found.append(
             Attachment(
-                name=_text(filename) or "(unnamed)",
-                mime_type=part.get_content_type(),
+                name=safe_attachment_name(_clean(filename or "", problems, "attachment name")),
+                mime_type=_clean(part.get_content_type())[:127] or "application/octet-stream",
                 size=len(payload),
                 sha256=hashlib.sha256(payload).hexdigest(),
                 content=payload if keep_content else None,
@@ -184,46 +455,77 @@ def _attachments(message: Message, keep_content: bool) -> list[Attachment]:
     return found
 
 
+def _mime_defects(message: Message) -> list[str]:
+    names = set()
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        names.update(type(d).__name__.removesuffix("Defect") for d in part.defects)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
+    names.discard("MissingHeaderBodySeparator")  # read_header reports it better
+    return [f"MIME defect: {name}" for name in sorted(names)]
+
+
+# -- the message -------------------------------------------------------------------------------
 def parse_message(raw: bytes, keep_attachment_content: bool = False) -> ParsedMessage:
-    """Parse one message; raise :class:`QuarantineReason` when its structure cannot be trusted."""
+    """Parse one message as far as it can be read; raise :class:`QuarantineReason` only when nothing can."""
     if not raw.strip():
         raise QuarantineReason("empty message")
-    message = email.parser.BytesParser(policy=compat32).parsebytes(raw)
-    structural = [d for part in message.walk() for d in part.defects if isinstance(d, _STRUCTURAL_DEFECTS)]
-    if structural:
-        names = ", ".join(sorted({type(d).__name__.removesuffix("Defect") for d in structural}))
-        raise QuarantineReason(f"broken message structure ({names})")
-    if not message.keys():
+    try:
+        return _parse(raw, keep_attachment_content)
+    except QuarantineReason:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise QuarantineReason(f"parser failure: {type(exc).__name__}") from exc
+    except Exception as exc:  # a bug met by one message must not stop the import of the others
+        raise QuarantineReason(f"parser failure: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _mime(raw: bytes, header: Header, keep_content: bool, problems: list[str]) -> list[Attachment]:
+    """The attachments, from one run of the MIME parser over the (repaired) message."""
+    boundaries = _BOUNDARY.finditer(raw)
+    if sum(1 for _ in zip(range(_MAX_MULTIPARTS + 1), boundaries, strict=False)) > _MAX_MULTIPARTS:
+        problems.append(f"more than {_MAX_MULTIPARTS} multiparts; attachments not read")
+        return []
+    source = raw if header.repaired is None else header.repaired + raw[header.body_start :]
+    try:
+        message = email.parser.BytesParser(policy=compat32).parsebytes(source)
+        attachments = _attachments(message, keep_content, problems)
+    except RecursionError:
+        problems.append("MIME structure nested too deeply; attachments not read")
+        return []
+    problems.extend(_mime_defects(message))
+    return attachments
+
+
+def _parse(raw: bytes, keep_attachment_content: bool) -> ParsedMessage:
+    header = read_header(raw)
+    if not header.fields:
         raise QuarantineReason("no header fields")
-    errors: list[str] = []
-    message_id = normalise_message_id(_text(message.get("message-id")))
+    problems = header.problems
+    message_id = normalise_message_id(header.get("message-id"))
     if not message_id:
-        errors.append("no Message-ID")
-    senders = email.utils.getaddresses([_text(v) for v in message.get_all("from", [])])
+        problems.append("no Message-ID" if header.get("message-id") is None else "empty Message-ID")
+    senders = _addresses(header.get_all("from"), problems)
     from_name, from_addr = senders[0] if senders else ("", "")
     if not from_addr:
-        errors.append("no From address")
-    if any(b > 0x7F for b in raw.partition(b"\r\n\r\n")[0]):
-        errors.append("undeclared 8-bit bytes in the header")
-    key = (
-        "mid:" + message_id
-        if message_id
-        else fallback_key({name: _text(message.get(name)) for name in _FALLBACK_HEADERS})
-    )
+        problems.append("no From address")
     return ParsedMessage(
-        key=key,
+        key=_key(header),
         message_id=message_id,
-        in_reply_to=(_ids(message.get("in-reply-to")) or [None])[0],
-        references=_ids(_text(message.get("references"))),
-        date=_date(message, errors),
-        from_addr=from_addr.lower() or None,
+        in_reply_to=(_ids(header.get("in-reply-to")) or [None])[0],
+        references=_ids(header.get("references")),
+        date=_date(header.get("date"), problems),
+        from_addr=from_addr or None,
         from_name=from_name or None,
-        to_addrs=_addresses(message, "to"),
-        cc_addrs=_addresses(message, "cc"),
-        subject=" ".join(_text(message.get("subject")).split()),
+        to_addrs=[addr for _, addr in _addresses(header.get_all("to"), problems)],
+        cc_addrs=[addr for _, addr in _addresses(header.get_all("cc"), problems)],
+        subject=_clean(decode_header_text(header.get("subject") or "", problems), problems, "Subject"),
         size=len(raw),
         content_hash=hashlib.sha256(raw).hexdigest(),
-        attachments=_attachments(message, keep_attachment_content),
-        auth_results=[_text(v) for v in message.get_all("authentication-results", [])],
-        parse_errors=errors,
+        attachments=_mime(raw, header, keep_attachment_content, problems),
+        auth_results=[_clean(v) for v in header.get_all("authentication-results")],
+        parse_errors=list(dict.fromkeys(problems)),  # each problem once, in the order met
     )

@@ -386,6 +386,18 @@ class Journal:
             raise
         self.db.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction, a part that can fail alone: on error only it is undone."""
+        self.db.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO part")
+            self.db.execute("RELEASE part")
+            raise
+        self.db.execute("RELEASE part")
+
     # -- messages ----------------------------------------------------------------------------
     def ids_for_keys(self, keys: Iterable[str]) -> dict[str, int]:
         """Which of these identity keys the journal knows, and their message row ids."""
@@ -712,8 +724,9 @@ class Journal:
             raise SyncError(f"another import of account {account!r} is running; wait for it or stop it") from None
         try:
             self.db.execute(
-                "UPDATE runs SET status='interrupted', finished_at=? WHERE account=? AND status='running'",
-                (_now(), account),
+                "UPDATE runs SET status='interrupted', finished_at=?, error_text=? "
+                "WHERE account=? AND status='running'",
+                (_now(), "the process ended before the run finished (killed or crashed)", account),
             )
             yield
         finally:
@@ -745,7 +758,7 @@ class Journal:
             cursor = self.db.execute("DELETE FROM messages WHERE COALESCE(date_utc, first_seen) < ?", (cutoff,))
         return cursor.rowcount
 
-    # -- analysis: DataFrames and the summary (pandas is imported only when one is asked for) --
+    # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --
     def messages(self, **filters):
         """The messages as a DataFrame; filters and columns as :func:`mailkit.journal.frames.messages` takes them."""
         from .frames import messages
@@ -769,9 +782,3 @@ class Journal:
         from .frames import sends
 
         return sends(self, **filters)
-
-    def summary(self, **filters):
-        """The journal on one screen; see :func:`mailkit.analysis.summary`."""
-        from ..analysis import summary
-
-        return summary(self, **filters)

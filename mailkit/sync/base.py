@@ -14,14 +14,19 @@ __all__ = [
 
 import datetime as dt
 import re
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from ..errors import ConfigError, SyncError
+from imapclient.exceptions import IMAPClientError
+
+from ..errors import ConfigError, MailkitError, SyncError
 from ..journal.parse import ParsedMessage
 
 AFTER_ACTIONS = ("keep", "seen", "delete")
+#: what the journal raises for one message's data (not for a full disk or a lock): quarantined, not fatal
+STORE_REFUSALS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, ValueError, OverflowError)
 COUNTS = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")
 
 
@@ -156,6 +161,15 @@ class AssignQueue:
 
     def __call__(self, message: ImportedMessage) -> Decision:
         return Decision(queue=self.queue)
+
+
+def run_failure(exc: BaseException) -> tuple[str, str]:
+    """The status and error text a run row ends with when ``exc`` stopped it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "cancelled", "interrupted (Ctrl-C): stopped in the middle of a batch, which was rolled back"
+    if isinstance(exc, (OSError, IMAPClientError, MailkitError)):
+        return "failed", str(exc) or type(exc).__name__
+    return "failed", f"internal error: {type(exc).__name__}: {exc}"
 
 
 class Cancel(threading.Event):

@@ -16,13 +16,14 @@ __all__ = ["import_imap"]
 
 import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
-from ..errors import MailkitError, SyncError
+from ..errors import SyncError
 from ..journal.parse import KEY_HEADERS, QuarantineReason, key_from_headers, parse_message
 from ..journal.store import Journal, Location
 from ..model import Account
@@ -30,7 +31,18 @@ from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
 from ..workspace import Workspace
-from .base import Cancel, FolderResult, ImportedMessage, Progress, Route, SyncOptions, SyncResult, route_name
+from .base import (
+    STORE_REFUSALS,
+    Cancel,
+    FolderResult,
+    ImportedMessage,
+    Progress,
+    Route,
+    SyncOptions,
+    SyncResult,
+    route_name,
+    run_failure,
+)
 
 log = logger(__name__)
 _HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(KEY_HEADERS)})]"
@@ -115,10 +127,11 @@ class _ImapImport:
         run_id = self.journal.start_run(self.account.name, folder, "imap", self.options.dry_run)
         try:
             self._sync_folder(client, folder, folder_result)
-        except (OSError, IMAPClientError, MailkitError) as exc:
-            folder_result.status, folder_result.error = "failed", str(exc) or type(exc).__name__
+        except BaseException as exc:  # whatever stops the run, its row says so
+            folder_result.status, folder_result.error = run_failure(exc)
             folder_result.errors += 1
-            self.journal.finish_run(run_id, "failed", folder_result.counts(), folder_result.error)
+            with contextlib.suppress(sqlite3.Error):
+                self.journal.finish_run(run_id, folder_result.status, folder_result.counts(), folder_result.error)
             raise
         status = "cancelled" if self.cancel.is_set() else "failed" if folder_result.error else "ok"
         folder_result.status = status
@@ -295,9 +308,17 @@ class _ImapImport:
                 )
                 continue
             outbound = folder in self.sent_folders or (parsed.from_addr or "") in self.own_addresses
-            row, is_new = self.journal.add_message(
-                parsed, raw, account=self.account.name, direction="out" if outbound else "in"
-            )
+            try:
+                with self.journal.savepoint():
+                    row, is_new = self.journal.add_message(
+                        parsed, raw, account=self.account.name, direction="out" if outbound else "in"
+                    )
+            except STORE_REFUSALS as exc:  # this message only: the rest of the batch goes on
+                refusal = f"the journal could not store it: {type(exc).__name__}: {exc}"
+                result.quarantined += self.journal.quarantine(
+                    self.account.name, folder, refusal, raw, uidvalidity, candidate.uid
+                )
+                continue
             known_ids[parsed.key] = row
             if candidate.key != parsed.key:  # header scan and full parse disagree: trust the full parse
                 known_ids[candidate.key] = row

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 __all__ = ["import_pop3"]
 
+import contextlib
 import poplib
+import sqlite3
 
-from ..errors import MailkitError, SyncError
+from ..errors import SyncError
 from ..journal.parse import QuarantineReason, key_from_headers, parse_message
 from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import pop3_login
 from ..workspace import Workspace
-from .base import Cancel, FolderResult, Progress, SyncOptions, SyncResult
+from .base import STORE_REFUSALS, Cancel, FolderResult, Progress, SyncOptions, SyncResult, run_failure
 
 FOLDER = "POP3"
 
@@ -96,9 +98,17 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                             folder_result.quarantined += 1
                         else:
                             direction = "out" if (parsed.from_addr or "") in own else "in"
-                            row, is_new = journal.add_message(parsed, raw, account=account.name, direction=direction)
-                            folder_result.new += is_new
-                            folder_result.rebound += not is_new
+                            try:
+                                with journal.savepoint():
+                                    row, is_new = journal.add_message(
+                                        parsed, raw, account=account.name, direction=direction
+                                    )
+                            except STORE_REFUSALS as exc:
+                                reason = f"the journal could not store it: {type(exc).__name__}: {exc} (UIDL {uidl})"
+                                folder_result.quarantined += journal.quarantine(account.name, FOLDER, reason, raw)
+                            else:
+                                folder_result.new += is_new
+                                folder_result.rebound += not is_new
                     journal.pop3_mark(account.name, uidl, row, deleted=options.after == "delete")
                 if options.after == "delete":
                     pop.dele(number)
@@ -109,10 +119,11 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                 for uidl in pending_deletes:  # deleted before, but that session never reached QUIT
                     pop.dele(on_server[uidl])
                     folder_result.gone += 1
-    except MailkitError as exc:
-        folder_result.status, folder_result.error = "failed", str(exc)
+    except BaseException as exc:  # whatever stops the run, its row says so
+        folder_result.status, folder_result.error = run_failure(exc)
         folder_result.errors += 1
-        journal.finish_run(run_id, "failed", folder_result.counts(), str(exc))
+        with contextlib.suppress(sqlite3.Error):
+            journal.finish_run(run_id, folder_result.status, folder_result.counts(), folder_result.error)
         raise
     folder_result.status = "cancelled" if cancel.is_set() else "ok"
     journal.finish_run(run_id, folder_result.status, folder_result.counts())

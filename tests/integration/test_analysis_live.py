@@ -107,7 +107,7 @@ def test_every_report_export_and_the_cli_on_a_synced_journal(fresh_sandbox, tmp_
         figure = analysis.plot_failures(reasons, "de")
         assert figure.axes[0].get_title() == "Zustellfehler nach Ursache"
 
-        summary = journal.summary().to_dict()
+        summary = analysis.summary(journal).to_dict()
         assert summary["messages"]["total"] == 7 and summary["sends"]["failed"] == 1
         assert summary["response"]["answered"] == 2 and summary["authentication"]["checked"] == 3
 

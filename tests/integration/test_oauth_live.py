@@ -16,10 +16,11 @@ import uuid
 import pytest
 import requests
 
+from mailkit.diagnose.oauth import oauth2_checks
 from mailkit.errors import AuthError, ConnectError
 from mailkit.model import Account, Auth, OAuth2, Receiving, Timeouts
 from mailkit.net.connect import imap_login, pop3_login, smtp_login
-from mailkit.net.oauth import TokenSource, oauth2_checks
+from mailkit.net.oauth import TokenSource
 from mailkit.oauth import decode_claims, sasl_initial_response
 from mailkit.sandbox import Sandbox
 from mailkit.widgets.oauth_signin import DeviceCodeSignIn

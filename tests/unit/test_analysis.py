@@ -316,7 +316,7 @@ def test_attachments_runs_and_records(journal, messages):
 
 
 def test_summary_numbers_text_and_html(journal):
-    result = journal.summary()
+    result = analysis.summary(journal)
     data = result.to_dict()
     assert data["messages"] == {
         "total": 14,
@@ -336,11 +336,11 @@ def test_summary_numbers_text_and_html(journal):
     text = str(result).splitlines()
     assert len(text) <= 14 and text[1].split() == ["messages", "14", "(7", "in,", "7", "out)"]
     assert "<table>" in result._repr_html_() and "IMAP login refused" in result._repr_html_()
-    german = str(journal.summary(lang="de", account="vertrieb"))
+    german = str(analysis.summary(journal, lang="de", account="vertrieb"))
     assert "Nachrichten        5 (3 ein, 2 aus)" in german
-    assert journal.summary(since="2026-11-05").to_dict()["messages"]["total"] == 5
+    assert analysis.summary(journal, since="2026-11-05").to_dict()["messages"]["total"] == 5
     with pytest.raises(ValueError, match="lang"):
-        journal.summary(lang="fr")
+        analysis.summary(journal, lang="fr")
 
 
 def test_smtp_codes_in_plain_words():

@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
+from mailkit import analysis
 from mailkit.analysis import parse_authentication_results
 from mailkit.errors import SyncError
 from mailkit.journal import Journal, frames, parse_message
@@ -172,7 +173,7 @@ def test_an_empty_journal_gives_empty_frames_of_the_same_types(tmp_path):
         m = j.messages()
         assert m.empty and m["date"].dtype == UTC_US and isinstance(m["account"].dtype, pd.CategoricalDtype)
         assert j.runs().empty and j.sends()["smtp_code"].dtype == "Int64" and frames.send_recipients(j).empty
-        summary = j.summary().to_dict()
+        summary = analysis.summary(j).to_dict()
         assert summary["messages"]["total"] == 0 and summary["response"]["median_hours"] is None
 
 

@@ -1,0 +1,70 @@
+"""Reports over the journal's frames: volumes, correspondents, failures, response times, authentication.
+
+What pflogsumm gives Postfix admins as text, for the mail of an ERP: every report is a pure
+function from the frames of :mod:`mailkit.journal.frames` to a DataFrame, so a notebook, the
+CLI and a script get the same numbers; ``plot_*`` functions draw the tables people would rather
+look at (static matplotlib figures, made without pyplot's global state, labels in German or
+English). :func:`summary` fits the whole journal on one screen.
+
+Times: the journal keeps UTC; reports that bucket by day, week, hour or weekday take ``tz``
+(default Europe/Berlin, where these businesses work) and use local wall-clock time.
+
+Response times follow threads, not subjects: messages are linked by Message-ID, In-Reply-To and
+References, and for each inbound mail the answer is the first outbound mail of the same thread
+written after it (from any account: a colleague's answer counts for the team).
+
+One module per question (``volumes``, ``failures``, ``threads``, ``authentication``,
+``attachments``, ``runs``, ``records``), the figures in ``plots``, the words in ``labels``, the
+one-screen view in ``summary``; everything public is imported from here. A new report is a new
+module beside them, its names added below.
+"""
+
+from .attachments import attachment_types
+from .authentication import AuthenticationResults, AuthResult, authentication, parse_authentication_results
+from .failures import (
+    BASIC_CODES,
+    ENHANCED_CODES,
+    enhanced_code,
+    failures,
+    failures_by_domain,
+    failures_by_reason,
+    smtp_meaning,
+)
+from .plots import plot_attachments, plot_authentication, plot_failures, plot_response_times, plot_runs, plot_volume
+from .records import records
+from .runs import run_health
+from .summary import SUMMARY_COLUMNS, Summary, summarize, summary
+from .threads import response_stats, response_times
+from .volumes import DEFAULT_TZ, correspondents, volume
+
+__all__ = [
+    "BASIC_CODES",
+    "DEFAULT_TZ",
+    "ENHANCED_CODES",
+    "SUMMARY_COLUMNS",
+    "AuthResult",
+    "AuthenticationResults",
+    "Summary",
+    "attachment_types",
+    "authentication",
+    "correspondents",
+    "enhanced_code",
+    "failures",
+    "failures_by_domain",
+    "failures_by_reason",
+    "parse_authentication_results",
+    "plot_attachments",
+    "plot_authentication",
+    "plot_failures",
+    "plot_response_times",
+    "plot_runs",
+    "plot_volume",
+    "records",
+    "response_stats",
+    "response_times",
+    "run_health",
+    "smtp_meaning",
+    "summarize",
+    "summary",
+    "volume",
+]

@@ -1,0 +1,95 @@
+"""How fast mail is answered: threads by Message-ID, In-Reply-To and References, and response times."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .volumes import DEFAULT_TZ, _bucket
+
+
+def _components(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
+    """Connected components of an undirected graph given as edge arrays: each node's smallest node."""
+    label = np.arange(size)
+    while True:
+        low = np.minimum(label[a], label[b])
+        high = np.maximum(label[a], label[b])
+        moving = low != high
+        if not moving.any():
+            return label
+        np.minimum.at(label, high[moving], low[moving])  # hook each root under the smaller one
+        while True:  # then point every node straight at its root
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+
+
+def _threads(messages: pd.DataFrame, references: pd.DataFrame) -> np.ndarray:
+    """A thread number per message, from Message-ID, In-Reply-To and References."""
+    count = len(messages)
+    ids = messages["message_id"].astype("str")
+    own = ids.where(ids.notna(), "\0" + messages["id"].astype("str"))  # no Message-ID: a thread of its own
+    replied = messages["in_reply_to"].notna().to_numpy()
+    rows = pd.Index(messages["id"]).get_indexer(references["id"])
+    kept = rows >= 0
+    parts = [own, messages["in_reply_to"][replied].astype("str"), references["ref"][kept].astype("str")]
+    arrays = [pa.array(part) for part in parts]
+    chunks = [c for a in arrays for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))  # one dictionary for all
+    codes = np.concatenate([np.zeros(0, "int64")] + [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks])
+    uniques = encoded.chunks[0].dictionary if encoded.num_chunks else []
+    start_refs = count + int(replied.sum())
+    a = np.concatenate([codes[:count][replied], codes[:count][rows[kept]]])
+    b = np.concatenate([codes[count:start_refs], codes[start_refs:]])
+    return _components(a, b, len(uniques))[codes[:count]]
+
+
+def response_times(messages: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
+    """For each inbound mail: its thread, the first outbound mail of that thread after it, and the delay.
+
+    Needs the message columns id, message_id, in_reply_to, date, direction, account and the
+    :func:`~mailkit.journal.frames.references` frame. ``reply`` is missing for unanswered mail.
+    """
+    frame = messages[["id", "account", "date", "direction"]].assign(thread=_threads(messages, references))
+    frame = frame[frame["date"].notna()].reset_index(drop=True)
+    inbound = (frame["direction"] == "in").to_numpy()
+    dates = frame["date"].dt.tz_localize(None).to_numpy().view("int64")
+    threads = frame["thread"].to_numpy()
+    # by thread, then date; an outbound mail sorts before an inbound one of the same moment (it is not "after")
+    order = np.lexsort((inbound, dates, threads))
+    size = len(order)
+    outbound_at = np.where(inbound[order], size, np.arange(size))
+    following = np.append(np.minimum.accumulate(outbound_at[::-1])[::-1], size)  # next outbound from here on
+    sorted_threads = np.append(threads[order], -1)
+    rows = np.flatnonzero(inbound[order])
+    answer = following[rows]
+    answered = sorted_threads[answer] == sorted_threads[rows]
+    reply = np.where(answered, np.append(order, 0)[answer], 0)
+    result = frame.iloc[order[rows]][["id", "account", "date", "thread"]].reset_index(drop=True)
+    result["reply"] = pd.arrays.IntegerArray(frame["id"].to_numpy()[reply], ~answered)
+    replied = np.where(answered, dates[reply], np.iinfo("int64").min).view("datetime64[us]")  # min is NaT
+    result["replied_at"] = pd.Series(replied).dt.tz_localize("UTC")
+    result["delay"] = result["replied_at"] - result["date"]
+    return result.sort_values("id").reset_index(drop=True)
+
+
+def response_stats(times: pd.DataFrame, by: str | None = "account", tz: str = DEFAULT_TZ) -> pd.DataFrame:
+    """Count, answered share, median and 75th / 90th percentile delay per ``by`` (account, weekday, hour or None).
+
+    Weekday (0 = Monday) and hour are the inbound mail's local time in ``tz``.
+    """
+    frame = times.assign(seconds=times["delay"] / pd.Timedelta(seconds=1))
+    if by in ("weekday", "hour"):
+        frame[by] = _bucket(frame["date"], by, tz).to_numpy()
+    elif by is None:
+        frame["all"] = "all"
+        by = "all"
+    grouped = frame.groupby(by, observed=True)
+    table = pd.DataFrame({"inbound": grouped.size(), "answered": grouped["seconds"].count()})
+    table["answered_share"] = table["answered"] / table["inbound"]
+    for name, q in (("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
+        table[name] = pd.to_timedelta(grouped["seconds"].quantile(q).round(), unit="s")
+    return table
