@@ -66,9 +66,9 @@ def dns_records(workspace: Workspace, domain: str, selector: str | None = None) 
         record = dkim.load_key(workspace, domain, selector).record()
         try:
             verdict = dkim.check_published(workspace, domain, selector)
-            status, seen, notes = verdict.level, verdict.published or "", (verdict.message, verdict.remedy)
+            status, seen, notes = verdict.level, verdict.published or "", [verdict.message, verdict.remedy]
         except MailkitError as exc:
-            status, seen, notes = "skip", "", (str(exc),)
+            status, seen, notes = "skip", "", [str(exc)]
         rows.append(DnsRecord("DKIM", record.name, record.value, status, seen, tuple(n for n in notes if n)))
     rows.append(judged("DMARC", dkim.suggest_dmarc(domain), check_dmarc, "v=dmarc1"))
     return rows

@@ -180,6 +180,8 @@ class OnboardingApp(w.VBox):
         return result
 
     def _show_candidates(self) -> None:
+        if self.last_candidates is None:
+            return
         frame = self.last_candidates[["source", "incoming", "outgoing", "username", "hints"]]
         headers = {c: text(f"col.{c}", self.lang) for c in frame.columns}
         more = self._t("candidates_more", n="{n}")
