@@ -24,6 +24,7 @@ from . import (
     journal_report,
     journal_reports,
     oauth,
+    report,
     runbook,
     sandbox,
     send,
@@ -45,6 +46,7 @@ COMMAND_MODULES = (
     dkim,
     oauth,
     app,
+    report,
 )
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)

@@ -95,7 +95,10 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
 
         root.locator("button:has-text('Im Arbeitsbereich speichern')").click()
         page.wait_for_selector(".mk-onboarding :text('gespeichert in')", timeout=30_000)
-        step("onboarding-5-saved")
+        root.locator("button:has-text('Übergabebericht erstellen')").click()
+        page.wait_for_selector(".mk-onboarding :text('Übergabebericht geschrieben')", timeout=90_000)
+        assert root.locator("a[download]:has-text('Bericht herunterladen')").count() == 1
+        step("onboarding-5-saved-and-handed-over")
         root.screenshot(path=str(REPO / "build" / "test-artifacts" / "onboarding-app.png"))
     except Exception:
         shoot(page, "onboarding-failure")

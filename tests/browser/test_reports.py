@@ -9,6 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 VIEWPORT = {"width": 1280, "height": 800}
+ARTIFACTS = REPO / "build" / "test-artifacts"
 
 
 def test_runbook_reports_show_the_form_and_the_diagnosis(shared_sandbox, browser, tmp_path, shoot, looks_right):
@@ -51,3 +52,58 @@ def test_runbook_reports_show_the_form_and_the_diagnosis(shared_sandbox, browser
     for report in tmp_path.glob("*.*"):
         text = report.read_text(errors="replace")
         assert not any(user["password"] in text for user in state["users"]), report.name
+
+
+def _sandbox_secrets(folder: Path, state: dict) -> set[str]:
+    """Every secret the sandbox holds: the users' passwords and each value of the workspace's secret store."""
+    import tomllib
+
+    found = {user["password"] for user in state["users"]}
+
+    def walk(value):
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, str) and len(value) >= 8:
+            found.add(value)
+
+    walk(tomllib.loads((folder / "secrets.toml").read_text()))
+    return found
+
+
+def test_handover_report_renders_and_prints_without_secrets(shared_sandbox, browser, tmp_path, shoot):
+    import base64
+    import io
+
+    from pypdf import PdfReader
+
+    folder, state = shared_sandbox
+    out = tmp_path / "übergabe.html"
+    done = subprocess.run(
+        [str(BIN / "mailkit"), "-w", str(folder), "report", "onboarding", "info", "vertrieb", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_mode & 0o777 == 0o600
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(out.as_uri())
+        shown = page.inner_text("body")
+        assert "Übergabebericht E-Mail-Einrichtung" in shown and "info@mailkit.test" in shown
+        assert "vertrieb@mailkit.test" in shown and "DNS-Einträge für mailkit.test" in shown
+        assert page.locator(".mk-badge.mk-ok").count() > 20 and "v=spf1" in shown and "v=DMARC1" in shown
+        assert "Traceback" not in shown
+        shoot(page, "handover-report")
+        pdf = page.pdf(format="A4", print_background=True)
+    finally:
+        page.close()
+    (ARTIFACTS / "handover-report.pdf").write_bytes(pdf)
+    printed = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "info@mailkit.test" in printed and len(PdfReader(io.BytesIO(pdf)).pages) >= 2  # the text is readable
+    page_source = out.read_text()
+    for secret in _sandbox_secrets(folder, state):
+        encoded = base64.b64encode(secret.encode()).decode()
+        for where, content in (("page", page_source), ("PDF text", printed), ("PDF bytes", pdf.decode("latin-1"))):
+            assert secret not in content and encoded not in content, f"a secret of the sandbox is in the {where}"
