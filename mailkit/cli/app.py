@@ -2,13 +2,13 @@
 
 Voilà runs the app notebook (``notebooks/apps/onboarding.ipynb``) with the workspace named by ``-w``
 (or ``$MAILKIT_WORKSPACE``); a workspace that does not exist yet is refused, except with ``--sandbox``,
-where the app starts a sandbox of its own. It listens on 127.0.0.1 only; Ctrl-C stops it.
+where the app starts a sandbox of its own. It listens on 127.0.0.1 only; Ctrl-C stops it. Voilà
+replaces the ``mailkit`` process (exec), so a signal to it stops the server and its kernels.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -51,10 +51,10 @@ def cmd_app(args) -> int:
         print_envelope({"app": args.app, "url": url, "workspace": str(workspace or "(a new sandbox)")}, True)
     else:
         print(f"mailkit app {args.app}: {url} (Ctrl-C stops it)", flush=True)
-    try:
-        return subprocess.run(command, env=env).returncode  # Voilà's own log goes to the terminal
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    # Voilà takes this process's place: a stop signal (Ctrl-C, a service manager's TERM) reaches it, not an orphan
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
 
 
 def add_commands(sub, command) -> None:

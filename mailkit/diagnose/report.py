@@ -86,10 +86,12 @@ class Report:
         """
         from ..i18n import status_labels, text
         from ..tables import table
+        from .remedies import remedy_in
 
         counts = ", ".join(f"{n} {status_labels(lang)[s]}" for s, n in self.counts().items() if n)
         verdict = text("diag.verdict_ok" if self.ok else "diag.verdict_fail", lang)
         frame = self.to_frame().drop(columns="elapsed_ms")
+        frame["remedy"] = [remedy_in(r, lang) for r in frame["remedy"]]
         if problems_first:
             order = frame["status"].map({"fail": 0, "warn": 1, "skip": 2, "ok": 3})
             frame = frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)

@@ -21,6 +21,7 @@ from ..autoconfig import autoconfigure
 from ..diagnose import diagnose
 from ..errors import ConfigError, MailkitError
 from ..formats import kivitendo
+from ..i18n import check_lang, text
 from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
 from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
@@ -42,8 +43,12 @@ def _port(description: str) -> w.BoundedIntText:
 class AccountForm(w.VBox):
     """Identity / sending / receiving / auth / sender policy, with Save and Test connection."""
 
-    def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None, actions=True) -> None:
-        """``actions=False`` leaves out the button row: an app around the form brings its own steps."""
+    def __init__(
+        self, workspace: Workspace, account: Account | None = None, *, tester=None, actions=True, lang: str = "en"
+    ) -> None:
+        """``actions=False`` leaves out the button row: an app around the form brings its own steps;
+        ``lang`` (``en``, ``de``) chooses the labels, :meth:`set_lang` changes them later."""
+        self.lang = check_lang(lang)
         self.workspace = workspace
         self._password_ref: str | None = None
         # account -> an object with ``ok`` and _repr_html_; by default the full diagnosis
@@ -142,14 +147,12 @@ class AccountForm(w.VBox):
             ],
             "Sender policy": [f"senders.{d}" for d in _DOC_TYPES],
         }
-        tabs = w.Tab(
+        self.tabs = tabs = w.Tab(
             children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
         )
         if actions:  # the button sits under the address it reads
             identity = tabs.children[0]
             identity.children = (*identity.children, self.autoconfig_button)
-        for index, title in enumerate(groups):
-            tabs.set_title(index, title)
         super().__init__(
             [
                 tabs,
@@ -159,6 +162,26 @@ class AccountForm(w.VBox):
                 self.output,
             ]
         )
+        self.set_lang(lang)
+
+    def set_lang(self, lang: str) -> None:
+        """Label the fields, tabs and buttons in ``lang``; the status line follows on the next check."""
+        self.lang = check_lang(lang)
+        for name, widget in self.fields.items():
+            if name.startswith("senders."):
+                document = text(f"doc.{name.partition('.')[2]}", lang)
+                widget.description = text("form.sender", lang, document=document)
+            else:
+                widget.description = text(f"form.{name}", lang)
+        for index, tab in enumerate(("identity", "sending", "receiving", "authentication", "senders")):
+            self.tabs.set_title(index, text(f"tab.{tab}", lang))
+        for control, key in (
+            (self.autoconfig_button, "autoconfigure"),
+            (self.save_button, "save"),
+            (self.test_button, "test"),
+            (self.export_button, "export"),
+        ):
+            control.description = control.tooltip = text(f"form.{key}", lang)
         self.validate()
 
     # -- fields <-> account ------------------------------------------------------------------
@@ -288,11 +311,11 @@ class AccountForm(w.VBox):
                 )
                 if target:
                     self.feedback[target].value = f"<span style='color:#b00020'>{html.escape(problem.message)}</span>"
-            self._set_status(f"{len(exc.problems)} field(s) need attention", "warn")
+            self._set_status(text("form.attention", self.lang, n=len(exc.problems)), "warn")
             self._defaults_hint()
             return False
         self._defaults_hint()
-        self._set_status("ready to save", "ok")
+        self._set_status(text("form.ready", self.lang), "ok")
         return True
 
     def _defaults_hint(self) -> None:

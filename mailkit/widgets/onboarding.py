@@ -21,6 +21,7 @@ import ipywidgets as w
 from .. import dkim
 from ..autoconfig import autoconfigure
 from ..diagnose import Report, diagnose
+from ..diagnose.remedies import remedy_in
 from ..errors import ConfigError
 from ..i18n import status_labels, text
 from ..onboarding import DnsRecord, dns_records, records_frame
@@ -67,7 +68,7 @@ class OnboardingApp(w.VBox):
         self.find_status, self.candidates = w.HTML(), w.HTML()
         # 2 · account
         self.account_intro = w.HTML()
-        self.form = AccountForm(workspace, actions=False)
+        self.form = AccountForm(workspace, actions=False, lang=lang)
         # 3 · test
         self.test_button = button("", icon="plug", style="primary")
         self.test_status, self.diagnosis = w.HTML(), w.HTML()
@@ -136,6 +137,7 @@ class OnboardingApp(w.VBox):
         self.address.description = self._t("address")
         self.selector.description = self._t("selector")
         self.account_intro.value = f"<p>{html.escape(self._t('account_intro'))}</p>"
+        self.form.set_lang(self.lang)
         for control, key in (
             (self.find_button, "find"),
             (self.test_button, "test"),
@@ -212,7 +214,7 @@ class OnboardingApp(w.VBox):
         if failures:
             remedies = "".join(
                 f"<li><b>{html.escape(r.check)}</b> ({html.escape(r.target)}): {html.escape(r.detail)}"
-                f" — <b>{html.escape(r.remedy or '')}</b></li>"
+                f" — <b>{html.escape(remedy_in(r.remedy, self.lang))}</b></li>"
                 for r in failures
             )
             self.test_status.value = (

@@ -45,6 +45,12 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         find = root.locator("button:has-text('Einstellungen suchen')")
         find.wait_for(timeout=120_000)
         assert "E-Mail-Einrichtung" in root.inner_text() and "Traceback" not in page.inner_text("body")
+        root.locator("button:text-is('English')").click()  # the switch relabels the app and the form
+        root.locator("button:has-text('Find settings')").wait_for(timeout=10_000)
+        assert root.locator(".lm-TabBar-tab:has-text('Receiving')").count() == 1
+        step("onboarding-0-english")
+        root.locator("button:text-is('Deutsch')").click()
+        find.wait_for(timeout=10_000)
         address = root.locator("input[placeholder='rechnung@firma.de']")
         address.fill(user["address"])
         address.press("Enter")  # Enter runs the search
@@ -52,14 +58,14 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         step("onboarding-1-address")
 
         # a wrong try: closed port, unknown host, wrong password -> remedies at the test step
-        tab("Receiving")
-        good_port = field("Port (0: default)").input_value()
-        field("Port (0: default)").fill("1")
-        tab("Sending")
-        good_host = field("SMTP host").input_value()
-        field("SMTP host").fill("gibt-es-nicht.mailkit.test")
-        tab("Authentication")
-        field("Password").fill("falsch-" + secrets.token_hex(4))
+        tab("Empfang")
+        good_port = field("Port (0: Standard)").input_value()
+        field("Port (0: Standard)").fill("1")
+        tab("Versand")
+        good_host = field("SMTP-Server").input_value()
+        field("SMTP-Server").fill("gibt-es-nicht.mailkit.test")
+        tab("Anmeldung")
+        field("Passwort").fill("falsch-" + secrets.token_hex(4))
         shown = test_and_wait(":text('Prüfung(en) fehlgeschlagen. Was zu tun ist:')")
         remedies = root.locator(".mk-remedies li")
         assert remedies.count() >= 2 and all(
@@ -69,18 +75,18 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         step("onboarding-2-wrong-values")
 
         # the next try, with the right values, passes
-        tab("Receiving")
-        field("Port (0: default)").fill(good_port)
-        tab("Sending")
-        field("SMTP host").fill(good_host)
-        tab("Authentication")
-        field("Password").fill("falsch-" + secrets.token_hex(4))
+        tab("Empfang")
+        field("Port (0: Standard)").fill(good_port)
+        tab("Versand")
+        field("SMTP-Server").fill(good_host)
+        tab("Anmeldung")
+        field("Passwort").fill("falsch-" + secrets.token_hex(4))
         test_and_wait(".mk-remedies li:has-text('IMAP login')")  # only the password is wrong now
         assert "gibt-es-nicht" not in root.locator(".mk-remedies").inner_text()
-        field("Password").fill(user["password"])
+        field("Passwort").fill(user["password"])
         test_and_wait(":text('Verbindung in Ordnung: nichts ist fehlgeschlagen')")
         assert root.locator(".mk-badge.mk-ok").count() > 10
-        assert field("Password").input_value() == ""  # moved to the secret store
+        assert field("Passwort").input_value() == ""  # moved to the secret store
         step("onboarding-3-connection-tested")
 
         root.locator("button:has-text('DKIM-Schlüssel erzeugen')").click()

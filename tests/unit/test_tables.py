@@ -38,3 +38,12 @@ def test_saved_widget_state_keeps_no_password():
     assert scrub_widget_state(notebook) == 1
     saved = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     assert saved["a"]["state"]["value"] == "" and saved["b"]["state"]["value"] == "info@firma.de"
+
+
+def test_every_text_has_both_languages():
+    from mailkit.handover import _WORDS
+    from mailkit.i18n import TEXTS, text
+
+    for key, pair in {**TEXTS, **_WORDS}.items():
+        assert len(pair) == 2 and (all(pair) or key == "col.copy"), key
+    assert text("form.sender", "de", document="Rechnung") == "Absender: Rechnung"
