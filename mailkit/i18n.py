@@ -147,6 +147,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form.export": ("kivitendo.conf exportieren", "Export kivitendo.conf"),
     "form.attention": ("{n} Feld(er) prüfen", "{n} field(s) need attention"),
     "form.ready": ("bereit zum Speichern", "ready to save"),
+    # the diagnostics panel
+    "panel.account": ("Konto", "Account"),
+    "panel.test_mail_to": ("Testmail an", "Test mail to"),
+    "panel.nothing_sent": ("(leer: nichts senden)", "(none: send nothing)"),
+    "panel.selectors": ("DKIM-Selektoren", "DKIM selectors"),
+    "panel.record_folder": ("Unterordner für Belege testen", "Try a record subfolder"),
+    "panel.run": ("Diagnose starten", "Run diagnosis"),
+    "panel.progress": ("Fortschritt", "Progress"),
 }
 
 

@@ -86,13 +86,13 @@ def serve():
     """Start a server: ``serve(lambda port: [...], "/path-to-poll", env)`` -> its base URL; stopped afterwards."""
     started: list[subprocess.Popen] = []
 
-    def start(command, path: str, env: dict) -> str:
+    def start(command, path: str, env: dict, timeout: float = 180) -> str:
         port = free_port()
         process = subprocess.Popen(
             command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO
         )
         started.append(process)
-        wait_http(f"http://127.0.0.1:{port}{path}")
+        wait_http(f"http://127.0.0.1:{port}{path}", timeout)  # Voila answers once the app has run
         return f"http://127.0.0.1:{port}"
 
     yield start

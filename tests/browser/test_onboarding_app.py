@@ -105,7 +105,10 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         page.wait_for_selector(".mk-onboarding :text('Übergabebericht geschrieben')", timeout=90_000)
         assert root.locator("a[download]:has-text('Bericht herunterladen')").count() == 1
         step("onboarding-5-saved-and-handed-over")
-        root.screenshot(path=str(REPO / "build" / "test-artifacts" / "onboarding-app.png"))
+        # the README's picture: the test step's verdict and the records to publish, at 1280×800
+        root.locator("h3:has-text('3 · Verbindung testen')").scroll_into_view_if_needed()
+        page.evaluate("document.querySelector('#rendered_cells').scrollBy(0, 420)")
+        page.screenshot(path=str(REPO / "build" / "test-artifacts" / "readme-onboarding-app.png"))
     except Exception:
         shoot(page, "onboarding-failure")
         raise

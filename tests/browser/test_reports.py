@@ -96,6 +96,7 @@ def test_handover_report_renders_and_prints_without_secrets(shared_sandbox, brow
         assert page.locator(".mk-badge.mk-ok").count() > 20 and "v=spf1" in shown and "v=DMARC1" in shown
         assert "Traceback" not in shown
         shoot(page, "handover-report")
+        page.screenshot(path=str(ARTIFACTS / "readme-handover-report.png"))  # its first screen, for the README
         pdf = page.pdf(format="A4", print_background=True)
     finally:
         page.close()
