@@ -119,13 +119,6 @@ verbose = 0
     subprocess.run(command, check=True)
 
 
-def reset_uidvalidity(sandbox, address: str, folder: str) -> None:
-    """Make Dovecot forget its UID list and indexes of a folder: new UIDVALIDITY, new UIDs, same mail."""
-    path = sandbox.dovecot.home(address) / "Maildir" / folder
-    for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
-        (path / name).unlink(missing_ok=True)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
@@ -181,7 +174,7 @@ def main() -> int:
             ),
             (f"  (full import of the {args.big} folder)", big_full, f"{big_full / args.big * 1000:.2f} ms/mail"),
         ]
-        reset_uidvalidity(sandbox, user.address, "INBOX")
+        sandbox.reset_uidvalidity(user.address, "INBOX")
         rebind, result = timed(lambda: import_imap(account, ws, journal))
         assert result.totals["rebound"] == args.count and result.totals["bytes"] == 0, result.totals
         rows.append(("rebind after UIDVALIDITY change", rebind, f"{rebind / full:.2f}x the full import"))

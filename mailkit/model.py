@@ -23,6 +23,7 @@ __all__ = [
     "Account",
     "Auth",
     "Company",
+    "DNSSettings",
     "Employee",
     "Group",
     "OAuth2",
@@ -242,6 +243,15 @@ class Timeouts:
             for name, value in (("connect", self.connect), ("command", self.command))
             if not (isinstance(value, int | float) and not isinstance(value, bool) and value > 0)
         ]
+
+
+@dataclass
+class DNSSettings:
+    """Where mailkit's resolver asks: empty means the system's resolver (a workspace's ``[dns]`` table)."""
+
+    nameservers: list[str] = field(default_factory=list)
+    port: int = 53
+    timeout: float = 3.0
 
 
 @dataclass

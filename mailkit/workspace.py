@@ -32,6 +32,7 @@ from .errors import ConfigError, FieldProblem, WorkspaceError
 from .model import (
     Account,
     Company,
+    DNSSettings,
     Employee,
     Group,
     Project,
@@ -53,15 +54,6 @@ keys/
 journal.sqlite*
 .sandbox/
 """
-
-
-@dataclass
-class DNSSettings:
-    """Where mailkit's resolver asks: empty means the system's resolver."""
-
-    nameservers: list[str] = field(default_factory=list)
-    port: int = 53
-    timeout: float = 3.0
 
 
 @dataclass

@@ -14,13 +14,25 @@ References, and for each inbound mail the answer is the first outbound mail of t
 written after it (from any account: a colleague's answer counts for the team).
 
 One module per question (``volumes``, ``failures``, ``threads``, ``authentication``,
-``attachments``, ``runs``, ``records``), the figures in ``plots``, the words in ``labels``, the
+``attachments``, ``runs``, ``records``, ``deliverability``), the figures in ``plots``, the words in ``labels``, the
 one-screen view in ``summary``; everything public is imported from here. A new report is a new
 module beside them, its names added below.
 """
 
 from .attachments import attachment_types
 from .authentication import AuthenticationResults, AuthResult, authentication, parse_authentication_results
+from .deliverability import (
+    Readiness,
+    bounce_rates,
+    pass_rates,
+    plot_bounces,
+    plot_pass_rates,
+    plot_tls_failures,
+    readiness,
+    tls_summary,
+    unaligned_sources,
+    with_services,
+)
 from .failures import (
     BASIC_CODES,
     ENHANCED_CODES,
@@ -44,21 +56,28 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "AuthResult",
     "AuthenticationResults",
+    "Readiness",
     "Summary",
     "attachment_types",
     "authentication",
+    "bounce_rates",
     "correspondents",
     "enhanced_code",
     "failures",
     "failures_by_domain",
     "failures_by_reason",
     "parse_authentication_results",
+    "pass_rates",
     "plot_attachments",
     "plot_authentication",
+    "plot_bounces",
     "plot_failures",
+    "plot_pass_rates",
     "plot_response_times",
     "plot_runs",
+    "plot_tls_failures",
     "plot_volume",
+    "readiness",
     "records",
     "response_stats",
     "response_times",
@@ -66,5 +85,8 @@ __all__ = [
     "smtp_meaning",
     "summarize",
     "summary",
+    "tls_summary",
+    "unaligned_sources",
     "volume",
+    "with_services",
 ]

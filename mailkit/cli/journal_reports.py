@@ -1,4 +1,4 @@
-"""``mailkit journal ingest-reports`` and ``mailkit journal bounces``: deliverability from files and the journal.
+"""``mailkit journal ingest-reports``, ``deliverability`` and ``bounces``: deliverability in the journal.
 
 Exit codes: 0 all read, 1 some file was quarantined (its reason is printed, one line each),
 2 bad usage (a path that does not exist, no journal).
@@ -71,6 +71,51 @@ def cmd_bounces(args) -> int:
     return 0
 
 
+def _resolver(args):
+    from ..net.dns import make_resolver
+
+    try:
+        return make_resolver(open_workspace(args).dns)
+    except ConfigError:  # no workspace: the system's resolver
+        return make_resolver(None)
+
+
+def cmd_deliverability(args) -> int:
+    from .. import analysis
+    from ..deliverability import frames
+
+    with _journal(args) as journal:
+        records = frames.aggregate_records(journal, domain=args.domain)
+        tls = frames.tls_failures(journal)
+        bounced = frames.bounced_sends(journal)
+    if records.empty and tls.empty and bounced.empty:
+        raise ConfigError("no DMARC or TLS reports and no bounces in the journal yet: sync the reports mailbox "
+                          "or run `mailkit journal ingest-reports PATH`")  # fmt: skip
+    out: dict = {}
+    if not records.empty:
+        records = analysis.with_services(records, None if args.no_dns else _resolver(args))
+        domains = [args.domain] if args.domain else sorted(records["domain"].unique())
+        out["readiness"] = [analysis.readiness(records, d) for d in domains]
+        out["pass_rates"] = analysis.pass_rates(records)
+        out["unaligned"] = analysis.unaligned_sources(records).head(args.top)
+    if not tls.empty:
+        out["tls"] = analysis.tls_summary(tls)
+    if not bounced.empty:
+        out["bounces"] = bounced.groupby(["recipient_domain", "reason", "kind"]).size().rename("bounces").reset_index()
+    if args.json:
+        print_json({key: ([r.to_dict() for r in value] if key == "readiness" else
+                          value.reset_index().to_dict(orient="records")) for key, value in out.items()})  # fmt: skip
+        return 0
+    titles = {"pass_rates": "DMARC per sending source", "unaligned": "Sources without aligned DKIM or SPF",
+              "tls": "SMTP TLS reports", "bounces": "Bounces"}  # fmt: skip
+    for verdict in out.get("readiness", ()):
+        print(verdict)
+    for key, title in titles.items():
+        if key in out:
+            print(f"\n{title}\n{out[key].to_string(max_colwidth=48)}")
+    return 0
+
+
 def add_commands(sub, command) -> None:
     """Join the ``journal`` group (made by whichever command module came first)."""
     group = sub.choices.get("journal") or sub.add_parser("journal", help="the mail journal")
@@ -84,6 +129,17 @@ def add_commands(sub, command) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files, saved mails (.eml) or folders of them")
     p.add_argument("--scan-journal", action="store_true", help="also look at synced mail not yet looked at")
+    p.add_argument("--journal", metavar="FILE", help="a journal file instead of the workspace's")
+    p.add_argument("--json", action="store_true")
+    p = command(
+        journal,
+        "deliverability",
+        cmd_deliverability,
+        "DMARC pass rates per source, the p=none → quarantine/reject readiness, TLS failures and bounces",
+    )
+    p.add_argument("--domain", help="only this domain's reports")
+    p.add_argument("--no-dns", action="store_true", help="no reverse DNS: sources stay unrecognised")
+    p.add_argument("--top", type=int, default=15, help="rows of unaligned sources (default 15)")
     p.add_argument("--journal", metavar="FILE", help="a journal file instead of the workspace's")
     p.add_argument("--json", action="store_true")
     p = command(journal, "bounces", cmd_bounces, "bounced recipients and the sends they bounce")

@@ -13,6 +13,7 @@ from ..diagnose.oauth import oauth2_checks
 from ..errors import ConfigError
 from ..model import Auth, OAuth2
 from ..net.oauth import TokenSource
+from ..signin import sign_in_source
 from ._common import open_workspace, print_json, read_secret
 
 
@@ -68,9 +69,7 @@ def cmd_token(args) -> int:
 
 def cmd_login(args) -> int:
     workspace = open_workspace(args)
-    source = TokenSource(workspace.get(args.name), workspace)
-    if source.flow != "device_code":
-        raise ConfigError(f"account {args.name!r} uses {source.flow}: there is no user to sign in")
+    source = sign_in_source(workspace.get(args.name), workspace)
     if args.browser:
         signin = source.start_browser_sign_in()
         print(f"Open this address in a browser on this machine and sign in:\n{signin.url}", file=sys.stderr, flush=True)

@@ -113,6 +113,13 @@ def _print_result(result, as_json: bool) -> None:
         )
         for note in f.notes:
             print(f"  note: {note}")
+    found = result.reports or {}
+    if any(found.get(k) for k in ("dmarc_new", "tls_new", "bounces_new", "quarantined")):
+        print(
+            f"{header}{result.account}: {found['dmarc_new']} DMARC reports, {found['tls_new']} TLS reports, "
+            f"{found['bounces_new']} bounces ({found['linked']} recipients linked to their send), "
+            f"{found['quarantined']} bad reports quarantined"
+        )
 
 
 def cmd_sync(args) -> int:

@@ -88,20 +88,20 @@ class AggregateReport:
         return sum(r.count for r in self.records)
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
-
-
 def _children(element: ET.Element) -> dict[str, ET.Element]:
-    return {_local(child.tag): child for child in element}
+    return {child.tag: child for child in element}
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.strip() or None
 
 
 def _text(element: ET.Element | None, name: str | None = None) -> str | None:
     if element is not None and name is not None:
-        element = _children(element).get(name)
-    if element is None or element.text is None:
-        return None
-    return element.text.strip() or None
+        element = element.find(name)
+    return None if element is None else _clean(element.text)
 
 
 def _lower(value: str | None) -> str | None:
@@ -134,54 +134,81 @@ def _guard(xml: bytes, name: str) -> bytes:
     return xml
 
 
+def _evaluated(element: ET.Element) -> tuple[str | None, str | None, str | None, list]:
+    disposition = dkim = spf = None
+    reasons: list[tuple[str, str | None]] = []
+    for child in element:
+        tag = child.tag
+        if tag == "disposition":
+            disposition = _lower(_clean(child.text))
+        elif tag == "dkim":
+            dkim = _lower(_clean(child.text))
+        elif tag == "spf":
+            spf = _lower(_clean(child.text))
+        elif tag == "reason":
+            kind = _lower(_text(child, "type"))
+            if kind:
+                reasons.append((kind, _text(child, "comment")))
+    return disposition, dkim, spf, reasons
+
+
+def _auth_results(element: ET.Element) -> list[AuthResult]:
+    results = []
+    for child in element:
+        method = child.tag
+        if method not in ("dkim", "spf"):
+            continue
+        domain = result = selector = scope = None
+        for item in child:
+            tag = item.tag
+            if tag == "domain":
+                domain = _lower(_clean(item.text))
+            elif tag == "result":
+                result = _lower(_clean(item.text))
+            elif tag == "selector":
+                selector = _clean(item.text)
+            elif tag == "scope":
+                scope = _lower(_clean(item.text))
+        results.append(AuthResult(method, domain, result, selector=selector, scope=scope))
+    return results
+
+
 def _record(element: ET.Element) -> Record:
-    parts = _children(element)
-    row = _children(parts["row"]) if "row" in parts else {}
-    source_ip = _text(row.get("source_ip"))
-    count = _int(_text(row.get("count")))
+    source_ip = count = disposition = dkim = spf = None
+    header_from = envelope_from = envelope_to = None
+    reasons: list = []
+    results: list = []
+    for part in element:
+        tag = part.tag
+        if tag == "row":
+            for child in part:
+                if child.tag == "source_ip":
+                    source_ip = _clean(child.text)
+                elif child.tag == "count":
+                    count = _int(_clean(child.text))
+                elif child.tag == "policy_evaluated":
+                    disposition, dkim, spf, reasons = _evaluated(child)
+        elif tag == "identifiers":
+            for child in part:
+                if child.tag == "header_from":
+                    header_from = _lower(_clean(child.text))
+                elif child.tag == "envelope_from":
+                    envelope_from = _lower(_clean(child.text))
+                elif child.tag == "envelope_to":
+                    envelope_to = _lower(_clean(child.text))
+        elif tag == "auth_results":
+            results = _auth_results(part)
     if not source_ip or count is None:
         raise ValueError("a <record> without <source_ip> or <count>")
-    evaluated = row.get("policy_evaluated")
-    reasons: list[tuple[str, str | None]] = []
-    disposition = dkim = spf = None
-    if evaluated is not None:
-        for child in evaluated:
-            tag = _local(child.tag)
-            if tag == "reason":
-                kind = _lower(_text(child, "type"))
-                if kind:
-                    reasons.append((kind, _text(child, "comment")))
-            elif tag == "disposition":
-                disposition = _lower(_text(child))
-            elif tag == "dkim":
-                dkim = _lower(_text(child))
-            elif tag == "spf":
-                spf = _lower(_text(child))
-    identifiers = parts.get("identifiers")
-    results: list[AuthResult] = []
-    if "auth_results" in parts:
-        for child in parts["auth_results"]:
-            method = _local(child.tag)
-            if method in ("dkim", "spf"):
-                fields = _children(child)
-                results.append(
-                    AuthResult(
-                        method,
-                        _lower(_text(fields.get("domain"))),
-                        _lower(_text(fields.get("result"))),
-                        selector=_text(fields.get("selector")),
-                        scope=_lower(_text(fields.get("scope"))),
-                    )
-                )
     return Record(
         source_ip=source_ip,
         count=count,
         disposition=disposition,
         dkim=dkim,
         spf=spf,
-        header_from=_lower(_text(identifiers, "header_from")) if identifiers is not None else None,
-        envelope_from=_lower(_text(identifiers, "envelope_from")) if identifiers is not None else None,
-        envelope_to=_lower(_text(identifiers, "envelope_to")) if identifiers is not None else None,
+        header_from=header_from,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
         reasons=tuple(reasons),
         auth_results=tuple(results),
     )
@@ -194,8 +221,12 @@ def parse_aggregate(data: bytes, name: str = "report") -> AggregateReport:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
         raise ReportError(f"{name}: invalid XML ({exc}); ask the reporter for the report again") from None
-    if _local(root.tag) != "feedback":
-        raise ReportError(f"{name}: root element <{_local(root.tag)}> is not <feedback>: not a DMARC aggregate report")
+    if root.tag[:1] == "{":  # a namespace (DMARCbis, or a reporter's own): the names count, not the URI
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                element.tag = element.tag.rpartition("}")[2]
+    if root.tag != "feedback":
+        raise ReportError(f"{name}: root element <{root.tag}> is not <feedback>: not a DMARC aggregate report")
     parts = _children(root)
     meta = parts.get("report_metadata")
     published = parts.get("policy_published")
@@ -220,7 +251,7 @@ def parse_aggregate(data: bytes, name: str = "report") -> AggregateReport:
     )
     records = []
     for child in root:
-        if _local(child.tag) == "record":
+        if child.tag == "record":
             try:
                 records.append(_record(child))
             except (ValueError, KeyError) as exc:
@@ -235,5 +266,5 @@ def parse_aggregate(data: bytes, name: str = "report") -> AggregateReport:
         email=_text(meta, "email"),
         extra_contact_info=_text(meta, "extra_contact_info"),
         version=_text(parts.get("version")),
-        errors=tuple(e.text.strip() for e in meta if _local(e.tag) == "error" and e.text and e.text.strip()),
+        errors=tuple(e.text.strip() for e in meta if e.tag == "error" and e.text and e.text.strip()),
     )

@@ -266,8 +266,9 @@ def scan_journal(journal: Journal, *, account: str | None = None, cancel=None) -
             raw = journal.raw(row)
             try:
                 found = recognise(raw)
-            except ReportError as exc:
-                reason = f"report in journal message {row} ({subject or 'no subject'}): {exc}"
+            except Exception as exc:  # a bad report (or a parser's bug) never stops the sync: it is quarantined
+                detail = str(exc) if isinstance(exc, ReportError) else f"unreadable ({type(exc).__name__}: {exc})"
+                reason = f"report in journal message {row} ({subject or 'no subject'}): {detail}"
                 with journal.transaction():
                     journal.quarantine(owner, SCAN_FOLDER, reason, raw)
                 total.quarantined += 1

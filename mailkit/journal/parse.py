@@ -9,14 +9,19 @@ message is imported. Only a message with nothing to read — no bytes, no header
 :class:`QuarantineReason`; so does a failure inside the parser itself, so that one message can
 never stop an import.
 
+Identity: a message is known by the hash of its bytes (:func:`content_key`). The same mail seen
+again — in another folder, on another server — is one journal row; two different mails are never
+merged, whatever their Message-ID says. :func:`header_identity` lets a scan recognise a known
+mail from a few header fields and its size, without downloading it again.
+
 The top-level header fields come from one pass over the header block (:func:`read_header`);
 the MIME structure (attachment names, sizes, hashes) from one run of the standard library's
 ``compat32`` parser, several times faster than its default policy.
 
 >>> parsed = parse_message(b"Message-ID: <A1@Example.TEST>\\r\\nFrom: Jo <jo@x.test>\\r\\n"
 ...                        b"Subject: Fr\\xc3\\xb6sche\\r\\n\\r\\nbody\\r\\n")
->>> parsed.key, parsed.from_addr, parsed.subject
-('mid:A1@example.test', 'jo@x.test', 'Frösche')
+>>> parsed.message_id, parsed.from_addr, parsed.subject, parsed.key[:8]
+('A1@example.test', 'jo@x.test', 'Frösche', 'sha:6a61')
 >>> parse_message(b"From: a@x.test\\r\\nSubject: Fr\\xf6sche\\r\\n\\r\\n").subject  # Windows-1252
 'Frösche'
 """
@@ -24,13 +29,14 @@ the MIME structure (attachment names, sizes, hashes) from one run of the standar
 from __future__ import annotations
 
 __all__ = [
-    "KEY_HEADERS",
+    "IDENTITY_HEADERS",
     "Attachment",
+    "HeaderIdentity",
     "ParsedMessage",
     "QuarantineReason",
+    "content_key",
     "decode_header_text",
-    "fallback_key",
-    "key_from_headers",
+    "header_identity",
     "normalise_message_id",
     "parse_message",
     "read_header",
@@ -50,7 +56,6 @@ from email.message import Message
 from email.policy import compat32
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_FALLBACK_HEADERS = ("date", "from", "subject", "to", "cc", "in-reply-to")
 _LINE_END = re.compile(rb"\r\n|\n|\r")
 _FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:")  # a field name: printable ASCII but colon (RFC 5322 3.6.8)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
@@ -96,7 +101,8 @@ class Attachment:
 
 @dataclass
 class ParsedMessage:
-    key: str
+    key: str  # the identity in the journal: see content_key
+    header_hash: str  # for a header-only rebind: see header_identity
     message_id: str | None
     in_reply_to: str | None
     references: list[str]
@@ -284,7 +290,7 @@ def read_header(raw: bytes) -> Header:
     return Header([(name, _bytes_to_text(value)) for name, value in fields], body_start, problems, repaired)
 
 
-# -- identity ----------------------------------------------------------------------------------
+# -- identity ---------------------------------------------------------------------------------
 def normalise_message_id(value: str | None) -> str | None:
     """The id inside angle brackets, with the domain part lower-cased (RFC 5322: it is case-insensitive).
 
@@ -308,34 +314,45 @@ def _ids(value: str | None) -> list[str]:
     return [i for i in (normalise_message_id(f"<{m}>") for m in _MSGID.findall(value or "")) if i]
 
 
-def fallback_key(headers: dict[str, str]) -> str:
-    """The key of a message without Message-ID: a hash of selected, whitespace-normalised headers.
+def content_key(raw: bytes) -> str:
+    """A message's identity in the journal: the hash of its bytes. Two different mails never share it."""
+    return "sha:" + hashlib.sha256(raw).hexdigest()
 
-    >>> a = fallback_key({"from": "a@x.test", "subject": " Hi  there"})
-    >>> a == fallback_key({"subject": "Hi there", "from": "a@x.test"}), a.startswith("fb:")
-    (True, True)
-    """
+
+def _header_hash(header: Header) -> str:
     digest = hashlib.sha256()
-    for name in _FALLBACK_HEADERS:
-        digest.update(name.encode() + b":" + " ".join((headers.get(name) or "").split()).encode("utf-8", "replace"))
+    for name in _IDENTITY_FIELDS:
+        value = normalise_message_id(header.get(name)) if name == "message-id" else header.get(name)
+        digest.update(name.encode() + b":" + " ".join((value or "").split()).encode("utf-8", "surrogatepass"))
         digest.update(b"\n")
-    return "fb:" + digest.hexdigest()[:40]
+    return digest.hexdigest()[:40]
 
 
-def _key(header: Header) -> str:
-    message_id = normalise_message_id(header.get("message-id"))
-    if message_id:
-        return "mid:" + message_id
-    return fallback_key({name: decode_header_text(header.get(name) or "") for name in _FALLBACK_HEADERS})
+@dataclass(frozen=True)
+class HeaderIdentity:
+    """What a header-only scan knows of a message: its Message-ID and the hash of its identifying headers."""
+
+    message_id: str | None
+    header_hash: str
 
 
-def key_from_headers(header_bytes: bytes) -> str:
-    """The identity key from a header block alone (what a header-only scan fetches)."""
-    return _key(read_header(header_bytes))
+def header_identity(header_bytes: bytes) -> HeaderIdentity:
+    """The identity a header block gives (the :data:`IDENTITY_HEADERS` a scan fetches, or a whole header).
+
+    With the size, it rebinds a known mail without downloading it again — when the Message-ID is
+    there and exactly one journal row matches; otherwise the body decides (:func:`content_key`).
+
+    >>> a = header_identity(b"Message-ID: <A@X.TEST>\\r\\nSubject: Hi  there\\r\\nX-Other: 1\\r\\n\\r\\n")
+    >>> a == header_identity(b"Subject: Hi there\\r\\nMessage-ID: <A@x.test>\\r\\n\\r\\n"), a.message_id
+    (True, 'A@x.test')
+    """
+    header = read_header(header_bytes)
+    return HeaderIdentity(normalise_message_id(header.get("message-id")), _header_hash(header))
 
 
-#: the header fields a header-only scan must fetch to compute :func:`key_from_headers`
-KEY_HEADERS = ("MESSAGE-ID", *(h.upper() for h in _FALLBACK_HEADERS))
+_IDENTITY_FIELDS = ("message-id", "date", "from", "subject", "to", "cc", "in-reply-to")
+#: the header fields a header-only scan fetches to compute :func:`header_identity`
+IDENTITY_HEADERS = tuple(name.upper() for name in _IDENTITY_FIELDS)
 
 
 # -- fields ------------------------------------------------------------------------------------
@@ -513,7 +530,8 @@ def _parse(raw: bytes, keep_attachment_content: bool) -> ParsedMessage:
     if not from_addr:
         problems.append("no From address")
     return ParsedMessage(
-        key=_key(header),
+        key=content_key(raw),
+        header_hash=_header_hash(header),
         message_id=message_id,
         in_reply_to=(_ids(header.get("in-reply-to")) or [None])[0],
         references=_ids(header.get("references")),

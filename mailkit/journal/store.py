@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SyncError
-from .parse import ParsedMessage
+from .parse import ParsedMessage, header_identity
 
 #: kivitendo's journal levels: no attachment rows, rows without content, rows with content
 ATTACHMENT_LEVELS = ("none", "metadata", "content")
@@ -286,6 +286,15 @@ MIGRATIONS: list[str] = [
         scanned_at  TEXT NOT NULL
     );
     """,
+    # 3: identity by content (issue 13). A mail is the hash of its bytes, so two different mails
+    # are never one row; rows sharing a Message-ID are linked; header_hash lets a scan rebind a
+    # known mail without its body (filled in for older rows when the journal is opened)
+    """
+    ALTER TABLE messages ADD COLUMN header_hash TEXT;
+    ALTER TABLE messages ADD COLUMN same_id_as INTEGER REFERENCES messages(id) ON DELETE SET NULL;
+    UPDATE messages SET message_key = 'sha:' || content_hash;
+    CREATE INDEX messages_rebind ON messages(header_hash, size)
+    """,
 ]
 
 
@@ -371,6 +380,18 @@ class Journal:
                     if statement.strip():
                         self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
+        if self.db.execute("SELECT 1 FROM messages WHERE header_hash IS NULL LIMIT 1").fetchone():
+            self._fill_header_hashes()
+
+    def _fill_header_hashes(self) -> None:
+        """Rows from before migration 3 get the hash a header-only rebind needs, from their stored bytes."""
+        hashes = []
+        query = "SELECT m.id, r.data FROM messages m LEFT JOIN raw_messages r ON r.message_id = m.id "
+        for row, data in self.db.execute(query + "WHERE m.header_hash IS NULL"):
+            head = zlib.decompressobj().decompress(data, 1 << 20) if data is not None else None
+            hashes.append(("" if head is None else header_identity(head).header_hash, row))
+        with self.transaction():
+            self.db.executemany("UPDATE messages SET header_hash=? WHERE id=?", hashes)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -400,7 +421,7 @@ class Journal:
 
     # -- messages ----------------------------------------------------------------------------
     def ids_for_keys(self, keys: Iterable[str]) -> dict[str, int]:
-        """Which of these identity keys the journal knows, and their message row ids."""
+        """Which of these identity keys (:func:`~mailkit.journal.parse.content_key`) the journal knows: row ids."""
         keys = list(set(keys))
         found: dict[str, int] = {}
         for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
@@ -416,8 +437,8 @@ class Journal:
         cursor = self.db.execute(
             """INSERT INTO messages (message_key, message_id, in_reply_to, refs, date_utc, from_addr, from_name,
                    to_addrs, cc_addrs, subject, size, content_hash, direction, status, account, auth_results,
-                   parse_errors, first_seen)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   parse_errors, first_seen, header_hash, same_id_as)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT min(id) FROM messages WHERE message_id = ?))
                ON CONFLICT (message_key) DO NOTHING""",
             (
                 parsed.key,
@@ -438,6 +459,8 @@ class Journal:
                 json.dumps(parsed.auth_results, ensure_ascii=False),
                 json.dumps(parsed.parse_errors, ensure_ascii=False),
                 _now(),
+                parsed.header_hash,
+                parsed.message_id,
             ),
         )
         if cursor.rowcount == 0:
@@ -507,14 +530,25 @@ class Journal:
         )
         return {uid for (uid,) in rows}
 
-    def present_keys(self, account: str, folder: str) -> set[str]:
-        """Identity keys of the messages the journal believes are in this folder now (any UIDVALIDITY)."""
+    def present_rows(self, account: str, folder: str) -> set[int]:
+        """Message rows the journal believes are in this folder now (any UIDVALIDITY)."""
         rows = self.db.execute(
-            """SELECT m.message_key FROM locations l JOIN messages m ON m.id = l.message_id
-               WHERE l.account=? AND l.folder=? AND l.present=1""",
-            (account, folder),
+            "SELECT message_id FROM locations WHERE account=? AND folder=? AND present=1", (account, folder)
         )
-        return {key for (key,) in rows}
+        return {row for (row,) in rows}
+
+    def rows_for_headers(self, identities: Iterable[tuple[str, int]]) -> dict[tuple[str, int], list[int]]:
+        """The rows matching each (header hash, size): what a header-only scan can recognise."""
+        wanted = set(identities)
+        hashes = list({header_hash for header_hash, _ in wanted})
+        found: dict[tuple[str, int], list[int]] = {}
+        for start in range(0, len(hashes), 900):
+            chunk = hashes[start : start + 900]
+            query = f"SELECT header_hash, size, id FROM messages WHERE header_hash IN ({','.join('?' * len(chunk))})"
+            for header_hash, size, row in self.db.execute(query, chunk):
+                if (header_hash, size) in wanted:
+                    found.setdefault((header_hash, size), []).append(row)
+        return found
 
     def mark_gone(self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]) -> int:
         """Messages no longer on the server: marked gone, never deleted from the journal."""

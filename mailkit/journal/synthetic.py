@@ -443,9 +443,10 @@ class _Generator:
         size = int(rng.lognormvariate(math.log(9000), 0.6)) + int(attachments * 1.37)
         folder = "INBOX" if inbound else "Sent"
         errors = '["undeclared 8-bit bytes in the header"]' if rng.random() < 0.003 else "[]"
+        content_hash = f"{rng.getrandbits(256):064x}"
         batch.messages.append(
-            ("mid:" + message_id, message_id, thread[-1] if thread else None, json.dumps(refs), date, from_addr,
-             from_name or None, json.dumps(to), json.dumps(cc), subject, size, f"{rng.getrandbits(256):064x}",
+            ("sha:" + content_hash, message_id, thread[-1] if thread else None, json.dumps(refs), date, from_addr,
+             from_name or None, json.dumps(to), json.dumps(cc), subject, size, content_hash,
              "in" if inbound else "out", "sent" if document else "imported", account,
              record[0] if record else None, record[1] if record else None, queue if inbound else None,
              json.dumps([self.world.auth_header(sender_domain)]) if inbound else "[]", errors,

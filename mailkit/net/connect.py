@@ -1,7 +1,8 @@
 """Opening authenticated IMAP, POP3 and SMTP sessions for an account, with errors that name the step.
 
 Every failure becomes a :class:`~mailkit.errors.ConnectError` (or TLSError / AuthError) whose
-message says host, port, step and what to do; the original exception is chained.
+message says host, port, step and what to do; the original exception is chained. Secrets come
+from the caller's :class:`~mailkit.net.credentials.Credentials` (a workspace, usually).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..errors import AuthError, ConfigError, ConnectError, TLSError
 from ..model import Account
 from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, token_problems
 from ..secrets import redact
-from ..workspace import Workspace
+from .credentials import Credentials
 from .oauth import TokenSource
 from .tls import client_context, describe_tls_error
 
@@ -58,7 +59,7 @@ class _Refused(Exception):
 
 def _oauth_login(
     account: Account,
-    workspace: Workspace,
+    credentials: Credentials,
     protocol: str,
     where: str,
     offered: set[str],
@@ -79,7 +80,7 @@ def _oauth_login(
             + remedy
         )
     host, _, port = where.rpartition(":")
-    source = TokenSource(account, workspace)
+    source = TokenSource(account, credentials)
     token = source.token(protocol)
     if token.expires_at <= time.time():
         token = source.token(protocol, force_refresh=True)
@@ -101,7 +102,9 @@ def _oauth_login(
 
 
 @contextlib.contextmanager
-def imap_login(account: Account, workspace: Workspace, mechanism: str | None = None) -> Iterator[imapclient.IMAPClient]:
+def imap_login(
+    account: Account, credentials: Credentials, mechanism: str | None = None
+) -> Iterator[imapclient.IMAPClient]:
     """An IMAP session logged in per the account's receiving side (TLS, STARTTLS or plain).
 
     For OAuth2 accounts, ``mechanism`` (XOAUTH2 or OAUTHBEARER) overrides the choice made from
@@ -135,13 +138,20 @@ def imap_login(account: Account, workspace: Workspace, mechanism: str | None = N
 
             offered = {c.decode()[5:] for c in client.capabilities() if c.upper().startswith(b"AUTH=")}
             client.mailkit_mechanism = _oauth_login(
-                account, workspace, "imap", _where(host, port), offered, attempt, mechanism, _login_name(account, side)
+                account,
+                credentials,
+                "imap",
+                _where(host, port),
+                offered,
+                attempt,
+                mechanism,
+                _login_name(account, side),
             )
             step = "command"
             yield client
             return
         step = "LOGIN"
-        password = workspace.password_for(account, "receiving")
+        password = credentials.password_for(account, "receiving")
         try:
             client.login(_login_name(account, side), password.reveal() if password else "")
         except imapclient.exceptions.LoginError as exc:
@@ -167,7 +177,7 @@ def imap_login(account: Account, workspace: Workspace, mechanism: str | None = N
 
 
 @contextlib.contextmanager
-def pop3_login(account: Account, workspace: Workspace, mechanism: str | None = None) -> Iterator[poplib.POP3]:
+def pop3_login(account: Account, credentials: Credentials, mechanism: str | None = None) -> Iterator[poplib.POP3]:
     """A POP3 session logged in per the account's receiving side (OAuth2: SASL per RFC 5034)."""
     side = account.receiving
     if side is None or side.protocol != "pop3":
@@ -204,7 +214,7 @@ def pop3_login(account: Account, workspace: Workspace, mechanism: str | None = N
             sasl = client.capa().get("SASL", [])
             client.mailkit_mechanism = _oauth_login(
                 account,
-                workspace,
+                credentials,
                 "pop3",
                 _where(host, port),
                 set(sasl),
@@ -215,7 +225,7 @@ def pop3_login(account: Account, workspace: Workspace, mechanism: str | None = N
             yield client
             return
         step = "USER/PASS"
-        password = workspace.password_for(account, "receiving")
+        password = credentials.password_for(account, "receiving")
         try:
             client.user(_login_name(account, side))
             client.pass_(password.reveal() if password else "")
@@ -236,7 +246,7 @@ def pop3_login(account: Account, workspace: Workspace, mechanism: str | None = N
 
 
 @contextlib.contextmanager
-def smtp_login(account: Account, workspace: Workspace, mechanism: str | None = None) -> Iterator[smtplib.SMTP]:
+def smtp_login(account: Account, credentials: Credentials, mechanism: str | None = None) -> Iterator[smtplib.SMTP]:
     """An SMTP session with TLS as configured and AUTH done (when the account authenticates)."""
     side = account.sending
     if side is None or side.method != "smtp":
@@ -278,11 +288,18 @@ def smtp_login(account: Account, workspace: Workspace, mechanism: str | None = N
 
             offered = set((client.esmtp_features.get("auth") or "").upper().split())
             client.mailkit_mechanism = _oauth_login(
-                account, workspace, "smtp", _where(host, port), offered, attempt, mechanism, _login_name(account, side)
+                account,
+                credentials,
+                "smtp",
+                _where(host, port),
+                offered,
+                attempt,
+                mechanism,
+                _login_name(account, side),
             )
         elif account.auth.method == "password" and side.authenticate:
             step = "AUTH"
-            password = workspace.password_for(account, "sending")
+            password = credentials.password_for(account, "sending")
             try:
                 client.login(_login_name(account, side), password.reveal() if password else "")
             except smtplib.SMTPAuthenticationError as exc:

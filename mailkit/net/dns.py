@@ -1,4 +1,4 @@
-"""mailkit's resolver: the system's, or the one a workspace names (the sandbox's DNS server)."""
+"""mailkit's resolver: the system's, or the servers a :class:`~mailkit.model.DNSSettings` names (the sandbox's)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import dns.exception
 import dns.resolver
 
 from ..errors import ConnectError
-from ..workspace import DNSSettings
+from ..model import DNSSettings
 
 
 def make_resolver(settings: DNSSettings | None = None) -> dns.resolver.Resolver:

@@ -1,11 +1,11 @@
-"""Getting OAuth2 access tokens for an account, with a token cache kept in the workspace's secret store.
+"""Getting OAuth2 access tokens for an account, with a token cache kept in the caller's secret store.
 
 Microsoft goes through MSAL (client credentials, as REV+ sets it up; device code for a user in
 a notebook; authorization code with PKCE on a loopback redirect for a browser); Google and other
 providers through requests-oauthlib. The cache (MSAL's, or the refresh token) is stored as the
-workspace secret ``oauth2.<account>.cache`` in ``secrets.toml`` (mode 0600), never in
-``mailkit.toml``; tokens are handed out as :class:`~mailkit.secrets.Secret` so no repr, log line
-or error message shows one.
+secret ``oauth2.<account>.cache`` of the caller's :class:`~mailkit.net.credentials.Credentials`
+(a workspace's ``secrets.toml``, mode 0600), never in ``mailkit.toml``; tokens are handed out
+as :class:`~mailkit.secrets.Secret` so no repr, log line or error message shows one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ..errors import AuthError, ConfigError, ConnectError, SecretError
 from ..model import Account
 from ..oauth import PROVIDERS, decode_claims, default_scopes, effective_flow
 from ..secrets import Secret, logger, redact
-from ..workspace import Workspace
+from .credentials import Credentials
 
 log = logger(__name__)
 _MSAL_RESERVED = ("openid", "profile", "offline_access")
@@ -116,12 +116,12 @@ class BrowserSignIn:
 class TokenSource:
     """Access tokens for one account: cached, refreshed, fetched again when the server refuses one."""
 
-    def __init__(self, account: Account, workspace: Workspace, timeout: float | None = None) -> None:
+    def __init__(self, account: Account, credentials: Credentials, timeout: float | None = None) -> None:
         if account.auth.method != "oauth2" or account.auth.oauth2 is None:
             raise ConfigError(f"account {account.name!r} does not use OAuth2 (auth.method is {account.auth.method!r})")
         self.account = account
         self.settings = account.auth.oauth2
-        self.workspace = workspace
+        self.credentials = credentials
         self.timeout = timeout or account.timeouts.connect
         self.flow = effective_flow(self.settings)
         self.cache_key = f"oauth2.{account.name}.cache"
@@ -226,17 +226,17 @@ class TokenSource:
 
     def forget(self) -> None:
         """Drop the cached tokens (they stay valid at the provider until they expire)."""
-        self.workspace.secrets.delete(self.cache_key)
+        self.credentials.secrets.delete(self.cache_key)
         self._msal_app = self._msal_cache = None
 
     # -- MSAL ----------------------------------------------------------------------------------
     def _secret(self) -> str | None:
         ref = self.settings.client_secret
-        return self.workspace.resolve_secret(ref).reveal() if ref else None
+        return self.credentials.resolve_secret(ref).reveal() if ref else None
 
     def _stored_cache(self) -> str | None:
         with contextlib.suppress(SecretError):
-            return self.workspace.secrets.get(self.cache_key).reveal()
+            return self.credentials.secrets.get(self.cache_key).reveal()
         return None
 
     def _msal(self) -> msal.ClientApplication:
@@ -265,7 +265,7 @@ class TokenSource:
 
     def _save_msal(self) -> None:
         if self._msal_cache is not None and self._msal_cache.has_state_changed:
-            self.workspace.secrets.set(self.cache_key, self._msal_cache.serialize())
+            self.credentials.secrets.set(self.cache_key, self._msal_cache.serialize())
             self._msal_cache.has_state_changed = False
 
     def _msal_token(self, scopes: list[str], force_refresh: bool) -> tuple[dict, bool]:
@@ -320,7 +320,7 @@ class TokenSource:
             )
         except OAuth2Error as exc:
             raise AuthError(f"OAuth2 token refused by {endpoint}: {exc.error} ({exc.description})") from None
-        self.workspace.secrets.set(self.cache_key, json.dumps(dict(result)))
+        self.credentials.secrets.set(self.cache_key, json.dumps(dict(result)))
         return self.token()
 
     def _oauthlib_token(self, scopes: list[str], force_refresh: bool) -> tuple[dict, bool]:
@@ -363,7 +363,7 @@ class TokenSource:
             raise AuthError(f"OAuth2 token refused by {endpoint}: {exc.error} ({exc.description})") from None
         if stored.get("refresh_token"):  # Google keeps its refresh token and sends no new one
             result.setdefault("refresh_token", stored["refresh_token"])
-        self.workspace.secrets.set(self.cache_key, json.dumps(result))
+        self.credentials.secrets.set(self.cache_key, json.dumps(result))
         return result, False
 
 

@@ -5,8 +5,8 @@ the defects reference parsers' test mails and bug trackers document (raw 8-bit a
 charsets in headers, broken RFC 2047/2231 words, impossible dates, missing, duplicate and huge
 headers, bare CR/LF, NUL bytes, broken base64/QP, unclosed, mismatched and deeply nested
 multiparts, thousands of parts, nested message/rfc822, hostile attachment names, empty and
-huge messages, mail without or with an empty Message-ID). The parser must read every one of
-them or quarantine it with a reason, and never raise.
+huge messages, mail without or with an empty Message-ID, different mails sharing a Message-ID).
+The parser must read every one of them or quarantine it with a reason, and never raise.
 """
 
 from __future__ import annotations
@@ -317,6 +317,17 @@ def broken_header_lines(rng, n):
     return variants[n % len(variants)] % n
 
 
+def shared_message_ids(rng, n):
+    """Pairs (n and n + 1) alike in their headers: one Message-ID, an empty one, none; or the very same bytes."""
+    pair, variant = n // 2, n // 2 % 4
+    head = (f"Message-ID: <shared.{pair}@kunde.test>\r\n", "Message-ID: <>\r\n", "", "Message-ID: <twice@x.test>\r\n")
+    body = f"Version {n}: Korrektur der Rechnung\r\n" if variant != 3 else f"Dieselbe Mail {pair}\r\n"
+    return (
+        f"{head[variant]}From: buchhaltung@kunde.test\r\nTo: info@mailkit.test\r\n"
+        f"Date: Mon, 2 Mar 2026 09:00:00 +0100\r\nSubject: Rechnung {pair}\r\n\r\n{body}"
+    ).encode()
+
+
 def empty_messages(rng, n):
     return (b"", b"\r\n", b"\r\n\r\n", b" \t \r\n", b"\n\n\n")[n % 5]
 
@@ -341,6 +352,7 @@ CATEGORIES: dict[str, Callable[[random.Random, int], bytes]] = {
         nested_rfc822,
         hostile_names,
         broken_header_lines,
+        shared_message_ids,
         empty_messages,
     )
 }
@@ -356,7 +368,7 @@ def _huge(rng, n, size=20 * 1024 * 1024) -> bytes:
 
 
 def hostile_corpus(per_category: int = 18, *, seed: int = 0, huge: bool = False) -> list[HostileMail]:
-    """``per_category`` mails of each category (18 categories: 324 by default), plus one 20 MB mail if ``huge``."""
+    """``per_category`` mails of each category (19 categories: 342 by default), plus one 20 MB mail if ``huge``."""
     rng = random.Random(seed)
     mails = [
         HostileMail(name, make(rng, number * 10080 + index))  # n % k cycles through k variants (k <= 10)

@@ -11,7 +11,7 @@ signatures per record or a ``<reason>`` in ``<policy_evaluated>``.
 
 from __future__ import annotations
 
-__all__ = ["SOURCES", "aggregate_report", "report_mail", "reports_mailbox", "tls_report"]
+__all__ = ["SOURCES", "aggregate_report", "pack", "ptr_names", "report_mail", "reports_mailbox", "tls_report"]
 
 import datetime as dt
 import email.utils
@@ -173,13 +173,14 @@ def report_mail(
     report_id: str,
     when: dt.datetime,
     tls: bool = False,
+    message_id: str | None = None,
 ) -> bytes:
     """A report as the reporter mails it (RFC 7489 §7.2.1.1, RFC 8460 §5.3)."""
     msg = EmailMessage()
     msg["From"] = f"{org} <{contact}>"
     msg["To"] = to
     msg["Date"] = email.utils.format_datetime(when)
-    msg["Message-ID"] = f"<{report_id.replace(':', '')}@{contact.rpartition('@')[2]}>"
+    msg["Message-ID"] = message_id or f"<{report_id.replace(':', '')}@{contact.rpartition('@')[2]}>"
     if tls:
         msg["Subject"] = f"Report Domain: {domain} Submitter: {org} Report-ID: <{report_id}>"
         msg["TLS-Report-Domain"] = domain
@@ -297,3 +298,13 @@ def reports_mailbox(
                 )
             )
     return mails
+
+
+def ptr_names(domain: str) -> dict[str, str]:
+    """The reverse DNS of every address the generator's sources send from (unknown senders have none)."""
+    return {
+        f"{source.network}.{n}": source.ptr.format(n=n, domain=domain)
+        for source in SOURCES
+        if source.ptr
+        for n in range(1, 255)
+    }

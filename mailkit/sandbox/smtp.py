@@ -27,6 +27,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from ..secrets import logger
 from .ca import CertPair
+from .dsn import delivery_status_notification
 
 log = logger(__name__)
 # aiosmtpd warns about its own legacy attribute, and that implicit TLS needs no STARTTLS before AUTH
@@ -49,16 +50,29 @@ class Submission:
     """Handler: authenticated users may send to local mailboxes; other domains get a relay refusal."""
 
     def __init__(
-        self, lmtp_socket: Path, local_domains: set[str], mailbox_exists: Callable[[str], bool], keep: int = 1000
+        self,
+        lmtp_socket: Path,
+        local_domains: set[str],
+        mailbox_exists: Callable[[str], bool],
+        keep: int = 1000,
+        relay_domains: dict[str, set[str]] | None = None,
+        hostname: str = "mail.sandbox",
     ) -> None:
         self.lmtp_socket = lmtp_socket
         self.local_domains = local_domains
         self.mailbox_exists = mailbox_exists
+        # "remote" domains the sandbox relays to, with the mailboxes that exist there: mail to any other
+        # address is accepted and then bounced with a DSN to the sender, as a real MTA does after relaying
+        self.relay_domains = {d.lower(): {m.lower() for m in boxes} for d, boxes in (relay_domains or {}).items()}
+        self.hostname = hostname
         self.received: deque[Received] = deque(maxlen=keep)
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         domain = address.rpartition("@")[2].lower()
+        if domain in self.relay_domains:
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 OK"
         if domain not in self.local_domains:
             local = ", ".join(sorted(self.local_domains))
             return f"550 5.7.1 <{address}>: relay access denied (the sandbox delivers only to {local})"
@@ -70,8 +84,11 @@ class Submission:
     async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
         loop = asyncio.get_running_loop()
+        local = [r for r in envelope.rcpt_tos if r.rpartition("@")[2].lower() not in self.relay_domains]
         try:
-            refused = await loop.run_in_executor(None, self._deliver, envelope.mail_from, envelope.rcpt_tos, content)
+            refused = await loop.run_in_executor(None, self._deliver, envelope.mail_from, local, content)
+            bounce = self._bounce_unknown_relayed
+            await loop.run_in_executor(None, bounce, envelope.mail_from, envelope.rcpt_tos, content)
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("LMTP delivery failed: %s", exc)
             return "451 4.3.0 local delivery failed, try again later"
@@ -82,9 +99,23 @@ class Submission:
             self.received.append(Received(login, envelope.mail_from, tuple(envelope.rcpt_tos), content))
         return "250 2.0.0 OK: delivered"
 
+    def _bounce_unknown_relayed(self, mail_from: str, rcpt_tos: list[str], content: bytes) -> None:
+        """Relayed recipients that do not exist "there": a DSN back to the sender's mailbox, if it is one here."""
+        failed = {}
+        for rcpt in rcpt_tos:
+            local_part, _, domain = rcpt.lower().rpartition("@")
+            if domain in self.relay_domains and local_part not in self.relay_domains[domain]:
+                failed[rcpt] = f"550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table"
+        if failed and mail_from and self.mailbox_exists(mail_from):
+            remote = "mx." + next(iter(failed)).rpartition("@")[2].lower()
+            bounce = delivery_status_notification(self.hostname, mail_from, failed, content, remote_host=remote)
+            self._deliver("", [mail_from], bounce)
+
     def _deliver(self, mail_from: str, rcpt_tos: list[str], content: bytes) -> dict:
         """One LMTP transaction per recipient: smtplib reads only one reply after DATA, LMTP sends one each."""
         refused = {}
+        if not rcpt_tos:
+            return refused
         with smtplib.LMTP(str(self.lmtp_socket)) as lmtp:
             for rcpt in rcpt_tos:
                 try:

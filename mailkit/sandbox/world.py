@@ -43,7 +43,10 @@ from .web import AutoconfigServer, BlackHole
 
 DOMAIN = "mailkit.test"
 CUSTOMER_DOMAIN = "kunde.test"
-HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"  # its mail is hosted at mailkit.test: found through its MX only
+HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"
+# a "remote" domain the sandbox relays to: mail to its other addresses comes back as a DSN (issue 16)
+PARTNER_DOMAIN = "partner.test"
+PARTNER_MAILBOXES = ("einkauf", "buchhaltung", "info")  # its mail is hosted at mailkit.test: found through its MX only
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
 LISTEN = "127.0.0.1"
 OTHER_LOOPBACK = "127.0.0.2"  # a client "from another host" without leaving the machine
@@ -214,6 +217,8 @@ class Sandbox:
             {DOMAIN, CUSTOMER_DOMAIN},
             lambda address: address.lower() in self._passwords(),
             authority=self.oauth,
+            relay_domains={PARTNER_DOMAIN: set(PARTNER_MAILBOXES)},
+            hostname=f"mail.{DOMAIN}",
         )
         self.smtp = SmtpServer(self.submission, self.cert, self._passwords, smtp, smtps, LISTEN, f"mail.{DOMAIN}")
         self.smtp.start()
@@ -351,6 +356,16 @@ class Sandbox:
                 os.chown(tmp, self.dovecot.run_as.mail_uid, self.dovecot.run_as.mail_gid)
             os.rename(tmp, folder / "cur" / f"{base}:2,{letters}")
         return count
+
+    def reset_uidvalidity(self, address: str, folder: str) -> None:
+        """Make Dovecot forget a folder's UID list and indexes: a new UIDVALIDITY, new UIDs, the same mail.
+
+        What a server move or a rebuilt mail store looks like to an IMAP client.
+        """
+        path = self.dovecot.home(address) / "Maildir"
+        path = path.joinpath(*(imap_utf7.encode(part).decode("ascii") for part in folder.split("/")))
+        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
+            (path / name).unlink(missing_ok=True)
 
     def deliver(self, raw: bytes, to: list[str], mail_from: str = f"postmaster@{DOMAIN}") -> None:
         """Deliver a message through Dovecot's LMTP, as the MTA of a real server would."""

@@ -81,6 +81,7 @@ class SyncResult:
     account: str
     dry_run: bool
     folders: list[FolderResult] = field(default_factory=list)
+    reports: dict | None = None  # what the deliverability scan found in the new mail (IngestResult.to_dict())
 
     @property
     def ok(self) -> bool:
@@ -97,6 +98,7 @@ class SyncResult:
             "ok": self.ok,
             "totals": self.totals,
             "folders": [asdict(f) for f in self.folders],
+            "reports": self.reports,
         }
 
 

@@ -17,6 +17,7 @@ __all__ = ["import_imap"]
 import contextlib
 import datetime as dt
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from ..errors import SyncError
-from ..journal.parse import KEY_HEADERS, QuarantineReason, key_from_headers, parse_message
+from ..journal.parse import IDENTITY_HEADERS, HeaderIdentity, QuarantineReason, header_identity, parse_message
 from ..journal.store import Journal, Location
 from ..model import Account
 from ..net.connect import imap_login
@@ -45,7 +46,7 @@ from .base import (
 )
 
 log = logger(__name__)
-_HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(KEY_HEADERS)})]"
+_HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(IDENTITY_HEADERS)})]"
 _HEADER_KEY = _HEADER_ITEM.replace(".PEEK", "").encode()
 _SESSION_FLAGS = {b"\\Recent"}
 
@@ -53,10 +54,11 @@ _SESSION_FLAGS = {b"\\Recent"}
 @dataclass
 class _Candidate:
     uid: int
-    key: str
+    identity: HeaderIdentity
     size: int
     flags: tuple[str, ...]
     internaldate: dt.datetime | None
+    row: int | None = None  # the journal row it is, when its headers and size say so unambiguously
 
 
 def _flags(raw: Iterable[bytes]) -> tuple[str, ...]:
@@ -166,10 +168,10 @@ class _ImapImport:
         incremental = state is not None and state["uidvalidity"] == uidvalidity
         first_uid = state["uidnext"] if incremental else 1
         candidates = self._scan(client, first_uid) if first_uid < uidnext or not incremental else []
-        known_ids = self.journal.ids_for_keys(c.key for c in candidates)
+        possible = self._recognise(candidates)
         if not incremental:
-            self._check_rebind(folder, state, candidates, result)
-        self._import(client, folder, uidvalidity, candidates, known_ids, result, state if incremental else None)
+            self._check_rebind(folder, possible, result)
+        self._import(client, folder, uidvalidity, candidates, result, state if incremental else None)
         if self.cancel.is_set():
             return
         if self.options.dry_run:
@@ -212,7 +214,7 @@ class _ImapImport:
             candidates.append(
                 _Candidate(
                     uid,
-                    key_from_headers(data.get(_HEADER_KEY, b"")),
+                    header_identity(data.get(_HEADER_KEY, b"")),
                     data.get(b"RFC822.SIZE", 0),
                     _flags(data.get(b"FLAGS", ())),
                     data.get(b"INTERNALDATE"),
@@ -220,13 +222,28 @@ class _ImapImport:
             )
         return candidates
 
-    def _check_rebind(self, folder: str, state: dict | None, candidates: list[_Candidate], result) -> None:
+    def _recognise(self, candidates: list[_Candidate]) -> set[int]:
+        """Bind candidates to known rows by headers and size where unambiguous; returns every row any may be.
+
+        Unambiguous: the mail has a Message-ID, exactly one journal row has its header hash and
+        size, and no other mail of the scan shares them. Every other mail is downloaded, and its
+        bytes decide (a known mail is rebound then, a different one gets its own row).
+        """
+        pairs = [(c.identity.header_hash, c.size) for c in candidates]
+        rows = self.journal.rows_for_headers(pairs)
+        in_scan = Counter(pairs)
+        for candidate, pair in zip(candidates, pairs, strict=True):
+            found = rows.get(pair, ())
+            if candidate.identity.message_id and len(found) == 1 and in_scan[pair] == 1:
+                candidate.row = found[0]
+        return {row for found in rows.values() for row in found}
+
+    def _check_rebind(self, folder: str, possible: set[int], result) -> None:
         """Before rebinding after a UIDVALIDITY change, make sure it is the same mailbox (isync's rule)."""
-        expected = self.journal.present_keys(self.account.name, folder)
+        expected = self.journal.present_rows(self.account.name, folder)
         if not expected:
             return
-        found = {c.key for c in candidates}
-        matched = len(expected & found)
+        matched = len(expected & possible)
         share = matched / len(expected)
         result.notes.append(
             f"UIDVALIDITY changed: {matched} of {len(expected)} known messages found again ({share:.0%})"
@@ -238,11 +255,11 @@ class _ImapImport:
                 "mailbox. Check the account, then run again with --accept-rebind to import it anyway"
             )
 
-    def _batches(self, candidates: list[_Candidate], known_ids: dict[str, int]) -> Iterable[list[_Candidate]]:
+    def _batches(self, candidates: list[_Candidate]) -> Iterable[list[_Candidate]]:
         batch: list[_Candidate] = []
         size = 0
         for candidate in candidates:
-            cost = 0 if candidate.key in known_ids else candidate.size
+            cost = 0 if candidate.row is not None else candidate.size
             if batch and (len(batch) >= self.options.batch_count or size + cost > self.options.batch_bytes):
                 yield batch
                 batch, size = [], 0
@@ -251,25 +268,25 @@ class _ImapImport:
         if batch:
             yield batch
 
-    def _import(self, client, folder, uidvalidity, candidates, known_ids, result, state) -> None:
+    def _import(self, client, folder, uidvalidity, candidates, result, state) -> None:
         here = self.journal.present_uids(self.account.name, folder, uidvalidity)
         quarantined = self.journal.quarantined_uids(self.account.name, folder, uidvalidity)
         todo = [c for c in candidates if c.uid not in quarantined]
         result.known += sum(1 for c in todo if c.uid in here)
         todo = [c for c in todo if c.uid not in here]
         done = 0
-        for batch in self._batches(todo, known_ids):
+        for batch in self._batches(todo):
             if self.cancel.is_set():
                 result.notes.append("cancelled: stopped after the last complete batch")
                 return
-            unknown = [c.uid for c in batch if c.key not in known_ids]
-            if self.options.dry_run:
-                result.new += len({c.key for c in batch if c.key not in known_ids})
-                result.rebound += sum(1 for c in batch if c.key in known_ids)
+            unknown = [c.uid for c in batch if c.row is None]
+            if self.options.dry_run:  # without the bodies: mail that only its bytes could tell counts as new
+                result.new += len(unknown)
+                result.rebound += len(batch) - len(unknown)
             else:
                 bodies = uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
                 with self.journal.transaction():
-                    self._store_batch(folder, uidvalidity, batch, bodies, known_ids, result)
+                    self._store_batch(folder, uidvalidity, batch, bodies, result)
                     if state is not None:  # resumable: the next run starts after this batch
                         self.journal.set_folder_state(
                             self.account.name,
@@ -284,16 +301,15 @@ class _ImapImport:
             if self.progress:
                 self.progress(folder, done, len(todo))
 
-    def _store_batch(self, folder, uidvalidity, batch, bodies, known_ids, result) -> None:
+    def _store_batch(self, folder, uidvalidity, batch, bodies, result) -> None:
         locations = []
         for candidate in batch:
             location = Location(
                 self.account.name, folder, uidvalidity, candidate.uid, candidate.flags, candidate.internaldate
             )
-            row = known_ids.get(candidate.key)
-            if row is not None:
+            if candidate.row is not None:
                 result.rebound += 1
-                locations.append((row, location))
+                locations.append((candidate.row, location))
                 continue
             raw = bodies.get(candidate.uid, {}).get(b"BODY[]")
             if raw is None:  # expunged between the header scan and the body fetch
@@ -319,9 +335,6 @@ class _ImapImport:
                     self.account.name, folder, refusal, raw, uidvalidity, candidate.uid
                 )
                 continue
-            known_ids[parsed.key] = row
-            if candidate.key != parsed.key:  # header scan and full parse disagree: trust the full parse
-                known_ids[candidate.key] = row
             result.new += is_new
             result.rebound += not is_new
             locations.append((row, location))

@@ -15,7 +15,7 @@ import poplib
 import sqlite3
 
 from ..errors import SyncError
-from ..journal.parse import QuarantineReason, key_from_headers, parse_message
+from ..journal.parse import QuarantineReason, header_identity, parse_message
 from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import pop3_login
@@ -28,6 +28,16 @@ FOLDER = "POP3"
 def _raw(lines: list[bytes]) -> bytes:
     # poplib strips line ends and dot-stuffing; RFC 5322 wants CRLF
     return b"\r\n".join(lines) + b"\r\n"
+
+
+def _sizes(pop: poplib.POP3) -> dict[int, int]:
+    """Each message's size (LIST), to match it with a known mail before downloading it."""
+    sizes = {}
+    for line in pop.list()[1]:
+        number, _, size = line.partition(b" ")
+        if number.isdigit() and size.split()[:1] and size.split()[0].isdigit():
+            sizes[int(number)] = int(size.split()[0])
+    return sizes
 
 
 def import_pop3(
@@ -74,6 +84,7 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
             new = [(uidl, number) for uidl, number in on_server.items() if uidl not in seen]
             folder_result.known = len(on_server) - len(new)
             check_headers = journal.count() > 0
+            sizes = _sizes(pop) if check_headers else {}
             for done, (uidl, number) in enumerate(new, start=1):
                 if cancel.is_set():
                     folder_result.notes.append("cancelled")
@@ -82,9 +93,11 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                     folder_result.new += 1
                     continue
                 row = None
-                if check_headers:
-                    key = key_from_headers(_raw(pop.top(number, 0)[1]))
-                    row = journal.ids_for_keys([key]).get(key)
+                if check_headers:  # a known mail by its headers and size, when exactly one row matches
+                    identity = header_identity(_raw(pop.top(number, 0)[1]))
+                    found = journal.rows_for_headers([(identity.header_hash, sizes.get(number, -1))])
+                    rows = next(iter(found.values()), [])
+                    row = rows[0] if identity.message_id and len(rows) == 1 else None
                 with journal.transaction():
                     if row is not None:
                         folder_result.rebound += 1

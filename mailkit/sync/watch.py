@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["sync_account", "wait_for_mail", "watch"]
+__all__ = ["selectable_folders", "sync_account", "wait_for_mail", "watch"]
 
 import time
 from collections.abc import Callable
 
+from ..deliverability.ingest import scan_journal
 from ..errors import ConnectError
 from ..journal.store import Journal
 from ..model import Account
@@ -23,11 +24,15 @@ log = logger(__name__)
 def sync_account(
     account: Account, workspace: Workspace, journal: Journal, options: SyncOptions, **kwargs
 ) -> SyncResult:
-    """One import run by the account's protocol."""
+    """One import run by the account's protocol, then reports and bounces in the new mail into their tables."""
     if account.receiving is not None and account.receiving.protocol == "pop3":
         kwargs.pop("routes", None)
-        return import_pop3(account, workspace, journal, options, **kwargs)
-    return import_imap(account, workspace, journal, options, **kwargs)
+        result = import_pop3(account, workspace, journal, options, **kwargs)
+    else:
+        result = import_imap(account, workspace, journal, options, **kwargs)
+    if not options.dry_run:
+        result.reports = scan_journal(journal, account=account.name, cancel=kwargs.get("cancel")).to_dict()
+    return result
 
 
 def wait_for_mail(account: Account, workspace: Workspace, folder: str, timeout: float, cancel: Cancel) -> bool:
@@ -82,3 +87,9 @@ def watch(
             log.warning("watch of %s: %s; retrying in %.0f s", account.name, exc, interval)
             on_error(exc)
             cancel.wait(interval)
+
+
+def selectable_folders(account: Account, workspace: Workspace) -> list[str]:
+    """The account's IMAP folders that can be imported (``\\Noselect`` ones, mere parents, left out)."""
+    with imap_login(account, workspace) as client:
+        return [name for flags, _, name in client.list_folders() if b"\\Noselect" not in flags]

@@ -2,7 +2,7 @@
 
 A consultant signs a user's mailbox in once (delegated access, no client secret); the refresh
 token then lives in the workspace's secret store and runbooks log in without anyone present.
-The widget only calls :class:`~mailkit.net.oauth.TokenSource`; it never shows a token.
+The widget runs on :func:`mailkit.signin.sign_in_source`'s token source; it never shows a token.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import ipywidgets as w
 
 from ..errors import MailkitError
 from ..model import Account
-from ..net.oauth import DeviceCode, TokenSource
+from ..signin import DeviceCode, sign_in_source
 from ..workspace import Workspace
 from ._controls import button
 
@@ -25,7 +25,7 @@ class DeviceCodeSignIn(w.VBox):
     """A Sign-in button; then the code, the link, and the result once the user has signed in."""
 
     def __init__(self, account: Account, workspace: Workspace) -> None:
-        self.source = TokenSource(account, workspace)
+        self.source = sign_in_source(account, workspace)
         self.button = button("Sign in (device code)", icon="key", style="primary")
         self.instructions = w.HTML()
         self.status = w.HTML()

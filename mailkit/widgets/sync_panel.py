@@ -11,9 +11,8 @@ import ipywidgets as w
 
 from ..errors import MailkitError
 from ..journal.store import Journal
-from ..net.connect import imap_login
 from ..sync.base import Cancel, SyncOptions
-from ..sync.watch import sync_account
+from ..sync.watch import selectable_folders, sync_account
 from ..workspace import Workspace
 from ._controls import button, checkbox
 
@@ -57,8 +56,7 @@ class SyncPanel(w.VBox):
     def list_folders(self) -> list[str]:
         account = self.workspace.get(self.account.value)
         try:
-            with imap_login(account, self.workspace) as client:
-                names = [name for flags, _, name in client.list_folders() if b"\\Noselect" not in flags]
+            names = selectable_folders(account, self.workspace)
         except MailkitError as exc:
             self.result.value = f"<b style='color:#b00020'>{html.escape(str(exc))}</b>"
             return []

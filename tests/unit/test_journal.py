@@ -1,11 +1,13 @@
 import datetime as dt
+import hashlib
 import sqlite3
+import zlib
 
 import pytest
 
 from mailkit.errors import SyncError
 from mailkit.journal import Journal, Location, QuarantineReason, parse_message
-from mailkit.journal.parse import fallback_key, key_from_headers, normalise_message_id
+from mailkit.journal.parse import HeaderIdentity, content_key, header_identity, normalise_message_id
 from mailkit.journal.store import MIGRATIONS
 from mailkit.net.imap import compress_uids, parse_uid_set
 
@@ -31,7 +33,7 @@ WITH_PDF = (
 
 def test_parse_decodes_what_the_journal_needs():
     parsed = parse_message(PLAIN)
-    assert parsed.key == "mid:Abc@mail.example.test"
+    assert parsed.message_id == "Abc@mail.example.test"
     assert (parsed.from_addr, parsed.from_name) == ("juergen@kunde.test", "Jürgen Müller")
     assert parsed.to_addrs == ["info@mailkit.test", "vertrieb@mailkit.test"]
     assert parsed.cc_addrs == ["chef@mailkit.test"]
@@ -64,7 +66,7 @@ def test_only_mail_with_nothing_to_read_is_quarantined():
 def test_minor_defects_are_recorded_not_fatal():
     raw = b"From: a@x.test\r\nDate: yesterday-ish\r\nSubject: Gr\xfc\xdfe\r\n\r\nbody\r\n"
     parsed = parse_message(raw)
-    assert parsed.key.startswith("fb:") and parsed.date is None
+    assert parsed.message_id is None and parsed.date is None
     assert parsed.subject == "Grüße"  # undeclared 8-bit: Windows-1252, not replacement characters
     assert parsed.parse_errors == [
         "undeclared 8-bit bytes in the header",
@@ -73,13 +75,58 @@ def test_minor_defects_are_recorded_not_fatal():
     ]
 
 
-def test_identity_keys():
+def test_identity_is_the_content_and_the_headers_only_recognise():
     assert normalise_message_id("<X@A.B>") == normalise_message_id(" <X@a.b> ") == "X@a.b"
+    assert normalise_message_id("<>") is None
+    parsed = parse_message(PLAIN)
+    assert parsed.key == content_key(PLAIN) and parsed.key.startswith("sha:")
     headers = PLAIN.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
-    assert key_from_headers(headers) == parse_message(PLAIN).key
+    assert header_identity(headers) == HeaderIdentity("Abc@mail.example.test", parsed.header_hash)
     no_id = b"From: a@x.test\r\nDate: Tue, 03 Nov 2026 09:15:00 +0100\r\nSubject: Hallo\r\n\r\n"
-    assert key_from_headers(no_id) == parse_message(no_id + b"eins\r\n").key == parse_message(no_id + b"zwei\r\n").key
-    assert fallback_key({"subject": "a"}) != fallback_key({"subject": "b"})
+    one, two = parse_message(no_id + b"eins\r\n"), parse_message(no_id + b"zwei\r\n")
+    assert one.key != two.key and one.header_hash == two.header_hash == header_identity(no_id).header_hash
+
+
+def test_same_message_id_different_content_is_two_rows_linked(journal):
+    first = PLAIN
+    corrected = PLAIN.replace(b"Guten Tag", b"Guten Tag, korrigiert")
+    with journal.transaction():
+        a, new_a = journal.add_message(parse_message(first), first, account="info", direction="in")
+        b, new_b = journal.add_message(parse_message(corrected), corrected, account="info", direction="in")
+        again, new_again = journal.add_message(parse_message(first), first, account="other", direction="in")
+    assert (new_a, new_b, new_again) == (True, True, False) and again == a and a != b
+    assert (journal.raw(a), journal.raw(b)) == (first, corrected)
+    links = dict(journal.db.execute("SELECT id, same_id_as FROM messages"))
+    assert links == {a: None, b: a}
+    empty_ids = [b"Message-ID: <>\r\nFrom: a@x.test\r\nSubject: x\r\n\r\n" + body for body in (b"1", b"2")]
+    for raw in empty_ids:
+        journal.add_message(parse_message(raw), raw, account="info", direction="in")
+    assert journal.count() == 4
+
+
+def test_migration_3_keys_old_journals_by_content_without_losing_a_row(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:  # a journal as mailkit wrote it before identity by content
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 2")
+    for i, raw in enumerate((PLAIN, WITH_PDF)):
+        db.execute(
+            "INSERT INTO messages (id, message_key, message_id, size, content_hash, direction, status, account, "
+            "first_seen) VALUES (?,?,?,?,?,?,?,?,?)",
+            (i + 1, f"mid:{i}", f"{i}@x", len(raw), hashlib.sha256(raw).hexdigest(), "in", "imported", "a", "x"),
+        )
+        db.execute("INSERT INTO raw_messages VALUES (?, ?)", (i + 1, zlib.compress(raw)))
+    db.commit()
+    db.close()
+    with Journal(path) as journal:
+        assert journal.schema_version == len(MIGRATIONS) >= 3 and journal.count() == 2
+        keys = dict(journal.db.execute("SELECT id, message_key FROM messages"))
+        assert keys == {1: content_key(PLAIN), 2: content_key(WITH_PDF)}
+        hashes = dict(journal.db.execute("SELECT id, header_hash FROM messages"))
+        assert hashes[1] == parse_message(PLAIN).header_hash and hashes[2] == parse_message(WITH_PDF).header_hash
+        row, new = journal.add_message(parse_message(PLAIN), PLAIN, account="a", direction="in")
+        assert (row, new) == (1, False)
 
 
 def test_uid_sets():
