@@ -33,7 +33,8 @@ BADGE_COLOURS = {
 _BADGE = "border-radius:3px;padding:1px 6px;white-space:nowrap;font-weight:600"
 _CSS = (
     "table.mk-table{border-collapse:collapse;font-size:13px;margin:4px 0}"
-    "table.mk-table th{text-align:left!important;background:#f5f5f5;padding:4px 8px;border-bottom:1px solid #bdbdbd}"
+    "table.mk-table th{text-align:left!important;line-height:1.4;background:#f5f5f5;padding:4px 8px;"
+    "border-bottom:1px solid #bdbdbd}"
     "table.mk-table td{text-align:left!important;vertical-align:top;line-height:1.4;padding:4px 8px;"
     "border-bottom:1px solid #eeeeee}"
     "table.mk-table td.mk-num{text-align:right!important;font-variant-numeric:tabular-nums}"

@@ -56,8 +56,9 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_sandbox(tmp_path_factory):
+    """One sandbox for every browser test (each start costs seconds); the tests only add to its workspace."""
     folder = Path(tmp_path_factory.mktemp("browser")) / "workspace"
     started = subprocess.run(
         [str(BIN / "mailkit"), "sandbox", "start", "--dir", str(folder), "--json"],
@@ -71,7 +72,7 @@ def shared_sandbox(tmp_path_factory):
     subprocess.run([str(BIN / "mailkit"), "sandbox", "stop", "--dir", str(folder)], check=False, timeout=60)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -35,7 +35,8 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks, serve, 
     try:
         page.goto(f"{lab}/lab/tree/01-account-setup.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-mod-idle", timeout=60_000)
+        # the kernel connected and idle (the status bar says so): Run All before that can be dropped
+        page.wait_for_selector(".jp-StatusBar-TextItem:has-text('| Idle')", timeout=90_000)
         page.click("text=Run", timeout=30_000)
         page.click("text=Run All Cells", timeout=30_000)
         save = page.locator("button:has-text('Save to workspace')")
