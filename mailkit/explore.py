@@ -25,23 +25,13 @@ import pandas as pd
 from . import analysis
 from .errors import ConfigError, FieldProblem
 from .journal import frames
+from .journal.views import VIEWS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .journal.store import Journal
 
-#: view name -> what it answers
-VIEWS: dict[str, str] = {
-    "volume": "how much mail per period, account and direction",
-    "correspondents": "who the mail is exchanged with (by domain)",
-    "failures": "which recipients a send did not reach, and why",
-    "response_times": "how long inbound mail waits for the first reply",
-    "authentication": "SPF, DKIM and DMARC results of inbound mail per domain",
-    "attachments": "attachments by type and size",
-    "runs": "how the sync runs went per account and folder",
-    "records": "mail per ERP record, and which await a reply",
-}
 _PERIODS = ("day", "week", "month", "hour", "weekday")
 _RESPONSE_GROUPS = ("account", "weekday", "hour")
 

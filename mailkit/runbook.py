@@ -207,3 +207,28 @@ def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict 
     report = executed.with_suffix(".html")
     report.write_text(report_html(result), encoding="utf-8")
     return executed, report
+
+
+def seed_reports(world: World, account: str = "info", folder: str = "DMARC", *, days: int = 21, seed: int = 7) -> int:
+    """Sandbox only: fill a reports folder with seeded DMARC and TLS reports (once); returns how many it added.
+
+    What the domain's ``rua``/``tlsrpt`` addresses would have collected in ``days`` days from four
+    reporting organisations (:func:`mailkit.sandbox.reports.reports_mailbox`). A real workspace is
+    never touched.
+    """
+    if not world.is_sandbox:
+        return 0
+    from .net.connect import imap_login
+    from .sandbox.reports import reports_mailbox
+
+    target = world.workspace.get(account)
+    domain = target.address.rpartition("@")[2]
+    with imap_login(target, world.workspace) as client:
+        if client.folder_exists(folder) and client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"]:
+            return 0
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+        mails = reports_mailbox(domain, target.address, days=days, seed=seed)
+        for raw in mails:
+            client.append(folder, raw)
+    return len(mails)

@@ -115,8 +115,9 @@ class Readiness:
         }[self.verdict]
         lines = [
             f"{self.domain}: {text}",
-            f"  published now: p={self.policy or '?'}; legitimate mail passing DMARC: {share} "
-            f"of {self.legitimate_messages:,} messages; {self.unknown_messages:,} messages from unknown sources",
+            f"  published now: p={self.policy or '?'}",
+            f"  legitimate mail passing DMARC: {share} of {self.legitimate_messages:,} messages",
+            f"  from unknown sources: {self.unknown_messages:,} messages",
         ]
         lines += [f"  fix first: {b}" for b in self.blocking]
         lines += [f"  note: {n}" for n in self.notes]
@@ -156,8 +157,7 @@ def readiness(records: pd.DataFrame, domain: str | None = None) -> Readiness:
     if unknown and records["ptr"].isna().all():
         notes.append("no reverse DNS was looked up: a failing service (an ESP, a CRM) counts as unknown here")
     elif unknown:
-        notes.append(f"{unknown:,} messages from sources that fail DMARC and are not recognised: check that none "
-                     "of them is the customer's (see the unaligned sources)")  # fmt: skip
+        notes.append("check that no unknown source is the customer's own (a shop, a CRM): see the unaligned sources")
     return Readiness(domain, policy, verdict, total, share, unknown, blocking, notes)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import dataclasses
 import sys
 from pathlib import Path
 
 import tomli_w
 
-from ..check import check_logins
 from ..errors import ConfigError
-from ..formats import kivitendo
 from ..model import Account, Auth, Receiving, Sending, account_to_dict
 from ..secrets import write_private
 from ..workspace import Workspace
@@ -112,6 +112,8 @@ def cmd_accounts_remove(args) -> int:
 
 
 def cmd_import_kivitendo(args) -> int:
+    from ..formats import kivitendo
+
     workspace = open_workspace(args)
     path = Path(args.file)
     try:
@@ -146,6 +148,8 @@ def cmd_import_kivitendo(args) -> int:
 
 def _accounts_of_file(workspace: Workspace, text: str, path: Path) -> list[str]:
     """The workspace's accounts the file names, the one of its import mailbox first (it gives the general sections)."""
+    from ..formats import kivitendo
+
     conf = kivitendo.parse(text, str(path))
     receiver = (kivitendo.receiver_address_of(conf) or "").lower()
     named = {a.lower() for a in conf.addresses()} | {receiver}
@@ -154,6 +158,8 @@ def _accounts_of_file(workspace: Workspace, text: str, path: Path) -> list[str]:
 
 
 def cmd_export_kivitendo(args) -> int:
+    from ..formats import kivitendo
+
     workspace = open_workspace(args)
     target = Path(args.into) if args.into else None
     existing, encoding = kivitendo.decode(target.read_bytes()) if target and target.exists() else ("", "utf-8")
@@ -211,6 +217,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from ..check import check_logins
+
     workspace = open_workspace(args)
     names = list(workspace.accounts) if args.all else args.accounts
     if not names:

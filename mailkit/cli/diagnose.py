@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
+
 __all__ = ["add_commands"]
 
 import sys
 
-from ..autoconfig import SOURCES, autoconfigure
-from ..diagnose import diagnose
 from ._common import address, open_workspace, print_json
 
 
 def cmd_autoconfig(args) -> int:
+    from ..autoconfig import SOURCES, autoconfigure
+
     workspace = open_workspace(args)
     result = autoconfigure(args.address, workspace, sources=args.source or SOURCES)
     if args.json:
@@ -30,6 +33,8 @@ def cmd_autoconfig(args) -> int:
 
 
 def cmd_diagnose(args) -> int:
+    from ..diagnose import diagnose
+
     workspace = open_workspace(args)
     account = workspace.get(args.account)
     report = diagnose(
@@ -54,10 +59,14 @@ def cmd_diagnose(args) -> int:
     return 0 if report.ok else 1
 
 
+#: :data:`mailkit.autoconfig.SOURCES`, spelled out: importing that module costs what `--help` must not
+AUTOCONFIG_SOURCES = ("preset", "autoconfig", "mx", "srv", "probe")
+
+
 def add_commands(sub, command) -> None:
     p = command(sub, "autoconfig", cmd_autoconfig, "guess account settings from an e-mail address")
     p.add_argument("address", type=address)
-    p.add_argument("--source", action="append", choices=SOURCES, help="only this source (repeatable)")
+    p.add_argument("--source", action="append", choices=AUTOCONFIG_SOURCES, help="only this source (repeatable)")
     p.add_argument("--json", action="store_true")
     p = command(sub, "diagnose", cmd_diagnose, "check everything between this machine and an account")
     p.add_argument("account")

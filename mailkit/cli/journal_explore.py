@@ -81,7 +81,7 @@ def cmd_journal_explore(args) -> int:
 
 def add_explore_command(journal, command) -> None:
     """Add ``explore`` to the ``journal`` group's subcommands."""
-    from ..explore import VIEWS
+    from ..journal.views import VIEWS
 
     views = "; ".join(f"{name}: {why}" for name, why in VIEWS.items())
     p = command(journal, "explore", cmd_journal_explore, "one view of the journal as a table (and a plot)")

@@ -5,19 +5,24 @@ No command prints a token: ``token`` shows when it ends and what it is for.
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import dataclasses
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from ..diagnose.oauth import oauth2_checks
 from ..errors import ConfigError
 from ..model import Auth, OAuth2
-from ..net.oauth import TokenSource
-from ..signin import sign_in_source
 from ._common import open_workspace, print_json, read_secret
+
+if TYPE_CHECKING:
+    from ..net.oauth import TokenSource
 
 
 def cmd_setup(args) -> int:
+    from ..net.oauth import TokenSource
+
     workspace = open_workspace(args)
     account = workspace.get(args.name)
     secret = args.client_secret_ref
@@ -56,6 +61,8 @@ def _token_facts(token, source: TokenSource) -> dict:
 
 
 def cmd_token(args) -> int:
+    from ..net.oauth import TokenSource
+
     workspace = open_workspace(args)
     source = TokenSource(workspace.get(args.name), workspace)
     facts = _token_facts(source.token(args.protocol, force_refresh=args.refresh), source)
@@ -68,6 +75,8 @@ def cmd_token(args) -> int:
 
 
 def cmd_login(args) -> int:
+    from ..signin import sign_in_source
+
     workspace = open_workspace(args)
     source = sign_in_source(workspace.get(args.name), workspace)
     if args.browser:
@@ -87,6 +96,8 @@ def cmd_login(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from ..diagnose.oauth import oauth2_checks
+
     workspace = open_workspace(args)
     account = workspace.get(args.name)
     if account.auth.method != "oauth2":
@@ -107,6 +118,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_forget(args) -> int:
+    from ..net.oauth import TokenSource
+
     workspace = open_workspace(args)
     TokenSource(workspace.get(args.name), workspace).forget()
     print(f"Cached tokens of {args.name!r} removed.")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import ast
 from pathlib import Path
 
-from ..runbook import run_notebook
 from ._common import print_json
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -20,6 +21,8 @@ def _value(text: str):
 
 
 def cmd_runbook(args) -> int:
+    from ..runbook import run_notebook
+
     notebook = Path(args.notebook)
     if not notebook.exists() and (NOTEBOOKS / notebook.name).exists():
         notebook = NOTEBOOKS / notebook.name  # `mailkit runbook 04-sync-run.ipynb` from anywhere

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import json
 import os
 import signal
@@ -12,7 +14,6 @@ import time
 from pathlib import Path
 
 from ..errors import ConfigError, SandboxError
-from ..sandbox.process import running
 from ._common import print_json
 
 
@@ -49,6 +50,8 @@ def _print_endpoints(state: dict, note: str) -> None:
 
 
 def cmd_sandbox_start(args) -> int:
+    from ..sandbox.process import running
+
     folder = Path(args.dir or args.workspace).resolve()
     state = _read_state(folder)
     if state and running(state["pid"]):
@@ -121,6 +124,8 @@ def cmd_sandbox_serve(args) -> int:
 
 
 def cmd_sandbox_stop(args) -> int:
+    from ..sandbox.process import running
+
     folder = Path(args.dir or args.workspace).resolve()
     state = _read_state(folder)
     if not state:
@@ -148,6 +153,8 @@ def cmd_sandbox_stop(args) -> int:
 
 
 def cmd_sandbox_status(args) -> int:
+    from ..sandbox.process import running
+
     folder = Path(args.dir or args.workspace).resolve()
     state = _read_state(folder)
     up = bool(state and running(state["pid"]))

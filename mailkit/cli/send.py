@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import csv
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..journal.store import Journal
-from ..send import Attachment, DocumentMail, retry_copies, send_batch, send_mail, send_test
 from ._boundary import FAILED, INTERRUPTED, OK
 from ._common import account_with, address, open_workspace, positive_int, print_json
+
+if TYPE_CHECKING:
+    from ..send import DocumentMail
 
 
 def _read(path: str | None, what: str) -> str | None:
@@ -36,6 +41,8 @@ def _print_outcome(outcome, as_json: bool) -> None:
 
 
 def cmd_send(args) -> int:
+    from ..send import Attachment, DocumentMail, send_mail
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "sending")
     body = args.body if args.body is not None else _read(args.body_file, "body file")
@@ -57,6 +64,8 @@ def cmd_send(args) -> int:
 
 
 def cmd_send_test(args) -> int:
+    from ..send import send_test
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "sending")
     with Journal(workspace.journal_file) as journal:
@@ -90,6 +99,8 @@ def _decode_text(data: bytes, path) -> str:
 
 def _batch_rows(path: Path) -> list[tuple[str, DocumentMail]]:
     """The mails of a batch CSV (see ``CSV_HELP``); a bad row is named by its line."""
+    from ..send import Attachment, DocumentMail
+
     try:
         text = _decode_text(path.read_bytes(), path)
     except OSError as exc:
@@ -134,6 +145,7 @@ def _batch_rows(path: Path) -> list[tuple[str, DocumentMail]]:
 def cmd_send_batch(args) -> int:
     from tqdm.auto import tqdm
 
+    from ..send import send_batch
     from .sync import _cancel_on_ctrl_c
 
     workspace = open_workspace(args)
@@ -174,6 +186,8 @@ def cmd_send_batch(args) -> int:
 
 
 def cmd_retry_copies(args) -> int:
+    from ..send import retry_copies
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
     with Journal(workspace.journal_file) as journal:

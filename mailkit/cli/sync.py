@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+# The commands import what they need (network, OAuth, DKIM, the sync engine) when they run:
+# `mailkit --help` and every other command stay fast.
 import datetime as dt
 import importlib
 import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, SyncError
 from ..journal.store import Journal
-from ..sync.base import Cancel, LinkRecordBySubject, SyncOptions
-from ..sync.records import cleanup_record_folders, create_record_folder, sync_record
-from ..sync.watch import sync_account, watch
 from ._boundary import FAILED, INTERRUPTED, OK
 from ._common import account_with, open_workspace, positive_int, print_json
+
+if TYPE_CHECKING:
+    from ..sync.base import SyncOptions
 
 
 @contextmanager
 def _cancel_on_ctrl_c():
     """The first Ctrl-C stops after the current batch (all so far committed); a second one at once."""
+    from ..sync.base import Cancel
+
     cancel = Cancel()
 
     def handler(signum, frame):
@@ -59,6 +64,8 @@ class _Bars:
 
 
 def _routes(args, workspace) -> list:
+    from ..sync.base import LinkRecordBySubject
+
     routes = []
     for spec in args.route or []:
         pattern, sep, record_type = spec.rpartition("=")
@@ -76,6 +83,8 @@ def _routes(args, workspace) -> list:
 
 
 def _options(args) -> SyncOptions:
+    from ..sync.base import SyncOptions
+
     since = None
     if args.since:
         try:
@@ -123,6 +132,8 @@ def _print_result(result, as_json: bool) -> None:
 
 
 def cmd_sync(args) -> int:
+    from ..sync.watch import sync_account
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "receiving")
     with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
@@ -150,6 +161,8 @@ def _exit_code(result) -> int:
 
 
 def cmd_watch(args) -> int:
+    from ..sync.watch import watch
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "receiving")
     with Journal(workspace.journal_file) as journal, _cancel_on_ctrl_c() as cancel:
@@ -168,6 +181,8 @@ def cmd_watch(args) -> int:
 
 
 def cmd_sync_record(args) -> int:
+    from ..sync.records import sync_record
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
     with Journal(workspace.journal_file) as journal:
@@ -177,6 +192,8 @@ def cmd_sync_record(args) -> int:
 
 
 def cmd_record_folder(args) -> int:
+    from ..sync.records import create_record_folder
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap") if args.action == "create" else workspace.get(args.account)
     with Journal(workspace.journal_file) as journal:
@@ -209,6 +226,8 @@ def cmd_record_folder(args) -> int:
 
 
 def cmd_cleanup_folders(args) -> int:
+    from ..sync.records import cleanup_record_folders
+
     workspace = open_workspace(args)
     account = account_with(workspace, args.account, "imap")
     with Journal(workspace.journal_file) as journal:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..errors import SyncError
 from ..journal.parse import QuarantineReason, parse_message
 from ..journal.store import Journal
 from .archive import MAX_PACKED, ReportError
@@ -249,8 +250,44 @@ def _candidate(from_addr: str | None, subject: str | None, attachment_names: str
     )
 
 
+def _examine(journal: Journal, row: int, key: str, owner: str, subject: str | None, total: IngestResult) -> str:
+    """Parse one report-like journal mail into the tables (or the quarantine); returns what it was."""
+    try:
+        raw = journal.raw(row)
+    except SyncError:  # a journal without the bytes (a synthetic one): nothing to read
+        total.not_reports += 1
+        return "no raw message"
+    try:
+        found = recognise(raw)
+    except Exception as exc:  # a bad report (or a parser's bug) never stops the sync: it is quarantined
+        detail = str(exc) if isinstance(exc, ReportError) else f"unreadable ({type(exc).__name__}: {exc})"
+        reason = f"report in journal message {row} ({subject or 'no subject'}): {detail}"
+        with journal.transaction():
+            journal.quarantine(owner, SCAN_FOLDER, reason, raw)
+        total.quarantined += 1
+        total.problems.append(reason)
+        return "quarantined"
+    if found is None:
+        total.not_reports += 1
+        return "none"
+    total.add(store(journal, found, source=f"{owner} (journal message {row})", key=key, message_row=row))
+    return found.kind
+
+
+def _mark_scanned(journal: Journal, scanned: list[tuple[int, str, str]]) -> None:
+    with journal.transaction():
+        journal.db.executemany(
+            "INSERT INTO report_scans (message_row, found, scanned_at) VALUES (?,?,?) ON CONFLICT DO NOTHING", scanned
+        )
+    scanned.clear()
+
+
 def scan_journal(journal: Journal, *, account: str | None = None, cancel=None) -> IngestResult:
-    """Look at incoming journal mail not yet looked at: reports and bounces into their tables."""
+    """Look at incoming journal mail not yet looked at: reports and bounces into their tables.
+
+    Only report-like mail (by sender, subject, attachment names) is read and parsed; what was looked
+    at is remembered in batches, so a first scan of a large journal costs one commit per 1,000 mails.
+    """
     query = """SELECT m.id, m.message_key, m.account, m.from_addr, m.subject,
                       (SELECT group_concat(a.name, ' ') FROM attachments a WHERE a.message_id = m.id)
                FROM messages m LEFT JOIN report_scans r ON r.message_row = m.id
@@ -258,35 +295,19 @@ def scan_journal(journal: Journal, *, account: str | None = None, cancel=None) -
     rows = journal.db.execute(query + (" AND m.account = ?" if account else "") + " ORDER BY m.id",
                               (account,) if account else ()).fetchall()  # fmt: skip
     total = IngestResult()
+    scanned: list[tuple[int, str, str]] = []
     for row, key, owner, from_addr, subject, names in rows:
         if cancel is not None and cancel.is_set():
             break
-        found_kind = "none"
         if _candidate(from_addr, subject, names):
-            raw = journal.raw(row)
-            try:
-                found = recognise(raw)
-            except Exception as exc:  # a bad report (or a parser's bug) never stops the sync: it is quarantined
-                detail = str(exc) if isinstance(exc, ReportError) else f"unreadable ({type(exc).__name__}: {exc})"
-                reason = f"report in journal message {row} ({subject or 'no subject'}): {detail}"
-                with journal.transaction():
-                    journal.quarantine(owner, SCAN_FOLDER, reason, raw)
-                total.quarantined += 1
-                total.problems.append(reason)
-                found_kind = "quarantined"
-            else:
-                if found is not None:
-                    total.add(store(journal, found, source=f"{owner} (journal message {row})", key=key,
-                                    message_row=row))  # fmt: skip
-                    found_kind = found.kind
-                else:
-                    total.not_reports += 1
+            found_kind = _examine(journal, row, key, owner, subject, total)
         else:
             total.not_reports += 1
-        journal.db.execute(
-            "INSERT INTO report_scans (message_row, found, scanned_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-            (row, found_kind, _now()),
-        )
+            found_kind = "none"
+        scanned.append((row, found_kind, _now()))
+        if len(scanned) >= 1000:
+            _mark_scanned(journal, scanned)
+    _mark_scanned(journal, scanned)
     total.linked += link_bounces(journal)
     return total
 

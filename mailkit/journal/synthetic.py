@@ -598,11 +598,13 @@ def generate(
         db.execute("PRAGMA synchronous=OFF")  # a new file: a crash just means generating it again
         for batch in batches:
             with store.transaction():
+                # header_hash '': invented mail is never rebound to a server's, and the store need not fill it
                 db.executemany(
                     """INSERT INTO messages (message_key, message_id, in_reply_to, refs, date_utc, from_addr,
                            from_name, to_addrs, cc_addrs, subject, size, content_hash, direction, status, account,
-                           record_type, record_number, queue, auth_results, parse_errors, first_seen, id)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                           record_type, record_number, queue, auth_results, parse_errors, first_seen, id,
+                           header_hash)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'')""",
                     batch.messages,
                 )
                 db.executemany(

@@ -11,6 +11,7 @@ __all__ = ["imap_login", "pop3_login", "smtp_login"]
 
 import base64
 import contextlib
+import imaplib
 import poplib
 import smtplib
 import socket
@@ -26,7 +27,6 @@ from ..model import Account
 from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, token_problems
 from ..secrets import redact
 from .credentials import Credentials
-from .oauth import TokenSource
 from .tls import client_context, describe_tls_error
 
 
@@ -80,6 +80,8 @@ def _oauth_login(
             + remedy
         )
     host, _, port = where.rpartition(":")
+    from .oauth import TokenSource  # MSAL and requests only for an OAuth2 login: password logins start faster
+
     source = TokenSource(account, credentials)
     token = source.token(protocol)
     if token.expires_at <= time.time():
@@ -156,6 +158,12 @@ def imap_login(
             client.login(_login_name(account, side), password.reveal() if password else "")
         except imapclient.exceptions.LoginError as exc:
             said = redact(str(exc))
+            if isinstance(exc.__context__, (imaplib.IMAP4.abort, OSError)):  # imapclient calls a lost line a refusal
+                raise ConnectError(
+                    f"IMAP LOGIN at {_where(host, port)}: the server dropped the connection during the login "
+                    f"({said}), so the password was neither accepted nor refused: check the server (its log, a "
+                    "connection limit, a firewall or proxy in between), then run again"
+                ) from None
             raise AuthError(
                 f"IMAP login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
                 "check user name and password"

@@ -13,6 +13,7 @@ __all__ = ["Conversation", "TLSFacts", "certificate_facts"]
 
 import contextlib
 import datetime as dt
+import io
 import socket
 import ssl
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ class Conversation:
         self.read_timeout = read_timeout
         self.transcript: list[str] = []
         self.sock: socket.socket | None = None
-        self._file = None
+        self._file: io.BufferedReader | None = None
 
     def __enter__(self) -> Conversation:
         return self

@@ -99,7 +99,7 @@ def imap_command(conv: Conversation, command: str, shown: str | None = None) -> 
     """One tagged command; the untagged lines before the tagged answer come back in ``lines``."""
     tag = next(_tags)
     conv.send(f"{tag} {command}", f"{tag} {shown}" if shown is not None else None)
-    untagged = []
+    untagged: list[str] = []
     while True:
         line = conv.readline()
         if line.startswith(tag + " "):

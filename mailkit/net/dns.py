@@ -86,4 +86,4 @@ def addresses(host: str, resolver: dns.resolver.Resolver | None) -> list[str]:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise ConnectError(f"{host} does not resolve ({exc.strerror}): check its spelling and DNS") from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))

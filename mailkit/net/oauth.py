@@ -271,9 +271,9 @@ class TokenSource:
     def _msal_token(self, scopes: list[str], force_refresh: bool) -> tuple[dict, bool]:
         app = self._msal()
         if self.flow == "client_credentials":
-            if force_refresh:
-                for item in list(self._msal_cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                    self._msal_cache.remove_at(item)
+            if force_refresh and (cache := self._msal_cache) is not None:
+                for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                    cache.remove_at(item)
             result = app.acquire_token_for_client(scopes=scopes)
         else:
             accounts = app.get_accounts()
@@ -389,12 +389,13 @@ def _granted(request, *args, **kwargs) -> dict:
     try:
         return dict(request(*args, **kwargs))
     except Warning as changed:
-        if not isinstance(getattr(changed, "token", None), dict):
+        token = getattr(changed, "token", None)
+        if not isinstance(token, dict):
             raise
         log.warning(
             "OAuth2: the provider granted other scopes than requested (%s)", changed.args[0] if changed.args else ""
         )
-        return dict(changed.token)
+        return dict(token)
 
 
 def _described(result: dict) -> str:

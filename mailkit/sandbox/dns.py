@@ -17,13 +17,13 @@ import threading
 from collections import defaultdict
 from pathlib import Path
 
-from dnslib import AAAA, CNAME, MX, NS, QTYPE, RCODE, RR, SOA, SRV, TXT, A, DNSLabel
+from dnslib import AAAA, CNAME, MX, NS, PTR, QTYPE, RCODE, RR, SOA, SRV, TXT, A, DNSLabel
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from ..errors import SandboxError
 
 OVERLAY_NAME = "zone-overlay.json"
-_TYPES = {"A": A, "AAAA": AAAA, "MX": MX, "NS": NS, "TXT": TXT, "SRV": SRV, "CNAME": CNAME}
+_TYPES = {"A": A, "AAAA": AAAA, "MX": MX, "NS": NS, "TXT": TXT, "SRV": SRV, "CNAME": CNAME, "PTR": PTR}
 
 
 def split_txt(value: str) -> list[bytes]:

@@ -25,19 +25,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from imapclient import imap_utf7
-
 from ..errors import SandboxError
 from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
 from ..workspace import AutoconfigSettings, DNSSettings, Workspace
+from . import maildir
 from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
 from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
 from .postgres import PostgresServer
 from .proxies import CuttingProxy, TLSProxy
+from .reports import ptr_names
 from .smtp import SmtpServer, plain_smtp
 from .web import AutoconfigServer, BlackHole
 
@@ -59,7 +59,6 @@ DEMO_USERS = (
     ("buchhaltung@mailkit.test", "Buchhaltung Mailkit Demo", "Rechnungen und Mahnungen"),
     ("einkauf@kunde.test", "Einkauf Kunde AG", "Ein Kunde, um Zustellung zu prüfen"),
 )
-_FLAG_LETTERS = {"\\Draft": "D", "\\Flagged": "F", "\\Answered": "R", "\\Seen": "S", "\\Deleted": "T"}
 
 
 @dataclass(frozen=True)
@@ -204,7 +203,8 @@ class Sandbox:
         self._started.append(self.dovecot)
         self._seed_demo_mail()
 
-        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN], overlay=self.runtime / OVERLAY_NAME)
+        # in-addr.arpa: reverse DNS of the hosts the seeded DMARC reports name (mailkit.sandbox.reports)
+        self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN, "in-addr.arpa"], overlay=self.runtime / OVERLAY_NAME)
         self._fill_zone()
         self.dns = SandboxDNS(self.zone, dns_port, LISTEN)
         self.dns.start()
@@ -331,41 +331,12 @@ class Sandbox:
         )
 
     def write_maildir(self, address: str, mails: Iterable) -> int:
-        """Put corpus mails straight into the user's Maildir (fast: no protocol round trip per mail).
-
-        Each mail has ``folder``, ``raw``, ``flags`` and ``received``; the file's mtime is its
-        INTERNALDATE, as Dovecot reads it.
-        """
-        root = self.dovecot.home(address) / "Maildir"
-        made: set[Path] = set()
-        pid = os.getpid()
-        count = 0
-        for count, mail in enumerate(mails, start=1):
-            folder = root.joinpath(*(imap_utf7.encode(part).decode("ascii") for part in mail.folder.split("/")))
-            if folder not in made:
-                for sub in ("cur", "new", "tmp"):
-                    self.dovecot.make_dirs(folder / sub)
-                made.add(folder)
-            stamp = mail.received.timestamp()
-            letters = "".join(sorted(_FLAG_LETTERS[f] for f in mail.flags if f in _FLAG_LETTERS))
-            base = f"{int(stamp)}.M{count}P{pid}.sandbox,S={len(mail.raw)}"
-            tmp = folder / "tmp" / base
-            tmp.write_bytes(mail.raw)
-            os.utime(tmp, (stamp, stamp))
-            if os.geteuid() == 0:
-                os.chown(tmp, self.dovecot.run_as.mail_uid, self.dovecot.run_as.mail_gid)
-            os.rename(tmp, folder / "cur" / f"{base}:2,{letters}")
-        return count
+        """Put corpus mails straight into the user's Maildir: see :func:`.maildir.write_maildir`."""
+        return maildir.write_maildir(self.dovecot, address, mails)
 
     def reset_uidvalidity(self, address: str, folder: str) -> None:
-        """Make Dovecot forget a folder's UID list and indexes: a new UIDVALIDITY, new UIDs, the same mail.
-
-        What a server move or a rebuilt mail store looks like to an IMAP client.
-        """
-        path = self.dovecot.home(address) / "Maildir"
-        path = path.joinpath(*(imap_utf7.encode(part).decode("ascii") for part in folder.split("/")))
-        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
-            (path / name).unlink(missing_ok=True)
+        """A new UIDVALIDITY and new UIDs for the same mail: see :func:`.maildir.reset_uidvalidity`."""
+        maildir.reset_uidvalidity(self.dovecot, address, folder)
 
     def deliver(self, raw: bytes, to: list[str], mail_from: str = f"postmaster@{DOMAIN}") -> None:
         """Deliver a message through Dovecot's LMTP, as the MTA of a real server would."""
@@ -394,6 +365,8 @@ class Sandbox:
             self.zone.add(f"_smtp._tls.{domain}", "TXT", f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}")
         self.zone.add(f"autoconfig.{DOMAIN}", "A", LISTEN)
         self.zone.add(HOSTED_DOMAIN, "MX", (10, f"mail.{DOMAIN}"))
+        for ip, name in ptr_names(DOMAIN).items():
+            self.zone.add(".".join(reversed(ip.split("."))) + ".in-addr.arpa", "PTR", name)
         for service, port in (
             ("_submission._tcp", self.ports["smtp"]),
             ("_submissions._tcp", self.ports["smtps"]),

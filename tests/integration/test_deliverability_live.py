@@ -50,46 +50,24 @@ def _bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _google_mail(filename: str, data: bytes, mime: str, report_id: str, message_id: str | None = None) -> bytes:
+    return report_mail(filename, data, mime, org="google.com", contact="noreply-dmarc-support@google.com",
+                       to="info@mailkit.test", domain="mailkit.test", report_id=report_id, when=DAY,
+                       message_id=message_id)  # fmt: skip
+
+
 def test_reports_synced_from_a_mailbox_count_once_and_bad_ones_are_quarantined(fresh_sandbox, tmp_path):
     ws = fresh_sandbox.workspace
     account = ws.get("info")
     name, xml = aggregate_report(random.Random(4), "mailkit.test", DAY)
     report_id = xml.split(b"<report_id>")[1].split(b"<")[0].decode()
-    mails = []
-    for packing in ("xml", "gz", "zip"):  # the same report, re-sent in each packing
-        filename, data, mime = pack(name, xml, packing)
-        mails.append(
-            report_mail(
-                filename,
-                data,
-                mime,
-                org="google.com",
-                contact="noreply-dmarc-support@google.com",
-                to="info@mailkit.test",
-                domain="mailkit.test",
-                report_id=report_id,
-                when=DAY,
-                message_id=f"<{packing}.{report_id}@google.com>",  # a re-sent report is a new mail
-            )
-        )
-    bad = {
-        "invalid XML": ("bad.xml", b"<feedback><report_metadata>", "text/xml"),
-        "zip bomb": ("google.com!mailkit.test!1!2.zip", _bomb(), "application/zip"),
-    }
-    for index, (filename, data, mime) in enumerate(bad.values()):
-        mails.append(
-            report_mail(
-                filename,
-                data,
-                mime,
-                org="google.com",
-                contact="noreply-dmarc-support@google.com",
-                to="info@mailkit.test",
-                domain="mailkit.test",
-                report_id=f"bad{index}",
-                when=DAY,
-            )
-        )
+    # the same report, re-sent in each packing (a re-sent report is a new mail), then two bad ones
+    mails = [
+        _google_mail(*pack(name, xml, packing), report_id, f"<{packing}.{report_id}@google.com>")
+        for packing in ("xml", "gz", "zip")
+    ]
+    mails.append(_google_mail("bad.xml", b"<feedback><report_metadata>", "text/xml", "bad0"))
+    mails.append(_google_mail("google.com!mailkit.test!1!2.zip", _bomb(), "application/zip", "bad1"))
     with imap_login(account, ws) as client:
         client.create_folder("DMARC")
         for mail in mails:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mailkit.errors import ConnectError, SyncError
+from mailkit.errors import AuthError, ConnectError, SyncError
 from mailkit.journal import Journal
 from mailkit.model import Receiving
 from mailkit.net.connect import imap_login
@@ -357,3 +357,25 @@ def test_cancel_stops_after_a_batch_with_everything_committed(world):
     assert result.folders[0].status == "cancelled" and journal.count() == 10
     rest = import_imap(account, ws, journal)
     assert rest.totals["new"] == 30 and journal.count() == 40
+
+
+def test_a_connection_dropped_during_login_is_named_as_such(world):
+    sandbox, ws, account, journal = world
+    proxy = sandbox.serve_cutting_proxy("imaps")
+    cut = dataclasses.replace(account, receiving=dataclasses.replace(account.receiving, port=proxy.port))
+
+    def login(budget: int) -> Exception | None:
+        proxy.budget = budget
+        try:
+            with imap_login(cut, ws):
+                return None
+        except (ConnectError, AuthError) as exc:
+            return exc
+
+    low, high = 100, 200_000  # the fewest bytes a whole login needs: below it, the proxy cuts it
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if login(middle) is None else (middle, high)
+    outcomes = [login(budget) for budget in range(high - 160, high, 4)]
+    assert not [e for e in outcomes if isinstance(e, AuthError)]  # never "check user name and password"
+    assert any("dropped the connection during the login" in str(e) for e in outcomes)

@@ -105,3 +105,39 @@ def test_scan_journal_finds_reports_and_bounces_once_and_quarantines_bad_ones(tm
         assert second.to_dict() == type(second)().to_dict()  # nothing looked at twice
         quarantined = journal.quarantined("reports")
     assert len(quarantined) == 1 and "gzip" in quarantined[0]["reason"]
+
+
+def test_a_file_larger_than_any_report_is_quarantined_unread(tmp_path, monkeypatch):
+    import mailkit.deliverability.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_PACKED", 1024)
+    (tmp_path / "huge.xml").write_bytes(b"<feedback>" + b" " * 4096 + b"</feedback>")
+    with Journal(tmp_path / "j.sqlite") as journal:
+        result = ingest_paths(journal, [tmp_path / "huge.xml"])
+        rows = journal.quarantined(FILE_ACCOUNT)
+    assert result.quarantined == 1 and "larger than a report can be" in rows[0]["reason"]
+    assert rows[0]["size"] == 1024  # what is kept is bounded too
+
+
+def test_the_cli_lists_bounced_sends_and_the_deliverability_view(tmp_path, capsys):
+    import json
+
+    from mailkit.cli import main
+
+    journal_file = tmp_path / "j.sqlite"
+    for index, mail in enumerate(reports_mailbox("kunde.example", "dmarc@kunde.example", days=2)):
+        (tmp_path / f"r{index}.eml").write_bytes(mail)
+    bounce = labelled_bounces(1, seed=5)[0]
+    (tmp_path / "b.eml").write_bytes(bounce.data)
+
+    def mailkit(*args) -> tuple[int, str]:
+        code = main(["journal", *args, "--journal", str(journal_file)])
+        return code, capsys.readouterr().out
+
+    assert mailkit("ingest-reports", str(tmp_path))[0] == 0
+    code, out = mailkit("deliverability", "--no-dns", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["readiness"][0]["domain"] == "kunde.example" and data["readiness"][0]["verdict"]
+    assert sum(row["bounces"] for row in data["bounces"]) == 1
+    code, out = mailkit("bounces")
+    assert code == 0 and bounce.recipient in out and bounce.reason in out
