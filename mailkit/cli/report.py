@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..handover import write_handover
 from ..i18n import LANGUAGES
 from ._common import open_workspace, print_envelope
 
 
 def cmd_report_onboarding(args) -> int:
+    from ..handover import write_handover  # diagnosis, DNS and pandas: only when a report is written
+
     workspace = open_workspace(args)
     for name in args.accounts:
         workspace.get(name)  # an unknown account fails before anything is diagnosed
