@@ -22,8 +22,10 @@ __all__ = [
     "SECURITIES",
     "Account",
     "Auth",
+    "Autoresponder",
     "Company",
     "DNSSettings",
+    "Documents",
     "Employee",
     "Group",
     "OAuth2",
@@ -31,6 +33,7 @@ __all__ = [
     "Receiving",
     "SendPolicy",
     "Sending",
+    "Tickets",
     "Timeouts",
     "account_from_dict",
     "account_to_dict",
@@ -40,6 +43,7 @@ __all__ = [
 ]
 
 import dataclasses
+import datetime as dt
 import re
 import types
 import typing
@@ -149,9 +153,74 @@ class Sending:
         )
 
 
+AFTER_IMPORT = ("keep", "seen", "delete")
+_QUIET = {"omit_default": True}  # a field left out of the saved dict while it holds its default
+DOCUMENT_TARGETS = ("folder", "hook")
+
+
+@dataclass
+class Autoresponder:
+    """OpenXE's automatic answer: once per calendar day per sender (in ``timezone``), never to automatic mail."""
+
+    subject: str = "Ihre Nachricht: {BETREFF} [{TICKET}]"
+    text: str = "Vielen Dank für Ihre Nachricht. Wir bearbeiten sie unter der Nummer {TICKET}.\n"
+    timezone: str = "Europe/Berlin"
+
+    def problems(self) -> list[FieldProblem]:
+        import zoneinfo
+
+        problems = []
+        if not self.subject.strip():
+            problems.append(FieldProblem("receiving.autoresponder.subject", "must not be empty"))
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            problems.append(
+                FieldProblem(
+                    "receiving.autoresponder.timezone", f"{self.timezone!r} is not a time zone like Europe/Berlin"
+                )
+            )
+        return problems
+
+
+@dataclass
+class Tickets:
+    """OpenXE's ticket import: every new mail a ticket number, a queue and a project."""
+
+    queue: str = ""  # the default queue; a route may choose another
+    project: str = ""
+    mark_closed: bool = False  # import as closed (mail that needs no work, e.g. an archive mailbox)
+    reply_from_receiving_address: bool = True  # answer from the address the mail came in on
+    prefix: str = ""  # ticket numbers are <prefix><YYYYMMDD>-<sequence>, e.g. T20261201-0001
+
+    def problems(self) -> list[FieldProblem]:
+        if self.prefix and not re.match(r"^[A-Za-z0-9_-]+$", self.prefix):
+            return [FieldProblem("receiving.tickets.prefix", f"{self.prefix!r} may hold only letters, digits, _ and -")]
+        return []
+
+
+@dataclass
+class Documents:
+    """REV+'s document intake: attachments filed into ``documents/<record or ticket>/`` or handed to a hook."""
+
+    target: str = "folder"  # folder | hook
+    hook: str = ""  # MODULE:FUNCTION in the workspace folder, for target hook
+
+    def problems(self) -> list[FieldProblem]:
+        if self.target not in DOCUMENT_TARGETS:
+            return [
+                FieldProblem(
+                    "receiving.documents.target", f"{self.target!r} is not one of {', '.join(DOCUMENT_TARGETS)}"
+                )
+            ]
+        if self.target == "hook" and ":" not in self.hook:
+            return [FieldProblem("receiving.documents.hook", "must be MODULE:FUNCTION for target hook")]
+        return []
+
+
 @dataclass
 class Receiving:
-    """How mail comes in: IMAP (folders, Sent export) or POP3 (one mailbox)."""
+    """How mail comes in: IMAP (folders, Sent export) or POP3 (one mailbox), and what happens to new mail."""
 
     protocol: str = "imap"
     host: str = ""
@@ -162,12 +231,41 @@ class Receiving:
     sent_folder: str = "Sent"
     username: str | None = None
     password: str | None = None
+    # what happens to new mail; saved only where it differs from the default
+    after_import: str = field(default="keep", metadata=_QUIET)  # keep | seen | delete | move:FOLDER
+    since: str = field(default="", metadata=_QUIET)  # YYYY-MM-DD: import only mail received from this day on
+    poll_interval: float = field(default=5.0, metadata=_QUIET)  # minutes between polls of `mailkit watch`
+    retention_days: int = field(default=0, metadata=_QUIET)  # purge journal entries older than this; 0: never
+    autoresponder: Autoresponder | None = None
+    tickets: Tickets | None = None
+    documents: Documents | None = None
 
     @property
     def effective_port(self) -> int:
         return self.port if self.port is not None else default_port(self.protocol, self.security)
 
     logs_in = True
+
+    def _intake_problems(self) -> list[FieldProblem]:
+        problems = []
+        action = self.after_import
+        allowed = AFTER_IMPORT if self.protocol == "imap" else ("keep", "delete")
+        if action not in allowed and not (self.protocol == "imap" and action.startswith("move:") and len(action) > 5):
+            choices = ", ".join(allowed) + (" or move:FOLDER" if self.protocol == "imap" else "")
+            problems.append(FieldProblem("receiving.after_import", f"{action!r} is not one of {choices}"))
+        if self.since:
+            try:
+                dt.date.fromisoformat(self.since)
+            except ValueError:
+                problems.append(FieldProblem("receiving.since", f"{self.since!r} is not a date like 2026-01-31"))
+        if not (isinstance(self.poll_interval, int | float) and self.poll_interval > 0):
+            problems.append(FieldProblem("receiving.poll_interval", "must be a positive number of minutes"))
+        if not (isinstance(self.retention_days, int) and self.retention_days >= 0):
+            problems.append(FieldProblem("receiving.retention_days", "must be 0 (keep for ever) or a number of days"))
+        for part in (self.autoresponder, self.tickets, self.documents):
+            if part is not None:
+                problems += part.problems()
+        return problems
 
     def problems(self) -> list[FieldProblem]:
         if self.protocol not in RECEIVE_PROTOCOLS:
@@ -182,7 +280,7 @@ class Receiving:
                 problems.append(FieldProblem("receiving.sent_export", "needs IMAP; POP3 has no folders"))
             elif not self.sent_folder:
                 problems.append(FieldProblem("receiving.sent_folder", "must not be empty when sent_export is on"))
-        return problems + _check_ref(self.password, "receiving.password")
+        return problems + self._intake_problems() + _check_ref(self.password, "receiving.password")
 
 
 @dataclass
@@ -399,6 +497,8 @@ def _to_plain(obj: Any, skip: tuple[str, ...] = ()) -> Any:
         for f in dataclasses.fields(obj):
             value = getattr(obj, f.name)
             if f.name in skip or value is None or value == {}:
+                continue
+            if f.metadata.get("omit_default") and value == f.default:
                 continue
             out[f.name] = _to_plain(value)
         return out

@@ -23,7 +23,9 @@ from . import (
     journal_explore,
     journal_report,
     journal_reports,
+    journal_view,
     oauth,
+    receiving,
     report,
     runbook,
     sandbox,
@@ -35,6 +37,7 @@ from ._common import print_envelope
 
 COMMAND_MODULES = (
     accounts,
+    receiving,
     runbook,
     sandbox,
     send,
@@ -42,6 +45,7 @@ COMMAND_MODULES = (
     journal_report,
     journal_explore,
     journal_reports,
+    journal_view,
     diagnose,
     dkim,
     oauth,

@@ -82,8 +82,9 @@ def _routes(args, workspace) -> list:
     return routes
 
 
-def _options(args) -> SyncOptions:
-    from ..sync.base import SyncOptions
+def _options(args, account) -> SyncOptions:
+    """The run's options: the flags given, else the account's receiving settings."""
+    from ..sync.settings import options_for
 
     since = None
     if args.since:
@@ -92,7 +93,8 @@ def _options(args) -> SyncOptions:
         except ValueError:
             raise ConfigError(f"--since {args.since!r}: use a date like 2026-01-31") from None
     try:
-        return SyncOptions(
+        return options_for(
+            account,
             folders=args.folder or None,
             all_folders=args.all_folders,
             unread_only=args.unread_only,
@@ -129,6 +131,14 @@ def _print_result(result, as_json: bool) -> None:
             f"{found['bounces_new']} bounces ({found['linked']} recipients linked to their send), "
             f"{found['quarantined']} bad reports quarantined"
         )
+    intake = {k: v for k, v in result.intake.items() if v and k != "errors"}
+    if intake:
+        print(f"{header}{result.account}: " + ", ".join(f"{v} {k}" for k, v in intake.items()))
+    for error in result.intake.get("errors", []):
+        print(f"  intake failed: {error}")
+    for action in result.pending_actions:
+        print(f"  open after-import action: {action['action']} UID {action['uid']} in {action['folder']} "
+              f"({action['attempts']} attempt(s): {action['last_error'] or 'not tried yet'})")  # fmt: skip
 
 
 def cmd_sync(args) -> int:
@@ -143,7 +153,7 @@ def cmd_sync(args) -> int:
                 account,
                 workspace,
                 journal,
-                _options(args),
+                _options(args, account),
                 routes=_routes(args, workspace),
                 progress=bars,
                 cancel=cancel,
@@ -170,8 +180,8 @@ def cmd_watch(args) -> int:
             account,
             workspace,
             journal,
-            _options(args),
-            interval=args.interval * 60,
+            _options(args, account),
+            interval=(args.interval or account.receiving.poll_interval) * 60,
             cancel=cancel,
             on_result=lambda result: (_print_result(result, args.json), sys.stdout.flush()),
             on_error=lambda exc: print(f"mailkit: {exc}", file=sys.stderr),
@@ -241,14 +251,6 @@ def cmd_cleanup_folders(args) -> int:
     return 1 if any(r.action == "failed" for r in rows) else 0
 
 
-def cmd_journal_purge(args) -> int:
-    workspace = open_workspace(args)
-    with Journal(workspace.journal_file) as journal:
-        removed = journal.purge(args.older_than)
-    print(f"{removed} journal entries older than {args.older_than} days removed (server mail untouched).")
-    return 0
-
-
 def cmd_journal_quarantine(args) -> int:
     workspace = open_workspace(args)
     with Journal(workspace.journal_file) as journal:
@@ -266,8 +268,12 @@ def _sync_arguments(p) -> None:
     p.add_argument("--all-folders", action="store_true", help="every selectable folder but Trash and Junk")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; change nothing")
     p.add_argument("--unread-only", action="store_true")
-    p.add_argument("--since", metavar="DATE", help="only mail received on or after this date (YYYY-MM-DD)")
-    p.add_argument("--after", default="keep", help="keep | seen | delete | move:FOLDER (default keep)")
+    p.add_argument(
+        "--since", metavar="DATE", help="only mail received on or after this date (default: the account's since)"
+    )
+    p.add_argument(
+        "--after", help="keep | seen | delete | move:FOLDER (default: the account's after_import, else keep)"
+    )
     p.add_argument("--accept-rebind", action="store_true", help="go on after a UIDVALIDITY change with few matches")
     p.add_argument("--batch-size", type=positive_int, default=250, help="messages per committed batch (default 250)")
     p.add_argument(
@@ -281,7 +287,7 @@ def add_commands(sub, command) -> None:
     _sync_arguments(command(sub, "sync", cmd_sync, "import an account's mail into the journal"))
     p = command(sub, "watch", cmd_watch, "import now and whenever mail arrives (IMAP IDLE or polling)")
     _sync_arguments(p)
-    p.add_argument("--interval", type=float, default=5.0, help="minutes between polls (default 5)")
+    p.add_argument("--interval", type=float, help="minutes between polls (default: the account's poll_interval, 5)")
     p = command(sub, "sync-record", cmd_sync_record, "import a record's folder and link its mail to the record")
     p.add_argument("account")
     p.add_argument("--record-type", required=True)
@@ -309,8 +315,6 @@ def add_commands(sub, command) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--json", action="store_true")
     journal = sub.add_parser("journal", help="the mail journal").add_subparsers(dest="action", required=True)
-    p = command(journal, "purge", cmd_journal_purge, "remove journal entries older than N days (never server mail)")
-    p.add_argument("--older-than", type=positive_int, required=True, metavar="DAYS")
     p = command(journal, "quarantine", cmd_journal_quarantine, "list messages that could not be imported")
     p.add_argument("--account")
     p.add_argument("--json", action="store_true")

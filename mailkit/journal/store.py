@@ -295,6 +295,73 @@ MIGRATIONS: list[str] = [
     UPDATE messages SET message_key = 'sha:' || content_hash;
     CREATE INDEX messages_rebind ON messages(header_hash, size)
     """,
+    # 4: the seed systems' intake (issue 17): after-import actions until done, tickets, auto-replies, filed documents
+    """
+    CREATE TABLE pending_actions (
+        id          INTEGER PRIMARY KEY,
+        account     TEXT NOT NULL,
+        folder      TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid         INTEGER NOT NULL,
+        message_id  INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+        action      TEXT NOT NULL,      -- seen | delete | move:FOLDER
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        created_at  TEXT NOT NULL,
+        done_at     TEXT,
+        outcome     TEXT,               -- done | gone (the mail left the folder before)
+        UNIQUE (account, folder, uidvalidity, uid)
+    );
+    CREATE INDEX pending_actions_open ON pending_actions(account, folder, done_at);
+    ALTER TABLE messages ADD COLUMN ticket_number TEXT;
+    ALTER TABLE messages ADD COLUMN ticket_status TEXT;   -- open | closed
+    ALTER TABLE messages ADD COLUMN project TEXT;
+    CREATE INDEX messages_ticket ON messages(ticket_number);
+    CREATE INDEX messages_when ON messages(COALESCE(date_utc, first_seen), id);
+    CREATE TABLE ticket_sequences (
+        account TEXT NOT NULL,
+        day     TEXT NOT NULL,          -- YYYYMMDD in the account's time zone
+        last    INTEGER NOT NULL,
+        PRIMARY KEY (account, day)
+    );
+    CREATE TABLE autoreplies (
+        id          INTEGER PRIMARY KEY,
+        account     TEXT NOT NULL,
+        message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        recipient   TEXT,
+        day         TEXT,               -- the calendar day (account's time zone) a reply counts for
+        send_id     INTEGER REFERENCES sends(id) ON DELETE SET NULL,
+        decision    TEXT NOT NULL,      -- sent | skipped | failed
+        reason      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        UNIQUE (message_id)
+    );
+    CREATE INDEX autoreplies_day ON autoreplies(account, recipient, day);
+    CREATE TABLE documents (
+        id            INTEGER PRIMARY KEY,
+        message_id    INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        attachment    TEXT NOT NULL,    -- the name the mail gave it, as it was
+        file          TEXT,             -- the path below the workspace it was filed as, NULL: handed to a hook
+        sha256        TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        target        TEXT NOT NULL,    -- documents/<record or ticket> | hook MODULE:FUNCTION
+        created_at    TEXT NOT NULL
+    );
+    CREATE INDEX documents_message ON documents(message_id);
+    CREATE TABLE intake_state (
+        message_id   INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        account      TEXT NOT NULL,
+        done_at      TEXT,              -- tickets, auto-reply and documents handled
+        error        TEXT
+    );
+    """,
+    # 5: how far an account's intake has looked (issue 17), so mail a killed run imported is not skipped
+    """
+    CREATE TABLE intake_marks (
+        account  TEXT PRIMARY KEY,
+        last_row INTEGER NOT NULL       -- messages up to this row id have been seen by the intake
+    );
+    """,
 ]
 
 
@@ -783,14 +850,199 @@ class Journal:
         )
 
     # -- retention ---------------------------------------------------------------------------
-    def purge(self, older_than_days: int) -> int:
-        """Delete journal entries (never server mail) whose date is older than N days; returns how many."""
+    def purge(self, older_than_days: int, *, account: str | None = None, dry_run: bool = False) -> int:
+        """Delete journal entries (never server mail) older than N days, of one account or all; returns how many.
+
+        With ``dry_run`` nothing is deleted: the count is what would go.
+        """
         if older_than_days < 1:
             raise SyncError("purge needs at least 1 day")
         cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat()
+        where = "COALESCE(date_utc, first_seen) < ?" + (" AND account = ?" if account else "")
+        args = (cutoff, account) if account else (cutoff,)
+        if dry_run:
+            return self.db.execute(f"SELECT count(*) FROM messages WHERE {where}", args).fetchone()[0]
         with self.transaction():
-            cursor = self.db.execute("DELETE FROM messages WHERE COALESCE(date_utc, first_seen) < ?", (cutoff,))
+            cursor = self.db.execute(f"DELETE FROM messages WHERE {where}", args)
         return cursor.rowcount
+
+    # -- after-import actions until done -----------------------------------------------------
+    def add_pending_actions(
+        self, account: str, folder: str, uidvalidity: int, uids: Iterable[int], action: str
+    ) -> None:
+        """Actions to take on the server for these UIDs (their mail found by location); one open action per UID."""
+        self.db.executemany(
+            """INSERT INTO pending_actions (account, folder, uidvalidity, uid, message_id, action, created_at)
+               VALUES (?,?,?,?,(SELECT message_id FROM locations WHERE account=?1 AND folder=?2 AND uidvalidity=?3
+                                AND uid=?4),?,?)
+               ON CONFLICT (account, folder, uidvalidity, uid) DO UPDATE SET action = excluded.action,
+                   done_at = NULL, outcome = NULL WHERE pending_actions.done_at IS NULL""",
+            [(account, folder, uidvalidity, uid, action, _now()) for uid in uids],
+        )
+
+    def pending_actions(self, account: str, folder: str | None = None) -> list[dict]:
+        """The actions not yet done, oldest first."""
+        query = (
+            "SELECT id, folder, uidvalidity, uid, message_id, action, attempts, last_error, created_at "
+            "FROM pending_actions WHERE account=? AND done_at IS NULL"
+        )
+        args: tuple = (account,)
+        if folder is not None:
+            query += " AND folder=?"
+            args += (folder,)
+        cursor = self.db.execute(query + " ORDER BY id", args)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def replace_pending_action(self, account: str, folder: str, action: str) -> int:
+        """The latest instruction wins: open actions of a folder become ``action``."""
+        cursor = self.db.execute(
+            "UPDATE pending_actions SET action=?, last_error=NULL WHERE account=? AND folder=? AND done_at IS NULL "
+            "AND action != ?",
+            (action, account, folder, action),
+        )
+        return cursor.rowcount
+
+    def finish_pending_actions(self, ids: Iterable[int], outcome: str) -> None:
+        self.db.executemany(
+            "UPDATE pending_actions SET done_at=?, outcome=?, attempts=attempts+1 WHERE id=?",
+            [(_now(), outcome, i) for i in ids],
+        )
+
+    def fail_pending_actions(self, ids: Iterable[int], error: str) -> None:
+        self.db.executemany(
+            "UPDATE pending_actions SET attempts=attempts+1, last_error=? WHERE id=?", [(error, i) for i in ids]
+        )
+
+    # -- tickets, auto-replies, documents ----------------------------------------------------
+    def next_ticket_number(self, account: str, day: str, prefix: str = "") -> str:
+        """The account's next ticket number for a day: ``<prefix><YYYYMMDD>-<NNNN>``."""
+        last = self.db.execute(
+            """INSERT INTO ticket_sequences (account, day, last) VALUES (?,?,1)
+               ON CONFLICT (account, day) DO UPDATE SET last = last + 1 RETURNING last""",
+            (account, day),
+        ).fetchone()[0]
+        return f"{prefix}{day}-{last:04d}"
+
+    def set_ticket(self, message_row: int, number: str, *, queue: str | None, project: str | None, status: str) -> None:
+        self.db.execute(
+            "UPDATE messages SET ticket_number=?, queue=COALESCE(queue, ?), project=COALESCE(project, ?), "
+            "ticket_status=? WHERE id=?",
+            (number, queue or None, project or None, status, message_row),
+        )
+
+    def ticket_of(self, account: str, *, message_ids: Iterable[str] = (), numbers: Iterable[str] = ()) -> str | None:
+        """The ticket a reply belongs to: one of the messages it answers, or a ticket number its subject names."""
+        ids, numbers = [m for m in message_ids if m], [n for n in numbers if n]
+        for column, values in (("message_id", ids), ("ticket_number", numbers)):
+            if values:
+                marks = ",".join("?" * len(values))
+                row = self.db.execute(
+                    f"SELECT ticket_number FROM messages WHERE account=? AND ticket_number IS NOT NULL "
+                    f"AND {column} IN ({marks}) ORDER BY id LIMIT 1",
+                    (account, *values),
+                ).fetchone()
+                if row:
+                    return row[0]
+        return None
+
+    def last_message_row(self) -> int:
+        return self.db.execute("SELECT COALESCE(max(id), 0) FROM messages").fetchone()[0]
+
+    def new_incoming(self, account: str, after_row: int) -> list[int]:
+        """The incoming mail an account's run added (rows after ``after_row``)."""
+        rows = self.db.execute(
+            "SELECT id FROM messages WHERE account=? AND id>? AND direction='in' ORDER BY id", (account, after_row)
+        )
+        return [row for (row,) in rows]
+
+    def message_row(self, message_row: int) -> dict:
+        cursor = self.db.execute("SELECT * FROM messages WHERE id=?", (message_row,))
+        found = cursor.fetchone()
+        if found is None:
+            raise SyncError(f"no mail {message_row} in {self.path}")
+        row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+        for column in ("refs", "to_addrs", "cc_addrs", "auth_results", "parse_errors"):
+            row[column] = json.loads(row[column] or "[]")
+        return row
+
+    def intake_mark(self, account: str) -> int | None:
+        """The last message row the account's intake has looked at; None before its first run."""
+        row = self.db.execute("SELECT last_row FROM intake_marks WHERE account=?", (account,)).fetchone()
+        return row[0] if row else None
+
+    def set_intake_mark(self, account: str, last_row: int) -> None:
+        self.db.execute(
+            "INSERT INTO intake_marks (account, last_row) VALUES (?, ?) "
+            "ON CONFLICT (account) DO UPDATE SET last_row = max(last_row, excluded.last_row)",
+            (account, last_row),
+        )
+
+    def add_intake(self, account: str, message_row: int) -> None:
+        """A new incoming mail that tickets, the autoresponder and document intake still have to see."""
+        self.db.execute(
+            "INSERT INTO intake_state (message_id, account) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (message_row, account),
+        )
+
+    def open_intake(self, account: str) -> list[int]:
+        rows = self.db.execute(
+            "SELECT message_id FROM intake_state WHERE account=? AND done_at IS NULL ORDER BY message_id", (account,)
+        )
+        return [row for (row,) in rows]
+
+    def finish_intake(self, message_row: int, error: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE intake_state SET done_at=?, error=? WHERE message_id=?",
+            (None if error else _now(), error, message_row),
+        )
+
+    def autoreply_of(self, message_row: int) -> dict | None:
+        cursor = self.db.execute("SELECT * FROM autoreplies WHERE message_id=?", (message_row,))
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def record_autoreply(
+        self,
+        account: str,
+        message_row: int,
+        *,
+        recipient: str | None,
+        day: str,
+        decision: str,
+        reason: str,
+        send_id: int | None = None,
+    ) -> None:
+        self.db.execute(
+            """INSERT INTO autoreplies (account, message_id, recipient, day, send_id, decision, reason, created_at)
+               VALUES (?,?,?,?,?,?,?,?)
+               ON CONFLICT (message_id) DO UPDATE SET recipient=excluded.recipient, day=excluded.day,
+                   send_id=excluded.send_id, decision=excluded.decision, reason=excluded.reason""",
+            (account, message_row, recipient, day, send_id, decision, reason, _now()),
+        )
+
+    def add_document(
+        self, message_row: int, *, attachment: str, file: str | None, sha256: str, size: int, target: str
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO documents (message_id, attachment, file, sha256, size, target, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (message_row, attachment, file, sha256, size, target, _now()),
+        )
+
+    def documents_of(self, message_row: int) -> list[dict]:
+        cursor = self.db.execute(
+            "SELECT attachment, file, sha256, size, target, created_at FROM documents WHERE message_id=? ORDER BY id",
+            (message_row,),
+        )
+        return [dict(zip([d[0] for d in cursor.description], row, strict=True)) for row in cursor]
+
+    def filed_document(self, target: str, sha256: str) -> str | None:
+        """The file a document with this content was filed as under ``target`` before (duplicates by hash)."""
+        row = self.db.execute(
+            "SELECT file FROM documents WHERE target=? AND sha256=? AND file IS NOT NULL LIMIT 1", (target, sha256)
+        ).fetchone()
+        return row[0] if row else None
 
     # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --
     def messages(self, **filters):

@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import email.parser
 import email.utils
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from email.policy import compat32
@@ -35,9 +36,8 @@ from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import smtp_login
 from ..net.transport import deliver_sendmail, deliver_smtp
-from ..sync.base import Cancel
 from ..workspace import Workspace
-from .autoresponder import AutoReply, render_reply, reply_decision
+from .autoresponder import DEFAULT_TIMEZONE, AutoReply, render_reply, reply_decision
 from .compose import Attachment, Composed, DocumentMail, compose
 from .policy import choose_sender, render_signature, signature_for
 from .sentcopy import copy_target, store_copy
@@ -258,12 +258,12 @@ def send_batch(
     user: str | None = None,
     retry_unknown: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    cancel: Cancel | None = None,
+    cancel: threading.Event | None = None,  # e.g. a mailkit.sync.Cancel
 ) -> BatchResult:
     """desk4's Serienmail: batches of ``batch_size`` with ``pause_ms`` between them; resumable by key."""
     if batch_size < 1 or pause_ms < 0:
         raise SendError("batch size must be at least 1 and the pause not negative")
-    cancel = cancel or Cancel()
+    cancel = cancel or threading.Event()
     items = list(mails)
     done_before = journal.batch_status(batch)
     result = BatchResult(batch)
@@ -314,9 +314,16 @@ def send_test(account: Account, workspace: Workspace, journal: Journal, to: str,
 
 
 def autorespond(
-    account: Account, workspace: Workspace, journal: Journal, raw: bytes, template: AutoReply, *, ticket: str
+    account: Account,
+    workspace: Workspace,
+    journal: Journal,
+    raw: bytes,
+    template: AutoReply,
+    *,
+    ticket: str,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[SendOutcome | None, str]:
-    """Answer an incoming mail automatically when RFC 3834 and the 24-hour rule allow it; says why (not)."""
+    """Answer an incoming mail automatically when RFC 3834 and once-a-day allow it; says why (not)."""
     sender = email.utils.parseaddr(_header(raw, "Reply-To") or _header(raw, "From"))[1]
     own = {account.address, *account.senders.values()}
     ok, reason = reply_decision(
@@ -324,6 +331,7 @@ def autorespond(
         own_addresses=own,
         last_reply_to_sender=journal.last_autoreply(account.name, sender) if sender else None,
         now=dt.datetime.now(dt.UTC),
+        timezone=timezone,
     )
     if not ok:
         return None, reason

@@ -2,8 +2,9 @@
 
 No reply to mail that is itself automatic (``Auto-Submitted`` other than ``no``), to bulk, list
 or junk precedence, to list mail (``List-Id``), to a null or no-reply sender, or to ourselves;
-at most one reply per sender per 24 hours (a rolling window). Replies carry
-``Auto-Submitted: auto-replied`` and thread with In-Reply-To and References.
+at most one reply per sender per calendar day in the account's time zone (OpenXE's "once a day":
+a mail at 23:50 and one at 00:10 are two days). Replies carry ``Auto-Submitted: auto-replied`` and
+thread with In-Reply-To and References.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import email.header
 import email.parser
 import email.utils
 import re
+import zoneinfo
 from dataclasses import dataclass
 from email.policy import compat32
 
@@ -22,7 +24,7 @@ from ..journal.parse import normalise_message_id
 from .compose import DocumentMail
 
 _NO_REPLY = re.compile(r"^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounce[s]?)([+-].*)?@", re.I)
-WINDOW = dt.timedelta(hours=24)
+DEFAULT_TIMEZONE = "Europe/Berlin"
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,14 @@ class AutoReply:
 
 
 def reply_decision(
-    raw: bytes, *, own_addresses: set[str], last_reply_to_sender: dt.datetime | None, now: dt.datetime
+    raw: bytes,
+    *,
+    own_addresses: set[str],
+    last_reply_to_sender: dt.datetime | None,
+    now: dt.datetime,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[bool, str]:
-    """Whether to answer this mail automatically, and why (not).
+    """Whether to answer this mail automatically, and why (not); ``timezone`` says where a day begins.
 
     >>> reply_decision(b"From: kunde@x.test\\r\\nPrecedence: bulk\\r\\n\\r\\n", own_addresses=set(),
     ...                last_reply_to_sender=None, now=dt.datetime.now(dt.UTC))
@@ -58,8 +65,11 @@ def reply_decision(
         return False, f"no-reply sender {sender}"
     if sender in {a.lower() for a in own_addresses}:
         return False, "sent by this account"
-    if last_reply_to_sender is not None and now - last_reply_to_sender < WINDOW:
-        return False, f"{sender} got an automatic reply less than 24 hours ago"
+    if last_reply_to_sender is not None:
+        zone = zoneinfo.ZoneInfo(timezone)
+        day = now.astimezone(zone).date()
+        if last_reply_to_sender.astimezone(zone).date() >= day:
+            return False, f"{sender} got an automatic reply today ({day.isoformat()}, {timezone})"
     return True, f"reply to {sender}"
 
 

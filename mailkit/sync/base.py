@@ -81,6 +81,8 @@ class SyncResult:
     account: str
     dry_run: bool
     folders: list[FolderResult] = field(default_factory=list)
+    pending_actions: list[dict] = field(default_factory=list)  # after-import actions still open after the run
+    intake: dict = field(default_factory=dict)  # tickets, auto-replies, documents, purged entries of the run
     reports: dict | None = None  # what the deliverability scan found in the new mail (IngestResult.to_dict())
 
     @property
@@ -98,6 +100,8 @@ class SyncResult:
             "ok": self.ok,
             "totals": self.totals,
             "folders": [asdict(f) for f in self.folders],
+            "pending_actions": self.pending_actions,
+            "intake": self.intake,
             "reports": self.reports,
         }
 

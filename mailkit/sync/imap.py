@@ -32,6 +32,7 @@ from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
 from ..workspace import Workspace
+from .actions import take_pending
 from .base import (
     STORE_REFUSALS,
     Cancel,
@@ -90,6 +91,7 @@ class _ImapImport:
         self.routes = routes
         self.progress = progress
         self.cancel = cancel or Cancel()
+        self.refused_actions: set[str] = set()
         self.own_addresses = {account.address.lower(), *(a.lower() for a in account.senders.values())}
 
     # -- the run -------------------------------------------------------------------------------
@@ -155,15 +157,24 @@ class _ImapImport:
         uidvalidity, uidnext = status[b"UIDVALIDITY"], status[b"UIDNEXT"]
         messages, modseq = status[b"MESSAGES"], status.get(b"HIGHESTMODSEQ")
         state = self.journal.folder_state(self.account.name, folder)
-        if state and (state["uidvalidity"], state["uidnext"], state["messages"], state["highestmodseq"]) == (
-            uidvalidity,
-            uidnext,
-            messages,
-            modseq,
+        pending = not self.options.dry_run and bool(self.journal.pending_actions(self.account.name, folder))
+        if pending and self.options.after != "keep":
+            with self.journal.transaction():
+                self.journal.replace_pending_action(self.account.name, folder, self.options.after)
+        if (
+            not pending
+            and state
+            and (state["uidvalidity"], state["uidnext"], state["messages"], state["highestmodseq"])
+            == (
+                uidvalidity,
+                uidnext,
+                messages,
+                modseq,
+            )
         ):
             result.skipped = True
             return
-        readonly = self.options.dry_run or self.options.after == "keep"
+        readonly = self.options.dry_run or (self.options.after == "keep" and not pending)
         client.select_folder(folder, readonly=readonly)
         incremental = state is not None and state["uidvalidity"] == uidvalidity
         first_uid = state["uidnext"] if incremental else 1
@@ -190,6 +201,7 @@ class _ImapImport:
                 highestmodseq=modseq,
                 messages=messages,
             )
+        self._take_pending(client, folder, uidvalidity, result)
 
     def _scan(self, client, first_uid: int) -> list[_Candidate]:
         """The identity headers, size and flags of every message from ``first_uid`` on (per the options)."""
@@ -287,6 +299,10 @@ class _ImapImport:
                 bodies = uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
                 with self.journal.transaction():
                     self._store_batch(folder, uidvalidity, batch, bodies, result)
+                    if self.options.after != "keep":  # taken below, and retried by later runs until done
+                        self.journal.add_pending_actions(
+                            self.account.name, folder, uidvalidity, [c.uid for c in batch], self.options.after
+                        )
                     if state is not None:  # resumable: the next run starts after this batch
                         self.journal.set_folder_state(
                             self.account.name,
@@ -296,7 +312,7 @@ class _ImapImport:
                             highestmodseq=state["highestmodseq"],
                             messages=state["messages"],
                         )
-                self._after_import(client, folder, uidvalidity, [c.uid for c in batch], result)
+                self._take_pending(client, folder, uidvalidity, result)
             done += len(batch)
             if self.progress:
                 self.progress(folder, done, len(todo))
@@ -359,28 +375,24 @@ class _ImapImport:
             if decision.queue:
                 self.journal.set_queue(message.row, decision.queue)
 
-    def _after_import(self, client, folder, uidvalidity, uids: list[int], result: FolderResult) -> None:
-        action = self.options.after
-        if action == "keep" or not uids:
+    def _take_pending(self, client, folder, uidvalidity, result: FolderResult) -> None:
+        if folder in self.refused_actions:  # refused once in this run: the next run tries again
             return
-        if action == "seen":
-            client.add_flags(uids, [imapclient.SEEN])
-            return
-        if not self.uidplus:
-            raise SyncError(
-                f"after-import action {action!r} needs UIDPLUS (UID EXPUNGE) on the server, which "
-                f"{self.account.receiving.host} lacks; mailkit never expunges by sequence number"
-            )
-        target = self.options.move_to
-        if target and self.can_move:
-            client.move(uids, target)
-        else:
-            if target:
-                client.copy(uids, target)
-            client.add_flags(uids, [imapclient.DELETED])
-            client.uid_expunge(uids)
-        with self.journal.transaction():
-            result.gone += self.journal.mark_gone(self.account.name, folder, uidvalidity, uids)
+        gone, error = take_pending(
+            client,
+            self.journal,
+            self.account.name,
+            folder,
+            uidvalidity,
+            uidplus=self.uidplus,
+            can_move=self.can_move,
+            host=self.account.receiving.host,
+        )
+        result.gone += gone
+        if error:
+            self.refused_actions.add(folder)
+            result.errors += 1
+            result.error = result.error or error
 
     def _flags_and_expunges(self, client, folder, uidvalidity, state, result) -> None:
         old = f"1:{state['uidnext'] - 1}"

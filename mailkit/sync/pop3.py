@@ -80,7 +80,6 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                 number, _, uidl = line.decode("utf-8", "replace").partition(" ")
                 on_server[uidl] = int(number)
             seen = journal.pop3_seen(account.name)
-            pending_deletes = journal.pop3_pending_deletes(account.name) & set(on_server)
             new = [(uidl, number) for uidl, number in on_server.items() if uidl not in seen]
             folder_result.known = len(on_server) - len(new)
             check_headers = journal.count() > 0
@@ -128,8 +127,14 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                     folder_result.gone += 1
                 if progress:
                     progress(FOLDER, done, len(new))
-            if options.after == "delete" and not options.dry_run:
-                for uidl in pending_deletes:  # deleted before, but that session never reached QUIT
+            if options.after == "delete" and not options.dry_run and not cancel.is_set():
+                # as REV+ does: everything processed goes, also mail imported before delete was turned on
+                # and deletions a dropped session never committed with QUIT
+                earlier = sorted(uidl for uidl in on_server if uidl in seen)
+                with journal.transaction():
+                    for uidl in earlier:
+                        journal.pop3_mark(account.name, uidl, None, deleted=True)
+                for uidl in earlier:
                     pop.dele(on_server[uidl])
                     folder_result.gone += 1
     except BaseException as exc:  # whatever stops the run, its row says so

@@ -16,6 +16,7 @@ from ..secrets import logger
 from ..workspace import Workspace
 from .base import Cancel, SyncOptions, SyncResult
 from .imap import import_imap
+from .intake import run_intake
 from .pop3 import import_pop3
 
 log = logger(__name__)
@@ -24,14 +25,23 @@ log = logger(__name__)
 def sync_account(
     account: Account, workspace: Workspace, journal: Journal, options: SyncOptions, **kwargs
 ) -> SyncResult:
-    """One import run by the account's protocol, then reports and bounces in the new mail into their tables."""
+    """One import run by the account's protocol, then what the new mail starts: reports and bounces into their
+    tables, tickets, auto-replies, documents and retention (:mod:`mailkit.sync.intake`); the result names the
+    after-import actions still open.
+    """
+    after_row = journal.last_message_row()
     if account.receiving is not None and account.receiving.protocol == "pop3":
         kwargs.pop("routes", None)
         result = import_pop3(account, workspace, journal, options, **kwargs)
     else:
         result = import_imap(account, workspace, journal, options, **kwargs)
+    result.pending_actions = journal.pending_actions(account.name)
     if not options.dry_run:
         result.reports = scan_journal(journal, account=account.name, cancel=kwargs.get("cancel")).to_dict()
+        result.intake = run_intake(account, workspace, journal, after_row=after_row)
+        if result.intake["errors"] and result.folders:
+            last = result.folders[-1]
+            last.status, last.error = "failed", last.error or "; ".join(result.intake["errors"])
     return result
 
 

@@ -3,6 +3,7 @@
 from .account_form import AccountForm
 from .diagnostics_panel import DiagnosticsPanel
 from .dkim_wizard import DkimWizard
+from .journal_browser import JournalBrowser
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
 from .onboarding import OnboardingApp
@@ -13,6 +14,7 @@ __all__ = [
     "DeviceCodeSignIn",
     "DiagnosticsPanel",
     "DkimWizard",
+    "JournalBrowser",
     "JournalExplorer",
     "OnboardingApp",
     "SyncPanel",

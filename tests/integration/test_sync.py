@@ -379,3 +379,54 @@ def test_a_connection_dropped_during_login_is_named_as_such(world):
     outcomes = [login(budget) for budget in range(high - 160, high, 4)]
     assert not [e for e in outcomes if isinstance(e, AuthError)]  # never "check user name and password"
     assert any("dropped the connection during the login" in str(e) for e in outcomes)
+
+
+def test_a_refused_move_is_retried_until_it_is_done(world):
+    sandbox, ws, account, journal = world
+    append(account, ws, "INBOX", [mail(i) for i in range(3)])
+    first = import_imap(account, ws, journal, SyncOptions(after="move:Erledigt"))
+    # imported, but the move was refused (no such folder): the run says so and the action stays open
+    assert first.totals["new"] == 3 and not first.ok
+    assert "after-import move:Erledigt of 3 mail(s)" in first.folders[0].error
+    assert [p["action"] for p in journal.pending_actions("info")] == ["move:Erledigt"] * 3
+
+    again = import_imap(account, ws, journal)  # nothing new, the folder still missing: still open, still failed
+    assert again.totals["new"] == 0 and not again.ok and len(journal.pending_actions("info")) == 3
+
+    with imap_login(account, ws) as client:
+        client.create_folder("Erledigt")
+    done = import_imap(account, ws, journal)  # the next run (even with keep) finishes it
+    assert done.ok and done.totals["gone"] == 3 and journal.pending_actions("info") == []
+    with imap_login(account, ws) as client:
+        assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0
+        assert client.folder_status("Erledigt", ["MESSAGES"])[b"MESSAGES"] == 3
+    assert journal.count() == 3
+
+
+def test_a_later_delete_replaces_a_refused_move(world):
+    sandbox, ws, account, journal = world
+    append(account, ws, "INBOX", [mail(i) for i in range(2)])
+    assert not import_imap(account, ws, journal, SyncOptions(after="move:NoSuchFolder")).ok
+    second = import_imap(account, ws, journal, SyncOptions(after="delete"))
+    assert second.ok and second.totals["new"] == 0 and second.totals["gone"] == 2
+    with imap_login(account, ws) as client:
+        assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0
+
+
+def test_pop3_delete_removes_mail_processed_before_it_was_turned_on(world):
+    sandbox, ws, account, journal = world
+    append(account, ws, "INBOX", [mail(i) for i in range(4)])
+    pop_account = dataclasses.replace(
+        account, receiving=Receiving(protocol="pop3", host="localhost", port=sandbox.ports["pop3s"], security="tls")
+    )
+    assert import_pop3(pop_account, ws, journal, SyncOptions(after="keep")).totals["new"] == 4
+    append(account, ws, "INBOX", [mail(9)])
+    # the account's setting is now "delete": the new mail and the four imported before all go
+    pop_account.receiving.after_import = "delete"
+    from mailkit.sync.settings import options_for
+
+    result = import_pop3(pop_account, ws, journal, options_for(pop_account, after=None))
+    assert result.totals["new"] == 1 and result.totals["gone"] == 5
+    with imap_login(account, ws) as client:
+        assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0
+    assert journal.count() == 5

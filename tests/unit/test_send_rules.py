@@ -1,6 +1,7 @@
 import datetime as dt
 import email
 import email.policy
+import zoneinfo
 
 import pytest
 
@@ -157,10 +158,21 @@ def test_rfc3834_decisions(headers, expected):
     assert decide(headers + b"\r\nbody\r\n") == expected
 
 
-def test_one_reply_per_sender_per_24_hours():
+def test_one_reply_per_sender_per_calendar_day_in_the_accounts_time_zone():
     raw = b"From: kunde@x.test\r\n\r\nbody\r\n"
-    assert decide(raw, NOW - dt.timedelta(hours=23))[0] is False
-    assert decide(raw, NOW - dt.timedelta(hours=24, seconds=1))[0] is True
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    late = dt.datetime(2026, 12, 1, 23, 50, tzinfo=berlin)
+    after_midnight = dt.datetime(2026, 12, 2, 0, 10, tzinfo=berlin)
+
+    def at(now, last, timezone="Europe/Berlin"):
+        return reply_decision(raw, own_addresses=set(), last_reply_to_sender=last, now=now, timezone=timezone)
+
+    # 20 minutes apart but on two days in Berlin: a second reply; the same day: none
+    assert at(after_midnight, late)[0] is True
+    assert at(late, late - dt.timedelta(hours=23))[0] is False
+    assert "today (2026-12-01, Europe/Berlin)" in at(late, late - dt.timedelta(hours=23))[1]
+    # in UTC both are on 2026-12-01 (22:50 and 23:10)
+    assert at(after_midnight, late, "UTC")[0] is False
 
 
 def test_reply_is_threaded_and_marked():
