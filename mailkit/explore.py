@@ -175,6 +175,15 @@ def explore(journal: Journal, query: Query) -> View:
         if len(runs):
             figure = analysis.plot_runs(runs, lang)
         caption = f"{len(runs):,} runs, {int((runs['status'] == 'failed').sum()):,} failed"
+    elif query.view == "smime":
+        columns = ("direction", "domain", "smime_status", "smime_encrypted")
+        mail = frames.messages(journal, columns=columns, direction=query.direction, **window)
+        table = analysis.smime_shares(_matching(mail, "domain", query.domain), "direction")
+        checked = int(table["messages"].sum() - table["unchecked"].sum())
+        signed = checked - int(table["none"].sum())
+        if len(table):
+            figure = analysis.plot_smime(table, lang)
+        caption = f"{checked:,} messages checked, {signed:,} signed, {int(table['encrypted'].sum()):,} encrypted"
     else:  # records
         columns = ("id", "date", "direction", "record_type", "record_number", "correspondent", "domain")
         mail = frames.messages(journal, columns=columns, direction=query.direction, **window)

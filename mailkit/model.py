@@ -33,6 +33,7 @@ __all__ = [
     "Receiving",
     "SendPolicy",
     "Sending",
+    "Smime",
     "Tickets",
     "Timeouts",
     "account_from_dict",
@@ -58,6 +59,7 @@ SEND_METHODS = ("smtp", "sendmail")
 RECEIVE_PROTOCOLS = ("imap", "pop3")
 AUTH_METHODS = ("none", "password", "oauth2")
 OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
+SMIME_ENCRYPT = ("never", "when-possible", "always")
 
 #: Port by protocol and security: submission 587 for STARTTLS, 465 for implicit TLS (RFC 8314).
 DEFAULT_PORTS: dict[str, dict[str, int]] = {
@@ -344,6 +346,20 @@ class Timeouts:
 
 
 @dataclass
+class Smime:
+    """REV+'s "Abgehende E-Mails signieren / verschlüsseln": sign with the sender's certificate; encrypt
+    never, when every recipient's certificate is known (``when-possible``), or ``always`` (else refuse)."""
+
+    sign: bool = False
+    encrypt: str = "never"
+
+    def problems(self) -> list[FieldProblem]:
+        if self.encrypt not in SMIME_ENCRYPT:
+            return [FieldProblem("smime.encrypt", f"{self.encrypt!r} is not one of {', '.join(SMIME_ENCRYPT)}")]
+        return []
+
+
+@dataclass
 class DNSSettings:
     """Where mailkit's resolver asks: empty means the system's resolver (a workspace's ``[dns]`` table)."""
 
@@ -371,6 +387,7 @@ class Account:
     signature: str = ""  # OpenXE's order: the account's signature, else the project's, else the company's
     signature_html: str = ""
     dkim_selector: str | None = None  # sign outgoing mail with keys/<sender domain>/<selector>.pem
+    smime: Smime | None = None  # S/MIME for outgoing mail; None: neither signed nor encrypted
 
     @property
     def domain(self) -> str:
@@ -393,7 +410,7 @@ class Account:
         elif not _NAME.match(self.name):
             problems.append(FieldProblem("name", f"{self.name!r} may hold only letters, digits, '.', '_' and '-'"))
         problems += _check_address(self.address, "address")
-        for part in (self.sending, self.receiving, self.auth, self.timeouts):
+        for part in (self.sending, self.receiving, self.auth, self.timeouts, self.smime):
             if part is not None:
                 problems += part.problems()
         if self.auth.method == "password" and self.auth.password is None:

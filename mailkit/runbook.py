@@ -65,7 +65,7 @@ def open_world(workspace: str | Path | None = None, *, sandbox: bool = True, dem
         return World(Workspace.open(shared))
     if not sandbox:
         raise ConfigError("no workspace given and the sandbox is off: set WORKSPACE in the parameter cell")
-    started = Sandbox(demo_mail=demo_mail).start()
+    started = Sandbox(demo_mail=demo_mail, smime=True).start()
     return World(started.workspace, started)
 
 

@@ -14,8 +14,8 @@ References, and for each inbound mail the answer is the first outbound mail of t
 written after it (from any account: a colleague's answer counts for the team).
 
 One module per question (``volumes``, ``failures``, ``threads``, ``authentication``,
-``attachments``, ``runs``, ``records``, ``deliverability``), the figures in ``plots``, the words in ``labels``, the
-one-screen view in ``summary``; everything public is imported from here. A new report is a new
+``attachments``, ``runs``, ``records``, ``deliverability``, ``smime``), the figures in ``plots``, the
+words in ``labels``, the one-screen view in ``summary``; everything public is imported from here. A new report is a new
 module beside them, its names added below.
 """
 
@@ -45,6 +45,7 @@ from .failures import (
 from .plots import plot_attachments, plot_authentication, plot_failures, plot_response_times, plot_runs, plot_volume
 from .records import records
 from .runs import run_health
+from .smime import plot_smime, smime_shares
 from .summary import SUMMARY_COLUMNS, Summary, summarize, summary
 from .threads import response_stats, response_times
 from .volumes import DEFAULT_TZ, correspondents, volume
@@ -75,6 +76,7 @@ __all__ = [
     "plot_pass_rates",
     "plot_response_times",
     "plot_runs",
+    "plot_smime",
     "plot_tls_failures",
     "plot_volume",
     "readiness",
@@ -82,6 +84,7 @@ __all__ = [
     "response_stats",
     "response_times",
     "run_health",
+    "smime_shares",
     "smtp_meaning",
     "summarize",
     "summary",

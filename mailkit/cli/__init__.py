@@ -30,6 +30,7 @@ from . import (
     runbook,
     sandbox,
     send,
+    smime,
     sync,
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
@@ -51,6 +52,7 @@ COMMAND_MODULES = (
     oauth,
     app,
     report,
+    smime,
 )
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)

@@ -111,7 +111,7 @@ def cmd_sandbox_serve(args) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    sandbox = Sandbox(folder, demo_mail=args.demo_mail, postgres=args.postgres).start()
+    sandbox = Sandbox(folder, demo_mail=args.demo_mail, postgres=args.postgres, smime=True).start()
     try:
         state = sandbox.write_state(os.getpid())
         print(f"sandbox ready in {sandbox.start_seconds:.3f} s; state in {state}", flush=True)

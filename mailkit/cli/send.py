@@ -36,6 +36,13 @@ def _print_outcome(outcome, as_json: bool) -> None:
     for rcpt, (code, reply) in outcome.refused.items():
         print(f"  refused {rcpt}: {code} {reply}")
     print(f"  Sent copy: {outcome.copy_status}" + (f" in {outcome.copy_folder}" if outcome.copy_folder else ""))
+    if outcome.smime_signed or outcome.smime_encrypted_for:
+        encrypted = ", ".join(outcome.smime_encrypted_for)
+        print(
+            "  S/MIME: "
+            + ("signed" if outcome.smime_signed else "not signed")
+            + (f", encrypted for {encrypted}" if encrypted else "")
+        )
     for note in outcome.notes:
         print(f"  note: {note}")
 
@@ -58,7 +65,17 @@ def cmd_send(args) -> int:
         record_number=args.record,
     )
     with Journal(workspace.journal_file) as journal:
-        outcome = send_mail(account, workspace, journal, mail, user=args.user, project=args.project, clerk=args.clerk)
+        outcome = send_mail(
+            account,
+            workspace,
+            journal,
+            mail,
+            user=args.user,
+            project=args.project,
+            clerk=args.clerk,
+            sign=args.sign,
+            encrypt=args.encrypt,
+        )
     _print_outcome(outcome, args.json)
     return 0
 
@@ -216,6 +233,18 @@ def add_commands(sub, command) -> None:
     p.add_argument("--user", help="the sending employee (sender policy, signature variables)")
     p.add_argument("--project", help="a project whose signature applies")
     p.add_argument("--clerk", help="the record's clerk, copied in when another user sends")
+    sign = p.add_mutually_exclusive_group()
+    sign.add_argument(
+        "--sign", action="store_true", default=None, help="S/MIME-sign this mail (default: the account's)"
+    )
+    sign.add_argument("--no-sign", dest="sign", action="store_false")
+    p.add_argument(
+        "--encrypt",
+        nargs="?",
+        const="always",
+        choices=("always", "when-possible", "never"),
+        help="S/MIME-encrypt this mail: always (the default of --encrypt alone), when-possible, never",
+    )
     p.add_argument("--json", action="store_true")
     p = command(sub, "send-test", cmd_send_test, "send a test mail through an account")
     p.add_argument("account")

@@ -25,6 +25,7 @@ from ..model import Account
 from ..net.connect import imap_login, smtp_login
 from ..net.dns import addresses, host_resolver, lookup, make_resolver, query_text
 from ..net.transport import deliver_sendmail, deliver_smtp
+from ..smime.checks import smime_rows
 from ..workspace import Workspace
 from .oauth import oauth2_checks
 from .records import check_dkim, check_dmarc, check_mta_sts, check_spf
@@ -75,6 +76,7 @@ def diagnose(
     if account.auth.method == "oauth2":
         checks.append(lambda: (_oauth2_rows(account, workspace, progress), []))
     checks.append(lambda: (_domain_rows(account.domain, selectors, resolver, hosts, progress), []))
+    checks.append(lambda: ([Row(*row) for row in smime_rows(account, workspace)], []))
     rows: list[Row] = []
     transcript: list[str] = []
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:

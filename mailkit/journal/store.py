@@ -362,6 +362,14 @@ MIGRATIONS: list[str] = [
         last_row INTEGER NOT NULL       -- messages up to this row id have been seen by the intake
     );
     """,
+    # 6: S/MIME: each message's signature status (NULL: not checked), what was signed and for whom encrypted
+    """
+    ALTER TABLE messages ADD COLUMN smime_status TEXT;      -- valid | invalid | untrusted | expired | none
+    ALTER TABLE messages ADD COLUMN smime_encrypted INTEGER;  -- 1: application/pkcs7-mime enveloped-data
+    ALTER TABLE messages ADD COLUMN smime_detail TEXT;      -- JSON: signer, fingerprint, signing time, reason
+    ALTER TABLE sends ADD COLUMN smime_signed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sends ADD COLUMN smime_encrypted_for TEXT;  -- JSON list of addresses, NULL when not encrypted
+    """,
 ]
 
 
@@ -555,6 +563,12 @@ class Journal:
         self.db.execute(
             "UPDATE messages SET record_type = ?, record_number = ? WHERE id = ?",
             (record_type, record_number, message_row),
+        )
+
+    def set_smime(self, message_row: int, status: str, encrypted: bool, detail: dict) -> None:
+        self.db.execute(
+            "UPDATE messages SET smime_status = ?, smime_encrypted = ?, smime_detail = ? WHERE id = ?",
+            (status, int(encrypted), json.dumps(detail, ensure_ascii=False, default=str), message_row),
         )
 
     def set_queue(self, message_row: int, queue: str) -> None:

@@ -14,4 +14,5 @@ VIEWS: dict[str, str] = {
     "attachments": "attachments by type and size",
     "runs": "how the sync runs went per account and folder",
     "records": "mail per ERP record, and which await a reply",
+    "smime": "S/MIME: signed, valid and encrypted shares per direction",
 }

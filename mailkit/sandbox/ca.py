@@ -1,7 +1,7 @@
 """A throw-away certificate authority, so sandbox clients keep certificate verification on.
 
 It also issues the bad certificates diagnostics must recognise: one for the wrong host name
-and one that has already expired.
+and one that has already expired; and S/MIME certificates for the demo users.
 """
 
 from __future__ import annotations
@@ -103,6 +103,32 @@ class SandboxCA:
         pair.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key, pair.key_file)
         return pair
+
+    def issue_email(
+        self,
+        address: str,
+        public_key,
+        *,
+        valid_from: dt.datetime | None = None,
+        valid_until: dt.datetime | None = None,
+    ) -> x509.Certificate:
+        """An S/MIME certificate (emailProtection, rfc822Name) for ``address`` and a key made elsewhere."""
+        now = dt.datetime.now(dt.UTC)
+        return (
+            x509.CertificateBuilder()
+            .subject_name(_name(address))
+            .issuer_name(self._cert.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(valid_from or now - dt.timedelta(days=1))
+            .not_valid_after(valid_until or now + dt.timedelta(days=825))
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(address)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()), critical=False)
+            .sign(self._key, hashes.SHA256())
+        )
 
     def issue_expired(self, label: str = "expired") -> CertPair:
         now = dt.datetime.now(dt.UTC)

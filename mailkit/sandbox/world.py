@@ -29,8 +29,9 @@ from ..errors import SandboxError
 from ..formats.autoconfig_xml import ServerEntry, render_clientconfig
 from ..model import Account, Auth, Receiving, Sending
 from ..secrets import SecretError
+from ..smime import Bundle
 from ..workspace import AutoconfigSettings, DNSSettings, Workspace
-from . import maildir
+from . import maildir, smime
 from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
@@ -121,6 +122,7 @@ class Sandbox:
         demo_mail: int = 300,
         seed: int = 0,
         postgres: bool = False,
+        smime: bool = False,
     ) -> None:
         self._temporary = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="mailkit-sandbox-")).resolve()
@@ -131,6 +133,7 @@ class Sandbox:
         self._seed = seed
         self._postgres = postgres
         self.postgres: PostgresServer | None = None
+        self._smime = smime
         self.users: list[SandboxUser] = []
         self._started: list = []
         self._proxies: list = []  # proxies and extra servers, each with stop()
@@ -202,6 +205,8 @@ class Sandbox:
         self.dovecot.start()
         self._started.append(self.dovecot)
         self._seed_demo_mail()
+        if self._smime:
+            self.enable_smime()
 
         # in-addr.arpa: reverse DNS of the hosts the seeded DMARC reports name (mailkit.sandbox.reports)
         self.zone = Zone([DOMAIN, CUSTOMER_DOMAIN, "in-addr.arpa"], overlay=self.runtime / OVERLAY_NAME)
@@ -315,6 +320,14 @@ class Sandbox:
             if address_or_account in (u.address, u.account):
                 return u
         raise SandboxError(f"no sandbox user {address_or_account!r}")
+
+    def issue_smime(self, address: str, **validity) -> Bundle:
+        """An S/MIME certificate from the sandbox CA with a new RSA key (see :func:`.smime.issue`)."""
+        return smime.issue(self.ca, address, **validity)
+
+    def enable_smime(self) -> None:
+        """Every user gets a CA-issued S/MIME certificate and every account trusts the CA (:func:`.smime.enable`)."""
+        smime.enable(self.ca, self.workspace, [(u.address, u.account) for u in self.users])
 
     # -- mail ----------------------------------------------------------------------------------
     def _seed_demo_mail(self) -> None:

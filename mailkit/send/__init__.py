@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import email.parser
 import email.utils
+import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -33,9 +34,11 @@ from email.policy import compat32
 from ..errors import MailkitError, SendError
 from ..journal.parse import parse_message
 from ..journal.store import Journal
-from ..model import Account
+from ..model import Account, Smime
 from ..net.connect import smtp_login
 from ..net.transport import deliver_sendmail, deliver_smtp
+from ..smime import protect
+from ..smime import record as record_smime
 from ..workspace import Workspace
 from .autoresponder import DEFAULT_TIMEZONE, AutoReply, render_reply, reply_decision
 from .compose import Attachment, Composed, DocumentMail, compose
@@ -55,6 +58,8 @@ class SendOutcome:
     copy_status: str = "none"  # none | copied | failed
     copy_folder: str | None = None
     copy_error: str | None = None
+    smime_signed: bool = False
+    smime_encrypted_for: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -86,8 +91,13 @@ def prepare(
     project: str | None = None,
     clerk: str | None = None,
     notes: list[str] | None = None,
+    sign: bool | None = None,
+    encrypt: str | None = None,
 ) -> Composed:
-    """Policy, signature, composition and DKIM: the bytes as they will leave."""
+    """Policy, signature, composition, S/MIME and DKIM: the bytes as they will leave.
+
+    ``sign`` and ``encrypt`` override the account's S/MIME setting for this one mail.
+    """
     notes = [] if notes is None else notes
     sender = choose_sender(account, workspace, mail.document_type, user)
     mail = _with_signature(mail, account, workspace, user, project, notes)
@@ -96,6 +106,17 @@ def prepare(
         extra_cc.append(workspace.users[clerk].email)
     extra_bcc = [workspace.policy.bcc_archive] if workspace.policy.bcc_archive else []
     composed = compose(mail, sender=sender, sender_name=account.display_name, extra_cc=extra_cc, extra_bcc=extra_bcc)
+    settings = account.smime or Smime()
+    sign = settings.sign if sign is None else sign
+    encrypt = settings.encrypt if encrypt is None else encrypt
+    if sign or encrypt != "never":  # S/MIME before DKIM: DKIM signs the bytes that leave
+        data, protection = protect(
+            composed.data, workspace, sender=composed.sender, recipients=composed.recipients, sign=sign, encrypt=encrypt
+        )
+        notes.extend(protection.notes)
+        composed = replace(
+            composed, data=data, smime_signed=protection.signed, smime_encrypted_for=protection.encrypted_for
+        )
     if account.dkim_selector:
         try:
             from ..dkim import sign_message  # DKIM keys live in the workspace; signing is dkimpy's
@@ -138,10 +159,14 @@ def send_mail(
     clerk: str | None = None,
     deliver: Callable | None = None,
     batch: tuple[str, str] | None = None,
+    sign: bool | None = None,
+    encrypt: str | None = None,
 ) -> SendOutcome:
     """Send one document mail; the journal records the attempt before and after, then the Sent copy."""
     notes: list[str] = []
-    composed = prepare(account, workspace, mail, user=user, project=project, clerk=clerk, notes=notes)
+    composed = prepare(
+        account, workspace, mail, user=user, project=project, clerk=clerk, notes=notes, sign=sign, encrypt=encrypt
+    )
     with journal.transaction():
         send_id = journal.start_send(
             account=account.name,
@@ -155,8 +180,18 @@ def send_mail(
             recipients=composed.recipients,
             subject=mail.subject,
             transport=account.sending.method if account.sending else "none",
+            smime_signed=int(composed.smime_signed),
+            smime_encrypted_for=json.dumps(composed.smime_encrypted_for) if composed.smime_encrypted_for else None,
         )
-    outcome = SendOutcome(send_id, "failed", composed.message_id, composed.recipients, notes=notes)
+    outcome = SendOutcome(
+        send_id,
+        "failed",
+        composed.message_id,
+        composed.recipients,
+        smime_signed=composed.smime_signed,
+        smime_encrypted_for=composed.smime_encrypted_for,
+        notes=notes,
+    )
     try:
         if deliver is None:
             with _transport(account, workspace) as own_deliver:
@@ -172,7 +207,9 @@ def send_mail(
         raise
     with journal.transaction():
         parsed = parse_message(composed.data)
-        row, _ = journal.add_message(parsed, composed.data, account=account.name, direction="out", status="sent")
+        row, new = journal.add_message(parsed, composed.data, account=account.name, direction="out", status="sent")
+        if new and (composed.smime_signed or composed.smime_encrypted_for):
+            record_smime(journal, workspace, account.name, row, composed.data, composed.sender)
         if mail.record_number:
             journal.link_record(row, mail.document_type, mail.record_number)
         journal.finish_send(

@@ -66,6 +66,8 @@ class Composed:
     sender: str
     recipients: tuple[str, ...]  # To, Cc and Bcc: the envelope
     data: bytes = field(repr=False)
+    smime_signed: bool = False
+    smime_encrypted_for: tuple[str, ...] = ()
 
 
 def _no_line_breaks(name: str, value: str) -> str:

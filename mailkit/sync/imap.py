@@ -31,6 +31,7 @@ from ..model import Account
 from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
+from ..smime import record as record_smime
 from ..workspace import Workspace
 from .actions import take_pending
 from .base import (
@@ -351,6 +352,8 @@ class _ImapImport:
                     self.account.name, folder, refusal, raw, uidvalidity, candidate.uid
                 )
                 continue
+            if is_new:
+                record_smime(self.journal, self.workspace, self.account.name, row, raw, parsed.from_addr)
             result.new += is_new
             result.rebound += not is_new
             locations.append((row, location))

@@ -19,6 +19,7 @@ from ..journal.parse import QuarantineReason, header_identity, parse_message
 from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import pop3_login
+from ..smime import record as record_smime
 from ..workspace import Workspace
 from .base import STORE_REFUSALS, Cancel, FolderResult, Progress, SyncOptions, SyncResult, run_failure
 
@@ -119,6 +120,8 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                                 reason = f"the journal could not store it: {type(exc).__name__}: {exc} (UIDL {uidl})"
                                 folder_result.quarantined += journal.quarantine(account.name, FOLDER, reason, raw)
                             else:
+                                if is_new:
+                                    record_smime(journal, workspace, account.name, row, raw, parsed.from_addr)
                                 folder_result.new += is_new
                                 folder_result.rebound += not is_new
                     journal.pop3_mark(account.name, uidl, row, deleted=options.after == "delete")

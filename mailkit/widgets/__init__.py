@@ -7,6 +7,7 @@ from .journal_browser import JournalBrowser
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
 from .onboarding import OnboardingApp
+from .smime_panel import SmimePanel
 from .sync_panel import SyncPanel
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "JournalBrowser",
     "JournalExplorer",
     "OnboardingApp",
+    "SmimePanel",
     "SyncPanel",
 ]

@@ -1,0 +1,179 @@
+"""CMS (PKCS#7) structures: signing and encrypting through cryptography's builders, decrypting through its
+``pkcs7_decrypt_der``, and checking a signature — which cryptography does not offer — the way CMS
+libraries do it: asn1crypto reads the SignedData, cryptography checks the digest, the signature over
+the DER of the signed attributes (RFC 5652 §5.4), and the certificate path (``x509.verification``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SignatureCheck", "check_chain", "check_signature", "decrypt", "encrypt", "sign"]
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from asn1crypto import cms as asn1_cms
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509 import verification
+
+_DER = serialization.Encoding.DER
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+def sign(content: bytes, cert: x509.Certificate, key, chain: tuple[x509.Certificate, ...] = ()) -> bytes:
+    """A detached SHA-256 signature over ``content`` exactly as given (already canonical CRLF)."""
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key, hashes.SHA256())
+    for extra in chain:
+        builder = builder.add_certificate(extra)
+    return builder.sign(_DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+
+
+def encrypt(content: bytes, recipients: list[x509.Certificate]) -> bytes:
+    """EnvelopedData for every recipient (RSA key transport), AES-256-CBC."""
+    builder = pkcs7.PKCS7EnvelopeBuilder().set_data(content).set_content_encryption_algorithm(algorithms.AES256)
+    for cert in recipients:
+        builder = builder.add_recipient(cert)
+    return builder.encrypt(_DER, [pkcs7.PKCS7Options.Binary])
+
+
+def decrypt(envelope: bytes, cert: x509.Certificate, key) -> bytes:
+    """The content of EnvelopedData for our key; ValueError when it is not for us or unreadable."""
+    return pkcs7.pkcs7_decrypt_der(envelope, cert, key, [])
+
+
+@dataclass
+class SignatureCheck:
+    """The outcome of checking a CMS signature's mathematics (not yet the certificate path)."""
+
+    ok: bool
+    reason: str = ""
+    signer: x509.Certificate | None = None
+    certificates: list[x509.Certificate] = field(default_factory=list)
+    signing_time: dt.datetime | None = None
+    content: bytes | None = None  # the signed content (for opaque signed-data)
+    digest: str = ""
+
+
+def _verify_raw(public_key, signature: bytes, data: bytes, digest, algorithm: asn1_cms.SignedDigestAlgorithm) -> None:
+    name = algorithm.signature_algo
+    if isinstance(public_key, rsa.RSAPublicKey):
+        if name == "rsassa_pss":
+            params = algorithm["parameters"]
+            pss_hash = _HASHES[params["hash_algorithm"]["algorithm"].native]()
+            salt = params["salt_length"].native
+            public_key.verify(signature, data, padding.PSS(padding.MGF1(pss_hash), salt), pss_hash)
+        else:
+            public_key.verify(signature, data, padding.PKCS1v15(), digest)
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        public_key.verify(signature, data, ec.ECDSA(digest))
+    else:
+        raise InvalidSignature(f"unsupported signer key {type(public_key).__name__}")
+
+
+def _find_signer(sid, certs: list[x509.Certificate]) -> x509.Certificate | None:
+    for cert in certs:
+        if sid.name == "issuer_and_serial_number":
+            if cert.serial_number == sid.chosen["serial_number"].native and (
+                cert.issuer.public_bytes() == sid.chosen["issuer"].dump()
+            ):
+                return cert
+        else:
+            try:
+                ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+            except x509.ExtensionNotFound:
+                continue
+            if ski == sid.chosen.native:
+                return cert
+    return None
+
+
+def check_signature(der: bytes, detached_content: bytes | None) -> SignatureCheck:
+    """Check the first signer of a SignedData over ``detached_content`` (or the content it carries)."""
+    try:
+        info = asn1_cms.ContentInfo.load(der)
+        if info["content_type"].native != "signed_data":
+            return SignatureCheck(False, f"the signature part is {info['content_type'].native}, not signed data")
+        signed = info["content"]
+        certs = [
+            x509.load_der_x509_certificate(c.chosen.dump())
+            for c in (signed["certificates"] or [])
+            if c.name == "certificate"
+        ]
+        content = detached_content
+        if content is None:
+            content = signed["encap_content_info"]["content"].native
+        if content is None:
+            return SignatureCheck(
+                False, "the signature covers content that the mail does not carry", certificates=certs
+            )
+        signer_infos = list(signed["signer_infos"])
+        if not signer_infos:
+            return SignatureCheck(False, "the signature holds no signer", certificates=certs)
+        signer_info = signer_infos[0]
+        signer = _find_signer(signer_info["sid"], certs)
+        if signer is None:
+            return SignatureCheck(False, "the signer's certificate is not in the signature", certificates=certs)
+        digest_name = signer_info["digest_algorithm"]["algorithm"].native
+        if digest_name not in _HASHES:
+            return SignatureCheck(False, f"digest {digest_name} is not supported", signer, certs)
+        digest = _HASHES[digest_name]()
+        hasher = hashes.Hash(digest)
+        hasher.update(content)
+        content_digest = hasher.finalize()
+        signed_attrs = signer_info["signed_attrs"]
+        signing_time = None
+        if signed_attrs:
+            attrs = {a["type"].native: a["values"][0].native for a in signed_attrs}
+            if attrs.get("message_digest") != content_digest:
+                return SignatureCheck(False, "the content was changed after signing (digest mismatch)", signer, certs)
+            signing_time = attrs.get("signing_time")
+            to_verify = signed_attrs.untag().dump(force=True)  # signed as a SET OF, not as [0]
+        else:
+            to_verify = content
+        _verify_raw(
+            signer.public_key(), signer_info["signature"].native, to_verify, digest, signer_info["signature_algorithm"]
+        )
+    except InvalidSignature:
+        return SignatureCheck(False, "the signature does not match the content", signer, certs)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        return SignatureCheck(False, f"the signature cannot be read: {exc}")
+    if isinstance(signing_time, dt.datetime) and signing_time.tzinfo is None:
+        signing_time = signing_time.replace(tzinfo=dt.UTC)
+    return SignatureCheck(True, "", signer, certs, signing_time, content, digest_name)
+
+
+def check_chain(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    when: dt.datetime,
+) -> str:
+    """Why the certificate path does not hold at ``when``, or "" when it chains to an anchor."""
+    if leaf in anchors:
+        return ""  # trusted by hand (a self-signed certificate, say)
+    if not anchors:
+        return "no trust anchor is configured"
+    builder = (
+        verification.PolicyBuilder()
+        .store(verification.Store(anchors))
+        .time(when)
+        .extension_policies(
+            ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(),
+            ee_policy=verification.ExtensionPolicy.permit_all(),  # S/MIME's EKU is checked by the caller
+        )
+    )
+    try:
+        builder.build_client_verifier().verify(leaf, [c for c in intermediates if c != leaf])
+    except verification.VerificationError as exc:
+        return str(exc)
+    return ""
