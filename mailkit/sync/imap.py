@@ -4,6 +4,8 @@ Per folder, one STATUS decides whether anything changed (a no-change run costs o
 per folder). New mail is fetched from the stored UIDNEXT on: first the few header fields that
 identify a message, then bodies only for messages the journal does not know yet, in batches
 bounded by count and bytes; each batch and the advanced state commit in one transaction.
+The body fetch of the next batch runs in a second thread while this one is parsed and stored
+(the TLS read and zlib release the GIL); at most two batches are in memory, so memory stays flat.
 Flag changes come through CONDSTORE (CHANGEDSINCE), expunges through QRESYNC (VANISHED) or a
 UID SEARCH. After a UIDVALIDITY change or on a new server, a header-only scan rebinds known
 messages to their new UIDs without downloading them again — unless too few of the known
@@ -19,6 +21,7 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import imapclient
@@ -288,35 +291,51 @@ class _ImapImport:
         result.known += sum(1 for c in todo if c.uid in here)
         todo = [c for c in todo if c.uid not in here]
         done = 0
-        for batch in self._batches(todo):
-            if self.cancel.is_set():
-                result.notes.append("cancelled: stopped after the last complete batch")
-                return
-            unknown = [c.uid for c in batch if c.row is None]
-            if self.options.dry_run:  # without the bodies: mail that only its bytes could tell counts as new
-                result.new += len(unknown)
-                result.rebound += len(batch) - len(unknown)
-            else:
-                bodies = uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
-                with self.journal.transaction():
-                    self._store_batch(folder, uidvalidity, batch, bodies, result)
-                    if self.options.after != "keep":  # taken below, and retried by later runs until done
-                        self.journal.add_pending_actions(
-                            self.account.name, folder, uidvalidity, [c.uid for c in batch], self.options.after
-                        )
-                    if state is not None:  # resumable: the next run starts after this batch
-                        self.journal.set_folder_state(
-                            self.account.name,
-                            folder,
-                            uidvalidity=uidvalidity,
-                            uidnext=batch[-1].uid + 1,
-                            highestmodseq=state["highestmodseq"],
-                            messages=state["messages"],
-                        )
-                self._take_pending(client, folder, uidvalidity, result)
-            done += len(batch)
-            if self.progress:
-                self.progress(folder, done, len(todo))
+        batches = list(self._batches(todo))
+        ahead: Future | None = None  # the next batch's bodies, fetched while this one is parsed and stored
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailkit-fetch") as fetcher:
+            for index, batch in enumerate(batches):
+                if self.cancel.is_set():
+                    result.notes.append("cancelled: stopped after the last complete batch")
+                    return
+                if self.options.dry_run:  # without the bodies: mail that only its bytes could tell counts as new
+                    unknown = sum(1 for c in batch if c.row is None)
+                    result.new += unknown
+                    result.rebound += len(batch) - unknown
+                else:
+                    bodies = ahead.result() if ahead is not None else self._bodies(client, batch)
+                    following = batches[index + 1] if index + 1 < len(batches) else None
+                    ahead = fetcher.submit(self._bodies, client, following) if following else None
+                    self._store_and_advance(folder, uidvalidity, batch, bodies, result, state)
+                    if ahead is not None:
+                        ahead.result()  # the connection is free again before the actions below use it
+                    self._take_pending(client, folder, uidvalidity, result)
+                done += len(batch)
+                if self.progress:
+                    self.progress(folder, done, len(todo))
+
+    @staticmethod
+    def _bodies(client, batch: list[_Candidate]) -> dict:
+        unknown = [c.uid for c in batch if c.row is None]
+        return uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
+
+    def _store_and_advance(self, folder, uidvalidity, batch, bodies, result, state) -> None:
+        """One batch and the folder's advanced state in one transaction: a run stopped later resumes after it."""
+        with self.journal.transaction():
+            self._store_batch(folder, uidvalidity, batch, bodies, result)
+            if self.options.after != "keep":  # taken below, and retried by later runs until done
+                self.journal.add_pending_actions(
+                    self.account.name, folder, uidvalidity, [c.uid for c in batch], self.options.after
+                )
+            if state is not None:  # resumable: the next run starts after this batch
+                self.journal.set_folder_state(
+                    self.account.name,
+                    folder,
+                    uidvalidity=uidvalidity,
+                    uidnext=batch[-1].uid + 1,
+                    highestmodseq=state["highestmodseq"],
+                    messages=state["messages"],
+                )
 
     def _store_batch(self, folder, uidvalidity, batch, bodies, result) -> None:
         locations = []

@@ -47,7 +47,7 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks, serve, 
         display = page.locator(".widget-text:has-text('Display name') input")
         display.fill("Mailkit Demo GmbH (Browser)")
         page.locator(".lm-TabBar-tab:has-text('Authentication')").click()
-        password = page.locator("input[type=password]")
+        password = page.locator("input[type=password]:not([placeholder='of the PKCS#12 file'])")  # not SmimePanel's
         password.fill(state["users"][0]["password"])
         save.click()
         page.wait_for_selector("text=saved account 'info'", timeout=30_000)
