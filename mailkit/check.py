@@ -12,11 +12,14 @@ __all__ = ["LoginResult", "check_logins"]
 import shlex
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 
-from .errors import MailkitError
+from .errors import ConnectError, MailkitError
 from .model import Account
-from .net.connect import imap_login, pop3_login, smtp_login
+from .net.connect import imap_login, pop3_login, preflight, smtp_login
+from .net.probe import port_mixup
 from .workspace import Workspace
 
 
@@ -33,18 +36,25 @@ class LoginResult:
         return asdict(self)
 
 
-def _timed(side: str, protocol: str, target: str, probe) -> LoginResult:
+def _timed(
+    side: str, protocol: str, target: str, probe, server: tuple[str, int, str] | None = None, timeout: float = 10.0
+) -> LoginResult:
+    """Run one side's login; ``server`` (host, port, security) lets a port/security mix-up be named fast."""
     began = time.perf_counter()
     try:
+        if server is not None:
+            preflight(protocol, server[0], server[1], server[2], timeout)
         detail, ok = probe(), True
     except MailkitError as exc:
         detail, ok = str(exc), False
+        if server is not None and server[2] == "tls" and isinstance(exc, ConnectError):
+            detail = port_mixup(protocol, *server) or detail
     return LoginResult(side, protocol, target, ok, detail, round((time.perf_counter() - began) * 1000))
 
 
 def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
-    """Log in on each configured side; nothing is sent, nothing is changed on the server."""
-    results = []
+    """Log in on each configured side (both at once); nothing is sent, nothing is changed on the server."""
+    checks: list = []  # one per side, run concurrently below
     sending, receiving = account.sending, account.receiving
     if sending is not None and sending.method == "smtp":
 
@@ -54,7 +64,18 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
                     f", SIZE {client.esmtp_features['size']}" if "size" in client.esmtp_features else ""
                 )
 
-        results.append(_timed("sending", "smtp", f"{sending.host}:{sending.effective_port}", smtp))
+        server = (sending.host, sending.effective_port, sending.security)
+        checks.append(
+            partial(
+                _timed,
+                "sending",
+                "smtp",
+                f"{sending.host}:{sending.effective_port}",
+                smtp,
+                server,
+                account.timeouts.connect,
+            )
+        )
     elif sending is not None:
 
         def sendmail() -> str:
@@ -66,9 +87,10 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
                 )
             return f"{found} is executable"
 
-        results.append(_timed("sending", "sendmail", sending.sendmail_command, sendmail))
+        checks.append(partial(_timed, "sending", "sendmail", sending.sendmail_command, sendmail))
     if receiving is not None:
         target = f"{receiving.host}:{receiving.effective_port}"
+        server = (receiving.host, receiving.effective_port, receiving.security)
         if receiving.protocol == "imap":
 
             def imap() -> str:
@@ -77,7 +99,7 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
                     messages, unseen = status[b"MESSAGES"], status[b"UNSEEN"]
                     return f"logged in; {receiving.base_folder}: {messages} messages, {unseen} unseen"
 
-            results.append(_timed("receiving", "imap", target, imap))
+            checks.append(partial(_timed, "receiving", "imap", target, imap, server, account.timeouts.connect))
         else:
 
             def pop3() -> str:
@@ -85,5 +107,6 @@ def check_logins(account: Account, workspace: Workspace) -> list[LoginResult]:
                     count, size = client.stat()
                     return f"logged in; {count} messages, {size} bytes"
 
-            results.append(_timed("receiving", "pop3", target, pop3))
-    return results
+            checks.append(partial(_timed, "receiving", "pop3", target, pop3, server, account.timeouts.connect))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda check: check(), checks))

@@ -96,6 +96,41 @@ def _check_address(value: str, where: str) -> list[FieldProblem]:
     return []
 
 
+# the ports whose security everyone knows: port -> (protocol, what it speaks)
+_KNOWN_PORT_SECURITY = {
+    ("smtp", 465): "tls",
+    ("smtp", 587): "starttls",
+    ("imap", 993): "tls",
+    ("imap", 143): "starttls",
+    ("pop3", 995): "tls",
+    ("pop3", 110): "starttls",
+}
+
+
+def _port_contradiction(protocol: str, port: int | None, security: str) -> str:
+    """Why a port/security pair looks mixed up (465 with STARTTLS, 143 with TLS), or ''.
+
+    >>> _port_contradiction("smtp", 465, "starttls")
+    'smtp port 465 speaks TLS from the first byte, but security is starttls: use security tls (or port 587)'
+    >>> _port_contradiction("imap", 993, "tls")
+    ''
+    """
+    speaks = _KNOWN_PORT_SECURITY.get((protocol, port))
+    if speaks is None or security == speaks or (security == "none" and speaks == "starttls"):
+        return ""
+    wanted = "starttls" if security == "none" else security
+    other = next(p for (proto, p), s in _KNOWN_PORT_SECURITY.items() if proto == protocol and s == wanted)
+    if speaks == "tls":
+        return (
+            f"{protocol} port {port} speaks TLS from the first byte, but security is {security}: "
+            f"use security tls (or port {other})"
+        )
+    return (
+        f"{protocol} port {port} is a STARTTLS port, but security is {security}: "
+        f"use security starttls (or port {other})"
+    )
+
+
 def _check_server(side: str, protocol: str, host: str, port: int | None, security: str) -> list[FieldProblem]:
     problems = []
     if not host:
@@ -440,6 +475,10 @@ class Account:
             name = "sending" if isinstance(side, Sending) else "receiving"
             if side.security == "none" and self.auth.method != "none" and getattr(side, "authenticate", True):
                 found.append(FieldProblem(f"{name}.security", "is none: the login travels unencrypted"))
+            protocol = "smtp" if isinstance(side, Sending) else side.protocol
+            contradiction = _port_contradiction(protocol, side.port, side.security)
+            if contradiction:
+                found.append(FieldProblem(f"{name}.port", contradiction))
         return found
 
     def validate(self) -> Account:

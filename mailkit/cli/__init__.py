@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["build_parser", "iter_commands", "main"]
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
@@ -30,14 +31,16 @@ from . import (
     runbook,
     sandbox,
     send,
+    settings,
     smime,
     sync,
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
-from ._common import print_envelope
+from ._common import _Result, print_envelope
 
 COMMAND_MODULES = (
     accounts,
+    settings,
     receiving,
     runbook,
     sandbox,
@@ -136,13 +139,19 @@ def _run(argv: list[str]) -> int:
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:  # named by the command they were given to, not by the top level
         raise UsageError(args.prog, f"unrecognized arguments: {' '.join(unknown)}")
-    return args.func(args)
+    if not args.json:
+        return args.func(args)
+    with contextlib.redirect_stdout(sys.stderr):  # stdout holds the envelope only; anything else is a note
+        code = args.func(args)
+    print_envelope(_Result.data, ok=code == 0)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; whatever goes wrong ends as one line on stderr and a documented exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv or bool(os.environ.get("MAILKIT_DEBUG"))
+    _Result.data, _Result.streamed, _Result.stdout = None, False, sys.stdout
     with warnings.catch_warnings():
         show_warnings_once(sys.stderr)
         try:
@@ -157,6 +166,6 @@ def main(argv: list[str] | None = None) -> int:
             if debug:
                 traceback.print_exception(exc, file=sys.stderr)
             if "--json" in argv:
-                print_envelope(None, ok=False, errors=[failure.to_dict()])
+                print_envelope(_Result.data, ok=False, errors=[failure.to_dict()])
             print(f"mailkit: {failure.message}", file=sys.stderr)
             return failure.code

@@ -13,9 +13,29 @@ from ..errors import ConfigError
 from ..workspace import Workspace
 
 
+class _Result:
+    """What the running command gives for ``--json``; the boundary prints it inside the envelope."""
+
+    data = None
+    streamed = False  # envelopes went out as JSON lines: the last one is a line too
+    stdout = sys.stdout  # where the envelope goes: the real stdout, while a --json command's prints go to stderr
+
+
 def print_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
+    """The command's result for ``--json``: printed as the envelope's ``data`` when the command ends."""
+    _Result.data = data
+
+
+def stream_json(data, ok: bool = True) -> None:
+    """One envelope now, for commands that go on giving results (``watch``): JSON lines."""
+    _Result.streamed = True
+    _write({"ok": ok, "data": data, "errors": []}, indent=None)
+
+
+def _write(envelope: dict, indent: int | None = 2) -> None:
+    json.dump(envelope, _Result.stdout, indent=indent, ensure_ascii=False, default=str)
+    _Result.stdout.write("\n")
+    _Result.stdout.flush()
 
 
 def positive_int(text: str) -> int:
@@ -37,9 +57,9 @@ def address(text: str) -> str:
     return text.strip()
 
 
-def print_envelope(data, ok: bool, errors: list[dict] = ()) -> None:
+def print_envelope(data, ok: bool, errors: list[dict] | tuple = ()) -> None:
     """The one JSON shape every command prints with ``--json``: ``{"ok", "data", "errors"}``."""
-    print_json({"ok": ok, "data": data, "errors": list(errors)})
+    _write({"ok": ok, "data": data, "errors": list(errors)}, indent=None if _Result.streamed else 2)
 
 
 def open_workspace(args) -> Workspace:

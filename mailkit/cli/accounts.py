@@ -6,6 +6,7 @@ from __future__ import annotations
 # `mailkit --help` and every other command stay fast.
 import dataclasses
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tomli_w
@@ -99,6 +100,7 @@ def cmd_accounts_add(args) -> int:
     workspace.save()
     for warning in account.warnings():
         print(f"warning: {warning}", file=sys.stderr)
+    print_json({**_summary(account), "warnings": [str(w) for w in account.warnings()]})
     print(f"Account {account.name!r} saved to {workspace.config_file}.")
     return 0
 
@@ -107,6 +109,7 @@ def cmd_accounts_remove(args) -> int:
     workspace = open_workspace(args)
     workspace.remove(args.name)
     workspace.save()
+    print_json({"name": args.name, "removed": True})
     print(f"Account {args.name!r} removed.")
     return 0
 
@@ -179,6 +182,7 @@ def cmd_export_kivitendo(args) -> int:
     for note in exported.notes:
         print(f"note: {note}", file=sys.stderr)
     if target is None:
+        print_json({"accounts": names, "text": exported.text, "into": None, "notes": exported.notes})
         sys.stdout.write(exported.text)
         return 0
     merged = kivitendo.merge(existing, exported)
@@ -191,13 +195,16 @@ def cmd_export_kivitendo(args) -> int:
         ) from None
     # kivitendo.conf holds the database password too: keep the file's mode, 0600 for a new one
     write_private(target, data, target.stat().st_mode & 0o777 if target.exists() else 0o600)
+    print_json({"accounts": names, "text": None, "into": str(target), "notes": exported.notes})
     print(f"Mail sections for {', '.join(names)} written into {target}.")
     return 0
 
 
 def cmd_secrets_set(args) -> int:
     workspace = open_workspace(args)
-    print(workspace.secrets.set(args.key, read_secret(args, f"Secret for {args.key}: ")))
+    reference = workspace.secrets.set(args.key, read_secret(args, f"Secret for {args.key}: "))
+    print_json({"reference": reference})
+    print(reference)
     return 0
 
 
@@ -212,6 +219,7 @@ def cmd_secrets_list(args) -> int:
 
 def cmd_init(args) -> int:
     workspace = Workspace.create(args.dir or args.workspace)
+    print_json({"workspace": str(workspace.path), "config_file": str(workspace.config_file)})
     print(f"Workspace ready: {workspace.config_file}")
     return 0
 
@@ -223,7 +231,10 @@ def cmd_check(args) -> int:
     names = list(workspace.accounts) if args.all else args.accounts
     if not names:
         raise ConfigError("name an account, or use --all")
-    report = {name: [r.to_dict() for r in check_logins(workspace.get(name), workspace)] for name in names}
+    accounts = [workspace.get(name) for name in names]
+    with ThreadPoolExecutor(max_workers=min(16, len(accounts))) as pool:  # a dead account costs its timeout once
+        done = pool.map(lambda account: [r.to_dict() for r in check_logins(account, workspace)], accounts)
+        report = dict(zip(names, done, strict=True))
     ok = all(row["ok"] for rows in report.values() for row in rows)
     warnings = workspace.exposed()
     if args.json:

@@ -9,20 +9,42 @@ __all__ = ["add_commands"]
 
 import sys
 
+from ..errors import ConfigError
 from ._common import address, open_workspace, print_json
+
+
+def _save_candidate(workspace, result, args) -> dict | None:
+    """``--save NAME``: the chosen candidate (``--pick``, default the best) as a new account."""
+    if not args.save:
+        return None
+    if not 1 <= args.pick <= len(result.candidates):
+        raise ConfigError(f"--pick {args.pick}: there are {len(result.candidates)} candidates (1 is the best)")
+    candidate = result.candidates[args.pick - 1]
+    password = f"workspace:{args.save}.password" if candidate.auth == "password" else None
+    account = workspace.add(candidate.to_account(args.save, args.address, password=password), replace=args.replace)
+    workspace.save()
+    return {"name": account.name, "source": candidate.source, "warnings": [str(w) for w in account.warnings()]}
 
 
 def cmd_autoconfig(args) -> int:
     from ..autoconfig import SOURCES, autoconfigure
 
     workspace = open_workspace(args)
+    if args.save and args.save in workspace.accounts and not args.replace:
+        raise ConfigError(f"account {args.save!r} exists already: use --replace to overwrite it")
     result = autoconfigure(args.address, workspace, sources=args.source or SOURCES)
+    saved = _save_candidate(workspace, result, args) if result.candidates else None
+    print_json({**result.to_dict(), "saved": saved})
     if args.json:
-        print_json(result.to_dict())
         return 0 if result.candidates else 1
     if not result.candidates:
         print(f"No settings found for {args.address} ({len(result.attempts)} attempts; --json lists them).")
         return 1
+    if saved:
+        print(
+            f"Saved candidate {args.pick} ({saved['source']}) as account {saved['name']!r}; store its password: "
+            f"`mailkit secrets set {saved['name']}.password`, then `mailkit check {saved['name']}`."
+        )
     for rank, c in enumerate(result.candidates, start=1):
         also = f" (also {', '.join(c.also_from)})" if c.also_from else ""
         print(f"{rank}. {c.source}{also}: {c.origin}")
@@ -67,6 +89,9 @@ def add_commands(sub, command) -> None:
     p = command(sub, "autoconfig", cmd_autoconfig, "guess account settings from an e-mail address")
     p.add_argument("address", type=address)
     p.add_argument("--source", action="append", choices=AUTOCONFIG_SOURCES, help="only this source (repeatable)")
+    p.add_argument("--save", metavar="NAME", help="save a candidate as account NAME in mailkit.toml")
+    p.add_argument("--pick", type=int, default=1, metavar="N", help="with --save: the N-th candidate (default 1)")
+    p.add_argument("--replace", action="store_true", help="with --save: overwrite an account of that name")
     p.add_argument("--json", action="store_true")
     p = command(sub, "diagnose", cmd_diagnose, "check everything between this machine and an account")
     p.add_argument("account")

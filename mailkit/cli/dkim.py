@@ -105,10 +105,12 @@ def cmd_sign(args) -> int:
     if not selector:
         raise ConfigError("name the selector: --selector S, or --account A of an account with dkim_selector")
     signed = dkim.sign_message(data, ws, domain=domain, selector=selector)
+    header = signed[: len(signed) - len(data)].decode("ascii", "replace")  # the DKIM-Signature put in front
+    print_json({"domain": domain, "selector": selector, "output": args.output, "dkim_signature": header})
     if args.output:
         Path(args.output).write_bytes(signed)
         print(f"signed with {selector}._domainkey.{domain}; written to {args.output}")
-    else:
+    elif not args.json:  # with --json the header is in the envelope; the message is the input behind it
         sys.stdout.buffer.write(signed)
     return 0
 
@@ -186,7 +188,7 @@ def add_commands(sub, command) -> None:
     p.add_argument("--selector")
     p.add_argument("--domain", help="default: the From address's domain")
     p.add_argument("--account", help="take the selector from this account's dkim_selector")
-    p.add_argument("-o", "--output", help="write the signed message here (default: stdout)")
+    p.add_argument("-o", "--output", help="write the signed message here (default: stdout; with --json not at all)")
     p = command(group, "verify", cmd_verify, "verify a message's DKIM signature through DNS")
     p.add_argument("file")
     p.add_argument("--json", action="store_true")

@@ -41,6 +41,7 @@ def cmd_setup(args) -> int:
     workspace.update(account.validate())
     workspace.save()
     source = TokenSource(account, workspace)
+    print_json({"account": account.name, "provider": args.provider, "flow": source.flow, "scopes": source.scopes()})
     print(f"Account {account.name!r} uses OAuth2 ({args.provider}, {source.flow}); scopes: {' '.join(source.scopes())}")
     return 0
 
@@ -122,6 +123,7 @@ def cmd_forget(args) -> int:
 
     workspace = open_workspace(args)
     TokenSource(workspace.get(args.name), workspace).forget()
+    print_json({"account": args.name, "forgotten": True})
     print(f"Cached tokens of {args.name!r} removed.")
     return 0
 

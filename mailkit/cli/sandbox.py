@@ -129,6 +129,7 @@ def cmd_sandbox_stop(args) -> int:
     folder = Path(args.dir or args.workspace).resolve()
     state = _read_state(folder)
     if not state:
+        print_json({"dir": str(folder), "stopped": False})
         print(f"No sandbox is running in {folder}.")
         return 0
     pid = state["pid"]
@@ -148,6 +149,7 @@ def cmd_sandbox_stop(args) -> int:
 
             PostgresServer(folder / ".sandbox" / "postgres", port=0).stop()
     _state_file(folder).unlink(missing_ok=True)
+    print_json({"dir": str(folder), "stopped": True})
     print(f"Sandbox in {folder} stopped.")
     return 0
 

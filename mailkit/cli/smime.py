@@ -191,10 +191,11 @@ def cmd_export(args) -> int:
             raise ConfigError(f"no S/MIME certificate for {args.what!r}: see `mailkit smime list`")
         certs = [p.cert for p in people]
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)  # the certificates, never a key
+    print_json({"certificates": len(certs), "output": args.output, "pem": pem.decode("ascii")})
     if args.output:
         Path(args.output).write_bytes(pem)
         print(f"{len(certs)} certificate(s) written to {args.output}")
-    else:
+    elif not args.json:  # with --json the PEM is in the envelope
         sys.stdout.buffer.write(pem)
     return 0
 

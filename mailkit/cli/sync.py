@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError, SyncError
 from ..journal.store import Journal
 from ._boundary import FAILED, INTERRUPTED, OK
-from ._common import account_with, open_workspace, positive_int, print_json
+from ._common import account_with, open_workspace, positive_int, print_json, stream_json
 
 if TYPE_CHECKING:
     from ..sync.base import SyncOptions
@@ -183,7 +183,11 @@ def cmd_watch(args) -> int:
             _options(args, account),
             interval=(args.interval or account.receiving.poll_interval) * 60,
             cancel=cancel,
-            on_result=lambda result: (_print_result(result, args.json), sys.stdout.flush()),
+            on_result=lambda result: (
+                stream_json(result.to_dict(), result.ok)
+                if args.json
+                else (_print_result(result, False), sys.stdout.flush())
+            ),
             on_error=lambda exc: print(f"mailkit: {exc}", file=sys.stderr),
             routes=_routes(args, workspace),
         )
@@ -221,6 +225,7 @@ def cmd_record_folder(args) -> int:
         elif args.action == "close":
             with journal.transaction():
                 closed = journal.close_record(account.name, args.record_type, args.record)
+            print_json({"record_type": args.record_type, "record": args.record, "closed_folders": closed})
             print(
                 f"{closed} folder(s) of {args.record_type} {args.record} marked closed; "
                 f"`mailkit cleanup-folders {account.name}` imports and removes them"

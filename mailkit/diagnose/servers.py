@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["ServerCheck", "Timeouts"]
 
 import re
+import select
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from ..model import Account
 from ..net import dialogues as d
 from ..net.conversation import Conversation, TLSFacts
 from ..net.dns import addresses
+from ..net.probe import GREETING_WAIT, port_mixup
 from ..net.tls import client_context, describe_tls_error
 from ..workspace import Workspace
 from .remedies import remedy_for
@@ -91,6 +93,8 @@ class ServerCheck:
             self._connect(conv)
             if self.security == "tls":
                 self._tls(conv, "TLS")
+            else:
+                self._await_greeting(conv)
             getattr(self, f"_{self.protocol}")(conv)
         except _Stop:
             pass
@@ -116,6 +120,17 @@ class ServerCheck:
             self._fail("TCP", f"{self.target}: {exc.strerror or exc}", began)
         self._row("TCP", "ok", f"connected to {conv.address}", began=began)
 
+    def _await_greeting(self, conv: Conversation) -> None:
+        """A server that stays silent for two seconds may be waiting for TLS: ask it on a second connection."""
+        began = time.perf_counter()
+        assert conv.sock is not None
+        readable, _, _ = select.select([conv.sock], [], [], GREETING_WAIT)
+        if readable:
+            return
+        mixup = port_mixup(self.protocol, self.host, self.port, self.security, address=conv.address, stayed_silent=True)
+        if mixup:
+            self._fail(f"{self.name} greeting", mixup, began, mixup.rpartition(": ")[2])
+
     def _tls(self, conv: Conversation, check: str) -> None:
         began = time.perf_counter()
         try:
@@ -129,10 +144,23 @@ class ServerCheck:
             self._fail(check, f"{self.target}: no answer within {self.timeouts.read:g} s (TLS handshake)", began)
         except (ssl.SSLError, OSError) as exc:
             said = describe_tls_error(exc, self.host) if isinstance(exc, ssl.SSLError) else str(exc)
+            mixup = (
+                port_mixup(self.protocol, self.host, self.port, "tls", address=conv.address) if check == "TLS" else None
+            )
+            if mixup:
+                self._fail(check, mixup, began, mixup.rpartition(": ")[2])
             self._fail(check, said, began)
         self._row(check, "ok", f"{facts.version}, {facts.cipher} ({facts.bits} bits)", began=began)
         detail = self._describe(facts)
-        if facts.days_left < EXPIRY_WARN_DAYS:
+        if not facts.verified:
+            self._row(
+                "Certificate",
+                "warn",
+                detail,
+                "verification is off (verify_certificate = false): anyone between here and the server can read "
+                "the password; give the server's CA as ca_file and turn verification on",
+            )
+        elif facts.days_left < EXPIRY_WARN_DAYS:
             self._row("Certificate", "warn", detail, "the certificate expires soon: its admin must renew it")
         else:
             self._row("Certificate", "ok", detail)

@@ -11,7 +11,6 @@ __all__ = ["imap_login", "pop3_login", "smtp_login"]
 
 import base64
 import contextlib
-import imaplib
 import poplib
 import smtplib
 import socket
@@ -27,6 +26,8 @@ from ..model import Account
 from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, token_problems
 from ..secrets import redact
 from .credentials import Credentials
+from .probe import GREETING_WAIT, greeting_within, port_mixup
+from .replies import imap_reply, smtp_reply
 from .tls import client_context, describe_tls_error
 
 
@@ -47,6 +48,25 @@ def _network_error(exc: OSError, host: str, port: int, step: str) -> ConnectErro
     if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
         return ConnectError(f"{step} at {where}: the server dropped the connection; try again, then check its logs")
     return ConnectError(f"{step} at {where}: {redact(str(exc)) or type(exc).__name__}")
+
+
+def preflight(protocol: str, host: str, port: int, security: str, connect_timeout: float) -> None:
+    """Before a login: name a port/security mix-up, or an unreachable port, in seconds (:class:`ConnectError`).
+
+    A port configured for STARTTLS (or none) must greet within two seconds or answer no TLS; one
+    configured for TLS is asked only after its handshake failed (see :func:`~mailkit.net.probe.port_mixup`).
+    A port that does not even connect fails here, so the login does not wait for it a second time.
+    """
+    if security == "tls":
+        return
+    try:
+        greeting = greeting_within(host, port, GREETING_WAIT, connect_timeout)
+    except OSError as exc:
+        raise _network_error(exc, host, port, f"{protocol.upper()} connect") from exc
+    if greeting is None:
+        mixup = port_mixup(protocol, host, port, security, stayed_silent=True)
+        if mixup:
+            raise TLSError(mixup)
 
 
 def _login_name(account: Account, side) -> str:
@@ -157,13 +177,7 @@ def imap_login(
         try:
             client.login(_login_name(account, side), password.reveal() if password else "")
         except imapclient.exceptions.LoginError as exc:
-            said = redact(str(exc))
-            if isinstance(exc.__context__, (imaplib.IMAP4.abort, OSError)):  # imapclient calls a lost line a refusal
-                raise ConnectError(
-                    f"IMAP LOGIN at {_where(host, port)}: the server dropped the connection during the login "
-                    f"({said}), so the password was neither accepted nor refused: check the server (its log, a "
-                    "connection limit, a firewall or proxy in between), then run again"
-                ) from None
+            said = redact(imap_reply(exc.args[0] if exc.args else exc))
             raise AuthError(
                 f"IMAP login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
                 "check user name and password"
@@ -178,7 +192,9 @@ def imap_login(
             "run again: what was committed stays"
         ) from exc
     except imapclient.exceptions.IMAPClientError as exc:
-        raise ConnectError(f"IMAP {step} at {_where(host, port)}: {redact(str(exc))}") from exc
+        raise ConnectError(
+            f"IMAP {step} at {_where(host, port)}: {redact(imap_reply(exc.args[0] if exc.args else exc))}"
+        ) from exc
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -311,10 +327,10 @@ def smtp_login(account: Account, credentials: Credentials, mechanism: str | None
             try:
                 client.login(_login_name(account, side), password.reveal() if password else "")
             except smtplib.SMTPAuthenticationError as exc:
-                said = redact(exc.smtp_error.decode("utf-8", "replace"))
+                said = redact(smtp_reply(exc.smtp_code, exc.smtp_error))
                 raise AuthError(
                     f"SMTP AUTH at {_where(host, port)} refused for {_login_name(account, side)!r}: "
-                    f"{exc.smtp_code} {said}; check user name and password"
+                    f"{said}; check user name and password"
                 ) from None
             except smtplib.SMTPNotSupportedError:
                 raise AuthError(
@@ -322,8 +338,8 @@ def smtp_login(account: Account, credentials: Credentials, mechanism: str | None
                 ) from None
         yield client
     except smtplib.SMTPResponseException as exc:
-        said = redact(exc.smtp_error.decode("utf-8", "replace"))
-        raise ConnectError(f"SMTP {step} at {_where(host, port)}: {exc.smtp_code} {said}") from exc
+        said = redact(smtp_reply(exc.smtp_code, exc.smtp_error))
+        raise ConnectError(f"SMTP {step} at {_where(host, port)}: {said}") from exc
     except (OSError, smtplib.SMTPServerDisconnected) as exc:
         err = exc if isinstance(exc, OSError) else ConnectionResetError(str(exc))
         raise _network_error(err, host, port, f"SMTP {step}") from exc

@@ -67,7 +67,7 @@ def test_binder_launch_as_an_ordinary_user():
     env_out = as_user(home, "binder/start", "env").stdout
     assert f"MAILKIT_WORKSPACE={workspace}" in env_out
     try:
-        status = json.loads(as_user(home, "binder/start", "mailkit", "sandbox", "status", "--json").stdout)
+        status = json.loads(as_user(home, "binder/start", "mailkit", "sandbox", "status", "--json").stdout)["data"]
         assert status["running"] is True
         owner = subprocess.run(["ps", "-o", "user=", "-p", str(status["pid"])], capture_output=True, text=True).stdout
         assert owner.strip() == USER

@@ -67,7 +67,7 @@ def shared_sandbox(tmp_path_factory):
         timeout=120,
     )
     assert started.returncode == 0, f"mailkit sandbox start exited {started.returncode}:\n{started.stderr}"
-    state = json.loads(started.stdout)
+    state = json.loads(started.stdout)["data"]  # the --json envelope
     yield folder, state
     subprocess.run([str(BIN / "mailkit"), "sandbox", "stop", "--dir", str(folder)], check=False, timeout=60)
 

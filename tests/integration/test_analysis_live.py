@@ -113,12 +113,12 @@ def test_every_report_export_and_the_cli_on_a_synced_journal(fresh_sandbox, tmp_
 
     out = mailkit(ws, "journal", "report", "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == summary
+    assert json.loads(out.stdout)["data"] == summary
     german = mailkit(ws, "journal", "report", "--lang", "de", "--since", "2026-11-03", "--until", "2026-11-05")
     assert german.returncode == 0 and "Nachrichten        3 (2 ein, 1 aus)" in german.stdout, german.stdout
     for fmt, reader in (("parquet", pd.read_parquet), ("csv", pd.read_csv)):
         out = mailkit(ws, "journal", "export", "--format", fmt, "--out", str(tmp_path / fmt), "--json")
         assert out.returncode == 0, out.stderr
-        files = {f["path"].rpartition("/")[2]: f["rows"] for f in json.loads(out.stdout)["files"]}
+        files = {f["path"].rpartition("/")[2]: f["rows"] for f in json.loads(out.stdout)["data"]["files"]}
         assert files[f"messages.{fmt}"] == 7 and files[f"send_recipients.{fmt}"] == 3
         assert reader(tmp_path / fmt / f"runs.{fmt}")["status"].tolist() == ["ok", "ok"]

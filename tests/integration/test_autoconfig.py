@@ -204,11 +204,11 @@ def test_cli_autoconfig_and_diagnose(sandbox):
 
     done = run("autoconfig", "info@mailkit.test", "--json", "--source", "autoconfig", "--source", "srv")
     assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    data = json.loads(done.stdout)["data"]
     assert [c["source"] for c in data["candidates"]] == ["autoconfig", "srv"]
     done = run("diagnose", "info", "--json", "--verbose", "--dkim-selector", "nokey")
     assert done.returncode == 1  # the DKIM selector has no key: a failure
-    data = json.loads(done.stdout)
+    data = json.loads(done.stdout)["data"]
     assert data["ok"] is False and data["counts"]["fail"] == 1
     assert any("AUTHENTICATE PLAIN ***" in line for line in data["transcript"])
     assert sandbox.user("info").password not in done.stdout

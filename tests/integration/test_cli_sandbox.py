@@ -31,18 +31,20 @@ def dovecot_processes(folder: Path) -> list[str]:
 
 
 def start_check_stop(folder: Path, user: str | None = None) -> dict:
-    state = json.loads(run("sandbox", "start", "--dir", str(folder), "--json", "--demo-mail", "20", user=user).stdout)
+    state = json.loads(run("sandbox", "start", "--dir", str(folder), "--json", "--demo-mail", "20", user=user).stdout)[
+        "data"
+    ]
     try:
         for key in ("workspace", "ca_file", "domain", "dns", "imap", "pop3", "smtp", "users"):
             assert key in state, key
         assert set(state["imap"]) >= {"host", "port", "tls_port"} and set(state["dns"]) == {"host", "port"}
         assert {u["account"] for u in state["users"]} == {"info", "vertrieb", "buchhaltung", "einkauf"}
         assert all(len(u["password"]) >= 12 for u in state["users"])
-        status = json.loads(run("sandbox", "status", "--dir", str(folder), "--json", user=user).stdout)
+        status = json.loads(run("sandbox", "status", "--dir", str(folder), "--json", user=user).stdout)["data"]
         assert status["running"] is True and "password" not in json.dumps(status)
-        check = json.loads(run("-w", str(folder), "check", "--all", "--json", user=user).stdout)
+        check = json.loads(run("-w", str(folder), "check", "--all", "--json", user=user).stdout)["data"]
         assert check["ok"] is True and len(check["accounts"]) == 4
-        listed = json.loads(run("-w", str(folder), "accounts", "list", "--json", user=user).stdout)
+        listed = json.loads(run("-w", str(folder), "accounts", "list", "--json", user=user).stdout)["data"]
         assert [a["name"] for a in listed] == ["buchhaltung", "einkauf", "info", "vertrieb"]
         assert dovecot_processes(folder)
         state["process_owner"] = subprocess.run(
@@ -66,9 +68,9 @@ def test_start_status_check_stop_and_again(tmp_path):
 
 
 def test_start_reports_a_running_sandbox_instead_of_a_second_one(tmp_path):
-    first = json.loads(run("sandbox", "start", "--dir", str(tmp_path), "--json", "--demo-mail", "0").stdout)
+    first = json.loads(run("sandbox", "start", "--dir", str(tmp_path), "--json", "--demo-mail", "0").stdout)["data"]
     try:
-        again = json.loads(run("sandbox", "start", "--dir", str(tmp_path), "--json").stdout)
+        again = json.loads(run("sandbox", "start", "--dir", str(tmp_path), "--json").stdout)["data"]
         assert again["pid"] == first["pid"]
     finally:
         run("sandbox", "stop", "--dir", str(tmp_path))

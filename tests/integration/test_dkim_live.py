@@ -105,14 +105,16 @@ def test_overlay_publishing_reaches_the_running_dns_and_the_cli(sandbox):
     key_file = ws.keys_dir / DOMAIN / f"{name}.pem"
     assert f"{name}._domainkey.{DOMAIN}. IN TXT" in out and str(key_file) in out
     assert key_file.read_text().splitlines()[1] not in out
-    record = json.loads(mailkit_cli(ws, "dkim", "record", "--domain", DOMAIN, "--selector", name, "--json").stdout)
+    record = json.loads(mailkit_cli(ws, "dkim", "record", "--domain", DOMAIN, "--selector", name, "--json").stdout)[
+        "data"
+    ]
     check = mailkit_cli(ws, "dkim", "check", "--domain", DOMAIN, "--selector", name, "--json")
-    assert check.returncode == 1 and json.loads(check.stdout)["status"] == "missing"
+    assert check.returncode == 1 and json.loads(check.stdout)["data"]["status"] == "missing"
 
     published = mailkit_cli(ws, "sandbox", "publish", "--dir", str(ws.path), record["name"], "TXT", record["value"])
     assert published.returncode == 0, published.stderr
     check = mailkit_cli(ws, "dkim", "check", "--domain", DOMAIN, "--selector", name, "--json")
-    assert check.returncode == 0 and json.loads(check.stdout)["status"] == "matches"
+    assert check.returncode == 0 and json.loads(check.stdout)["data"]["status"] == "matches"
 
     message = ws.path / f"{name}.eml"
     message.write_bytes(MAIL)
@@ -122,7 +124,7 @@ def test_overlay_publishing_reaches_the_running_dns_and_the_cli(sandbox):
     assert mailkit_cli(ws, "dkim", "verify", str(signed_file)).returncode == 0
     signed_file.write_bytes(signed_file.read_bytes().replace(b"Rechnung.", b"Mahnung."))
     failed = mailkit_cli(ws, "dkim", "verify", str(signed_file), "--json")
-    assert failed.returncode == 1 and json.loads(failed.stdout)["ok"] is False
+    assert failed.returncode == 1 and json.loads(failed.stdout)["data"]["ok"] is False
 
     publish(ws.path, record["name"], "TXT")  # removed again: the built-in zone answers, which has no such name
     assert check_published(ws, DOMAIN, name).status == "missing"

@@ -19,6 +19,11 @@ from mailkit.sync.watch import watch
 from mailkit.workspace import Workspace
 
 
+def data_of(stdout: str):
+    """The data of a command's --json envelope."""
+    return json.loads(stdout)["data"]
+
+
 def mailkit(workspace, *args, check=True) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [sys.executable, "-m", "mailkit", "-w", str(workspace.path), *args], capture_output=True, text=True, timeout=120
@@ -74,7 +79,7 @@ def helpdesk(fresh_sandbox):
     shown = mailkit(ws, "accounts", "receive", "info", "--ticket-queue", "Support", "--ticket-project", "Wartung",
                     "--ticket-prefix", "T", "--reply-subject", "Eingangsbestätigung {TICKET}: {BETREFF}",
                     "--reply-text-file", str(text), "--documents", "folder", "--json")  # fmt: skip
-    settings = json.loads(shown.stdout)
+    settings = data_of(shown.stdout)
     assert (
         settings["saved"] and settings["tickets"]["queue"] == "Support" and settings["documents"]["target"] == "folder"
     )
@@ -87,7 +92,7 @@ def helpdesk(fresh_sandbox):
 def test_ticket_and_one_auto_reply_per_day_never_to_lists_bulk_auto_replies_or_own_mail(helpdesk):
     sandbox, ws = helpdesk
     arrive(sandbox, inbound("Frage zu Angebot 4711"))
-    first = json.loads(mailkit(ws, "sync", "info", "--json").stdout)
+    first = data_of(mailkit(ws, "sync", "info", "--json").stdout)
     assert first["ok"] and first["intake"]["tickets"] == 1 and first["intake"]["autoreplies"] == 1
 
     with Journal(ws.journal_file) as journal:
@@ -110,7 +115,7 @@ def test_ticket_and_one_auto_reply_per_day_never_to_lists_bulk_auto_replies_or_o
         inbound("Intern", sender="info@mailkit.test"),
     ):
         arrive(sandbox, raw)
-    second = json.loads(mailkit(ws, "sync", "info", "--json").stdout)
+    second = data_of(mailkit(ws, "sync", "info", "--json").stdout)
     assert second["intake"]["autoreplies"] == 0 and second["intake"]["tickets"] == 4  # own mail is outbound
     with Journal(ws.journal_file) as journal:
         reasons = dict(journal.db.execute("SELECT m.subject, a.reason FROM autoreplies a JOIN messages m "
@@ -124,7 +129,7 @@ def test_ticket_and_one_auto_reply_per_day_never_to_lists_bulk_auto_replies_or_o
         journal.db.execute("UPDATE sends SET created_at = datetime(created_at, '-1 day')")
     answer = inbound(f"AW: Eingangsbestätigung {number}: Frage zu Angebot 4711")
     arrive(sandbox, answer)
-    third = json.loads(mailkit(ws, "sync", "info", "--json").stdout)
+    third = data_of(mailkit(ws, "sync", "info", "--json").stdout)
     assert third["intake"]["autoreplies"] == 1
     with Journal(ws.journal_file) as journal:
         joined = journal.db.execute("SELECT ticket_number FROM messages WHERE subject LIKE 'AW:%'").fetchone()[0]
@@ -144,7 +149,7 @@ def test_documents_filed_with_hostile_names_made_safe_and_duplicates_once(helpde
         ("kopie.pdf", pdf),  # the same bytes as the first: filed once
     ]
     arrive(sandbox, inbound("Unterlagen", attachments=hostile))
-    result = json.loads(mailkit(ws, "sync", "info", "--json").stdout)
+    result = data_of(mailkit(ws, "sync", "info", "--json").stdout)
     assert result["ok"] and result["intake"]["documents"] == 5
 
     with Journal(ws.journal_file) as journal:
@@ -160,7 +165,7 @@ def test_documents_filed_with_hostile_names_made_safe_and_duplicates_once(helpde
     assert folder.stat().st_mode & 0o777 == 0o700 and all(p.stat().st_mode & 0o777 == 0o600 for p in folder.iterdir())
     # the journal links every attachment, the duplicate to the file of the first
     assert len(linked) == 6 and linked[5][1] == linked[0][1] == f"documents/{ticket}/evil.pdf"
-    shown = json.loads(mailkit(ws, "journal", "show", str(1), "--json").stdout)
+    shown = data_of(mailkit(ws, "journal", "show", str(1), "--json").stdout)
     assert len(shown["documents"]) == 6 and len(shown["attachments"]) == 6
 
 
@@ -170,7 +175,7 @@ def test_journal_purge_per_account_dry_run_and_retention_days(fresh_sandbox):
     for raw in [*old, inbound("Neu")]:
         arrive(fresh_sandbox, raw)
     mailkit(ws, "sync", "info")
-    dry = json.loads(
+    dry = data_of(
         mailkit(ws, "journal", "purge", "--older-than", "30", "--account", "info", "--dry-run", "--json").stdout
     )
     assert dry["total"] == 3 and dry["dry_run"]
@@ -184,7 +189,7 @@ def test_journal_purge_per_account_dry_run_and_retention_days(fresh_sandbox):
     ws.update(account)
     ws.save()
     arrive(fresh_sandbox, inbound("Noch neuer"))
-    result = json.loads(mailkit(ws, "sync", "info", "--json").stdout)
+    result = data_of(mailkit(ws, "sync", "info", "--json").stdout)
     assert result["intake"]["purged"] == 3
     with Journal(ws.journal_file) as journal:
         assert sorted(s for (s,) in journal.db.execute("SELECT subject FROM messages")) == ["Neu", "Noch neuer"]
@@ -195,22 +200,22 @@ def test_journal_purge_per_account_dry_run_and_retention_days(fresh_sandbox):
 def test_journal_list_and_show_on_the_demo_mailbox(sandbox, tmp_path):
     ws = sandbox.workspace
     mailkit(ws, "sync", "info", "--all-folders")
-    page = json.loads(mailkit(ws, "journal", "list", "--account", "info", "--limit", "10", "--json").stdout)
+    page = data_of(mailkit(ws, "journal", "list", "--account", "info", "--limit", "10", "--json").stdout)
     assert page["total"] >= 100 and len(page["rows"]) == 10
     dates = [r["date_utc"] for r in page["rows"] if r["date_utc"]]  # undated mail sorts by when it came in
     assert dates == sorted(dates, reverse=True)
-    nxt = json.loads(mailkit(ws, "journal", "list", "--account", "info", "--limit", "10", "--offset", "10",
+    nxt = data_of(mailkit(ws, "journal", "list", "--account", "info", "--limit", "10", "--offset", "10",
                             "--json").stdout)  # fmt: skip
     assert not {r["id"] for r in nxt["rows"]} & {r["id"] for r in page["rows"]}
 
-    with_pdf = json.loads(mailkit(ws, "journal", "list", "--has-attachment", "--limit", "500", "--json").stdout)
+    with_pdf = data_of(mailkit(ws, "journal", "list", "--has-attachment", "--limit", "500", "--json").stdout)
     assert with_pdf["rows"] and all(r["attachments"] for r in with_pdf["rows"])
-    inbound_only = json.loads(mailkit(ws, "journal", "list", "--direction", "in", "--subject", "angebot",
+    inbound_only = data_of(mailkit(ws, "journal", "list", "--direction", "in", "--subject", "angebot",
                                       "--limit", "500", "--json").stdout)  # fmt: skip
     assert all("angebot" in r["subject"].lower() and r["direction"] == "in" for r in inbound_only["rows"])
 
     row = with_pdf["rows"][0]
-    shown = json.loads(mailkit(ws, "journal", "show", str(row["id"]), "--json").stdout)
+    shown = data_of(mailkit(ws, "journal", "show", str(row["id"]), "--json").stdout)
     assert shown["message"]["id"] == row["id"] and shown["attachments"] and shown["locations"]
     assert any(name.lower() == "subject" for name, _ in shown["headers"])
     text = mailkit(ws, "journal", "show", str(row["id"])).stdout

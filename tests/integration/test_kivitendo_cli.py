@@ -70,7 +70,7 @@ def test_import_check_and_export_against_the_sandbox(sandbox, kivitendo_conf, tm
         mailkit(
             workspace, "accounts", "import-kivitendo", str(conf), "--address", address, "--ca-file", ca, "--json"
         ).stdout
-    )
+    )["data"]
     assert [(row["name"], row["secrets"]) for row in out] == [("info", ["info.password"])]
     # the password went to the secret store only
     assert password not in (workspace / "mailkit.toml").read_text()
@@ -78,7 +78,7 @@ def test_import_check_and_export_against_the_sandbox(sandbox, kivitendo_conf, tm
     assert (workspace / "secrets.toml").stat().st_mode & 0o777 == 0o600
 
     # the imported settings really work: STARTTLS on kivitendo's "tls", certificates verified
-    check = json.loads(mailkit(workspace, "check", "info", "--json").stdout)
+    check = json.loads(mailkit(workspace, "check", "info", "--json").stdout)["data"]
     assert check["ok"] is True
     assert {row["side"] for row in check["accounts"]["info"]} == {"sending", "receiving"}
 
@@ -100,8 +100,8 @@ def test_import_check_and_export_against_the_sandbox(sandbox, kivitendo_conf, tm
     fresh = tmp_path / "ws2"
     mailkit(fresh.parent, "init", str(fresh))
     mailkit(fresh, "accounts", "import-kivitendo", str(conf), "--address", address, "--ca-file", ca)
-    first = json.loads(mailkit(workspace, "accounts", "show", "info", "--json").stdout)
-    second = json.loads(mailkit(fresh, "accounts", "show", "info", "--json").stdout)
+    first = json.loads(mailkit(workspace, "accounts", "show", "info", "--json").stdout)["data"]
+    second = json.loads(mailkit(fresh, "accounts", "show", "info", "--json").stdout)["data"]
     assert first == second
     assert f"port = {sandbox.ports['smtp']}" in after  # the sandbox's high ports are not kivitendo's defaults
 
@@ -152,9 +152,9 @@ def test_default_import_gives_each_address_its_own_sent_mailbox(sandbox, tmp_pat
         mailkit(
             workspace, "accounts", "import-kivitendo", str(conf), "--ca-file", str(sandbox.ca.cert_file), "--json"
         ).stdout
-    )
+    )["data"]
     assert [r["name"] for r in rows] == ["info", "vertrieb", "buchhaltung"]
-    shown = json.loads(mailkit(workspace, "accounts", "show", "vertrieb", "--json").stdout)
+    shown = json.loads(mailkit(workspace, "accounts", "show", "vertrieb", "--json").stdout)["data"]
     assert shown["receiving"]["sent_folder"] == "Sent" and shown["auth"]["password"] == "workspace:vertrieb.password"
 
     subject = f"Angebot {tmp_path.name}"

@@ -281,13 +281,13 @@ def test_cli_registers_an_app_in_a_running_sandbox_and_checks_it(tmp_path):
         timeout=120,
     )
     try:
-        made = json.loads(mailkit("oauth", "sandbox-app", "info@mailkit.test", "--json").stdout)
+        made = json.loads(mailkit("oauth", "sandbox-app", "info@mailkit.test", "--json").stdout)["data"]
         assert made["account"] == "info-oauth" and made["mailbox_granted"] is True
-        token = json.loads(mailkit("oauth", "token", "info-oauth", "--protocol", "imap", "--json").stdout)
+        token = json.loads(mailkit("oauth", "token", "info-oauth", "--protocol", "imap", "--json").stdout)["data"]
         assert token["audience"] == "https://outlook.office365.com" and "IMAP.AccessAsApp" in token["roles"]
         assert token["from_cache"] is False and token["expires_in_s"] > 3000
         checked = mailkit("oauth", "check", "info-oauth", "--json")
-        rows = json.loads(checked.stdout)["rows"]
+        rows = json.loads(checked.stdout)["data"]["rows"]
         assert {r["check"]: r["status"] for r in rows}["oauth2 imap login"] == "ok"
         assert "ok  " in mailkit("check", "info-oauth").stdout
         mailkit("oauth", "sandbox-app", "vertrieb@mailkit.test", "--pop3", "--no-grant")

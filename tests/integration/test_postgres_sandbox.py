@@ -31,7 +31,7 @@ def test_sandbox_start_postgres_and_stop(tmp_path):
     folder = tmp_path / "ws"
     state = json.loads(
         mailkit("sandbox", "start", "--dir", str(folder), "--postgres", "--demo-mail", "0", "--json").stdout
-    )
+    )["data"]
     data = folder / ".sandbox" / "postgres" / "data"
     try:
         pg = state["postgres"]

@@ -318,21 +318,21 @@ def test_cli_imports_pkcs12_trusts_lists_shows_exports_and_forgets(world, tmp_pa
     monkeypatch.setenv("P", "richtig")
     code, out, err = cli(ws, *importing, "--json")
     assert code == 0, err
-    identity = json.loads(out)
+    identity = json.loads(out)["data"]
     assert identity["address"] == "buchhaltung@mailkit.test" and "PRIVATE" not in out
     assert os.stat(identity["key_file"]).st_mode & 0o777 == 0o600
     code, out, _ = cli(ws, "smime", "trust", str(sandbox.ca.cert_file), "--account", "buchhaltung", "--json")
-    assert code == 0 and json.loads(out)[0]["subject"].endswith("O=mailkit sandbox")
-    listed = json.loads(cli(ws, "smime", "list", "--json")[1])
+    assert code == 0 and json.loads(out)["data"][0]["subject"].endswith("O=mailkit sandbox")
+    listed = json.loads(cli(ws, "smime", "list", "--json")[1])["data"]
     assert {"own", "anchor", "person"} <= {e["kind"] for e in listed}
-    shown = json.loads(cli(ws, "smime", "show", "buchhaltung@mailkit.test", "--json")[1])
+    shown = json.loads(cli(ws, "smime", "show", "buchhaltung@mailkit.test", "--json")[1])["data"]
     assert shown[0]["fingerprint"] == identity["fingerprint"]
     exported = tmp_path / "export.pem"
     assert cli(ws, "smime", "export", "buchhaltung@mailkit.test", "-o", str(exported))[0] == 0
     assert b"BEGIN CERTIFICATE" in exported.read_bytes() and b"PRIVATE" not in exported.read_bytes()
     cert_file = tmp_path / "partner.pem"
     cert_file.write_bytes(sandbox.issue_smime("kunde2@kunde.test").cert.public_bytes(PEM))
-    imported = json.loads(cli(ws, "smime", "import", str(cert_file), "--json")[1])
+    imported = json.loads(cli(ws, "smime", "import", str(cert_file), "--json")[1])["data"]
     assert imported[0]["source"] == "imported" and imported[0]["new"]
     assert CertStore(ws).recipient_cert("kunde2@kunde.test") is not None
     assert cli(ws, "smime", "forget", imported[0]["fingerprint"][:16], "--revoked")[0] == 0

@@ -52,10 +52,10 @@ def test_sync_cli_reports_counts_as_json(fresh_sandbox):
     seed_inbox(fresh_sandbox, 12)
     ws = fresh_sandbox.workspace
     out, err = mailkit(ws, "sync", "info", "--json").communicate(timeout=60)
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert report["ok"] and report["totals"]["new"] == 12, err
     out, _ = mailkit(ws, "sync", "info", "--json").communicate(timeout=60)
-    assert json.loads(out)["folders"][0]["skipped"] is True
+    assert json.loads(out)["data"]["folders"][0]["skipped"] is True
     done = mailkit(ws, "sync", "info", "--folder", "Nope")
     _, err = done.communicate(timeout=60)
     assert done.returncode == 1 and "folder 'Nope' cannot be read" in err
@@ -67,7 +67,7 @@ def test_a_failing_hook_or_a_bad_route_is_a_failed_run(fresh_sandbox):
     (ws.path / "crm_hook.py").write_text("def boom(message):\n    raise ValueError('CRM down')\n")
     process = mailkit(ws, "sync", "info", "--hook", "crm_hook:boom", "--json")
     out, err = process.communicate(timeout=60)
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     folder = report["folders"][0]
     assert process.returncode == 1 and not report["ok"] and report["totals"]["new"] == 3, err
     assert folder["status"] == "failed" and folder["error"].startswith("hook crm_hook.boom failed on UID ")
@@ -121,4 +121,4 @@ def test_second_concurrent_import_is_refused(fresh_sandbox):
         _, err = second.communicate(timeout=60)
     assert second.returncode == 1 and "another import of account 'info' is running" in err
     after = mailkit(ws, "sync", "info", "--json")
-    assert json.loads(after.communicate(timeout=60)[0])["totals"]["new"] == 5
+    assert json.loads(after.communicate(timeout=60)[0])["data"]["totals"]["new"] == 5

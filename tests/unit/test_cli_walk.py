@@ -12,14 +12,12 @@ Servers that are not there are closed loopback ports (refused at once), so this 
 
 from __future__ import annotations
 
-import io
 import socket
-import sys
 from dataclasses import dataclass
 
 import pytest
 
-from mailkit.cli import build_parser, iter_commands, main
+from mailkit.cli import build_parser, iter_commands
 from mailkit.model import Account, Auth, Receiving, Sending
 from mailkit.workspace import Workspace
 
@@ -52,9 +50,16 @@ BASE = {
     "type": "TXT",
     "client_id": "app",
     "dir": "{tmp}/nowhere",
+    "assignments": "display_name=Firma GmbH",
 }
 # a valid value that differs by command
-BASE_FOR = {("send-batch",): {"file": "{csv}"}}
+BASE_FOR = {
+    ("send-batch",): {"file": "{csv}"},
+    ("users", "set"): {"assignments": "full_name=Max Muster"},
+    ("groups", "set"): {"assignments": "senders=vertrieb@example.invalid"},
+    ("senders",): {"assignments": "invoice=rechnung@example.invalid"},
+    ("policy",): {"assignments": "clerk_cc=true"},
+}
 # the hostile values of each kind of argument, and the exit codes they must give
 BAD_FILE = [("missing file", "{tmp}/missing.txt"), ("folder for a file", "{tmp}"), ("binary file", "{binary}")]
 ROLES = {
@@ -87,6 +92,12 @@ ROLES = {
     "password_env": [("unset variable", "MAILKIT_NO_SUCH_VARIABLE", USAGE)],
     "client_secret_env": [("unset variable", "MAILKIT_NO_SUCH_VARIABLE", USAGE)],
     "dir": [("file for a folder", "{latin1}", USAGE)],
+    "assignments": [
+        ("no equals sign", "display_name", USAGE),
+        ("unknown field", "no_such_field=1", USAGE),
+        ("a table for a value", "sending=1", USAGE),
+        ("not a number", "timeouts.connect=soon", USAGE),
+    ],
 }
 ROLES["name"] = ROLES["account"]
 # which side of an account a command needs, and which account lacks it
@@ -116,7 +127,8 @@ def _is_filter(words, action) -> bool:
 
 
 # a name that means something else than an account in these commands
-NOT_AN_ACCOUNT = {("accounts", "add"), ("sandbox", "publish"), ("oauth", "sandbox-app")}
+NOT_AN_ACCOUNT = {("accounts", "add"), ("sandbox", "publish"), ("oauth", "sandbox-app"), ("users", "set")}
+NOT_AN_ACCOUNT |= {("groups", "set")}
 
 
 @dataclass(frozen=True)
@@ -283,19 +295,6 @@ def world(tmp_path):
     }
 
 
-def _run(argv: list[str], monkeypatch) -> tuple[int, str, str]:
-    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    monkeypatch.setattr(sys, "stdout", out)
-    monkeypatch.setattr(sys, "stderr", err)
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    code = main(argv)
-    texts = []
-    for stream in (out, err):
-        stream.flush()
-        texts.append(stream.buffer.getvalue().decode("utf-8", "replace"))
-    return code, *texts
-
-
 def test_the_walk_covers_every_command_with_at_least_300_cases():
     covered = {case.words for case in CASES}
     assert covered == {words for words, _ in iter_commands(build_parser())}
@@ -303,11 +302,10 @@ def test_the_walk_covers_every_command_with_at_least_300_cases():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_gives_one_line_and_the_right_exit_code(case, world, monkeypatch):
+def test_bad_input_gives_one_line_and_the_right_exit_code(case, world, cli, monkeypatch):
     monkeypatch.delenv("MAILKIT_DEBUG", raising=False)
-    monkeypatch.setenv("MAILKIT_WORKSPACE", case.workspace.format(**world))
     argv = [part.format(**world) if "{" in part and "}" in part else part for part in case.argv]
-    code, out, err = _run(["-w", case.workspace.format(**world), *argv], monkeypatch)
+    code, out, err = cli("-w", case.workspace.format(**world), *argv)
     assert "Traceback" not in out + err
     assert "internal error" not in err, err
     assert code in case.expected, f"exit {code}, expected {sorted(case.expected)}: {err.strip() or out.strip()}"

@@ -136,7 +136,7 @@ def test_the_cli_lists_bounced_sends_and_the_deliverability_view(tmp_path, capsy
 
     assert mailkit("ingest-reports", str(tmp_path))[0] == 0
     code, out = mailkit("deliverability", "--no-dns", "--json")
-    data = json.loads(out)
+    data = json.loads(out)["data"]
     assert code == 0 and data["readiness"][0]["domain"] == "kunde.example" and data["readiness"][0]["verdict"]
     assert sum(row["bounces"] for row in data["bounces"]) == 1
     code, out = mailkit("bounces")

@@ -136,7 +136,7 @@ def test_the_cli_gives_the_explorers_table(journal, tmp_path):
     out = mailkit("journal", "explore", "failures", "--journal", str(journal.path), "--domain", "elektro",
                   "--json", "--plot", str(plot))  # fmt: skip
     assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
+    data = json.loads(out.stdout)["data"]
     expected = explore(journal, Query("failures", domain="elektro")).table
     assert [r["failures"] for r in data["rows"]] == expected["failures"].tolist()
     assert [r["enhanced"] for r in data["rows"]] == expected["enhanced"].tolist()
