@@ -123,7 +123,22 @@ class AutoconfigResult:
     def attempts_frame(self):
         import pandas as pd
 
-        return pd.DataFrame(self.attempts, columns=["source", "what", "outcome", "elapsed_ms"])
+        return pd.DataFrame(self.attempts, columns=["source", "what", "status", "outcome", "elapsed_ms"])
+
+    def candidates_table(self, limit: int = 3):
+        """The candidates best first, the rest behind a disclosure (:mod:`mailkit.tables`)."""
+        from .tables import table
+
+        return table(self.candidates_frame(), limit=limit, more="{n} more candidates")
+
+    def attempts_table(self, limit: int = 8):
+        """The attempts, those that found something first (stable within each status)."""
+        from .tables import table
+
+        order = {"ok": 0, "warn": 1, "fail": 2, "skip": 3}
+        frame = self.attempts_frame()
+        frame = frame.iloc[frame["status"].map(order).argsort(kind="stable")].reset_index(drop=True)
+        return table(frame, limit=limit, more="{n} more attempts")
 
     def to_dict(self) -> dict:
         return {
@@ -145,11 +160,13 @@ class _Run:
         self.hosts = host_resolver(dns)
         self.attempts: list[dict] = []
 
-    def log(self, source: str, what: str, outcome: str, began: float) -> None:
+    def log(self, source: str, what: str, outcome: str, began: float, status: str = "skip") -> None:
+        """One attempt; ``status`` is ok where it found something, warn where that is doubtful, else skip."""
         self.attempts.append(
             {
                 "source": source,
                 "what": what,
+                "status": status,
                 "outcome": outcome,
                 "elapsed_ms": round((time.perf_counter() - began) * 1000),
             }
@@ -165,7 +182,7 @@ class _Run:
         if preset is None:
             self.log(source, self.domain, "no built-in preset", began)
             return []
-        self.log(source, mx_host or self.domain, f"preset {preset.name}", began)
+        self.log(source, mx_host or self.domain, f"preset {preset.name}", began, "ok")
 
         def server(protocol: str, spec: tuple[str, int, str]) -> Server:
             host, port, security = spec
@@ -228,7 +245,7 @@ class _Run:
             except MailkitError as exc:
                 self.log(source, url, str(exc), began)
                 return None
-            self.log(source, url, f"found {config.provider or host}", began)
+            self.log(source, url, f"found {config.provider or host}", began, "ok")
             return _from_config(source, url, config, self.address)
         self.log(source, url, f"more than {MAX_REDIRECTS} redirects", began)
         return None
@@ -261,7 +278,7 @@ class _Run:
             return []
         host = records[0][1]
         mx_domain = organizational_domain(host)
-        self.log("mx", f"MX {self.domain}", f"lowest is {host} ({mx_domain})", began)
+        self.log("mx", f"MX {self.domain}", f"lowest is {host} ({mx_domain})", began, "ok")
         preset = preset_for_mx(host)
         if preset is not None:
             return self.from_preset(preset, "mx", host)
@@ -292,7 +309,7 @@ class _Run:
                 self.log("srv", name, str(exc), began)
                 continue
             usable = [r for r in records if r.target.to_text() != "."]  # "." means: not offered
-            self.log("srv", name, f"{len(usable)} record(s)" if usable else "none", began)
+            self.log("srv", name, f"{len(usable)} record(s)" if usable else "none", began, "ok" if usable else "skip")
             kind = "in" if protocol != "smtp" else "out"
             if usable and kind not in found:
                 found[kind] = Server(protocol, usable[0].target.to_text().rstrip("."), usable[0].port, security)
@@ -325,9 +342,9 @@ class _Run:
             self.log("probe", where, str(exc) if isinstance(exc, ConnectError) else type(exc).__name__, began)
             return None
         if security == "starttls" and not offers_starttls:
-            self.log("probe", where, "answers, but without STARTTLS", began)
+            self.log("probe", where, "answers, but without STARTTLS", began, "warn")
             return Server(protocol, host, real_port, "none")
-        self.log("probe", where, f"answers ({security})", began)
+        self.log("probe", where, f"answers ({security})", began, "ok")
         return Server(protocol, host, real_port, security)
 
     def from_probe(self) -> list[Candidate]:

@@ -8,7 +8,7 @@ report — what ``make demo`` and ``mailkit runbook`` do for cron jobs and custo
 
 from __future__ import annotations
 
-__all__ = ["World", "analysis_journal", "open_world", "run_notebook"]
+__all__ = ["World", "analysis_journal", "open_world", "report_html", "run_notebook", "scrub_widget_state"]
 
 import json
 import os
@@ -30,6 +30,14 @@ class World:
     @property
     def is_sandbox(self) -> bool:
         return self.sandbox is not None or (self.workspace.path / ".sandbox" / "sandbox.json").exists()
+
+    def dns_publisher(self):
+        """In the sandbox, ``publish(name, value)`` that puts a TXT record into its DNS; elsewhere None."""
+        if not self.is_sandbox:
+            return None
+        from .sandbox.dns import publish
+
+        return lambda name, value: publish(self.workspace.path, name, "TXT", value)
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -108,21 +116,71 @@ def analysis_journal(
 
 def _ipc_kernel_manager() -> type:
     """A kernel manager that talks to the kernel over Unix sockets in the private runtime folder,
-    not over loopback TCP, where anyone on the machine could try to reach the kernel."""
+    not over loopback TCP, where anyone on the machine could try to reach the kernel.
+
+    Each kernel gets sockets of its own name: jupyter_client's default (``kernel-ipc-N`` in the
+    working folder) lets two runbooks started at once, as cron does, talk to each other's kernel.
+    """
+    import secrets
+
     from jupyter_client import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
-            super().__init__(transport="ipc", **kwargs)
+            runtime = Path(jupyter_runtime_dir())
+            runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+            sockets = runtime / f"mailkit-{secrets.token_hex(6)}-ipc"
+            super().__init__(transport="ipc", ip=str(sockets), **kwargs)
 
     return IPCKernelManager
 
 
+WIDGET_RENDERER = "html-manager-1.0.15-embed.js.gz"  # in mailkit/static/, see its README
+_STATIC = Path(__file__).parent / "static"
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def scrub_widget_state(notebook) -> int:
+    """Empty every password field in a notebook's saved widget state; the number emptied.
+
+    The forms clear their password field after use; this makes sure of it for whatever a runbook shows.
+    """
+    state = notebook.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
+    emptied = 0
+    for model in state.values():
+        if model.get("model_name") == "PasswordModel" and model.get("state", {}).get("value"):
+            model["state"]["value"] = ""
+            emptied += 1
+    return emptied
+
+
+def report_html(notebook) -> str:
+    """An executed notebook as one self-contained HTML page; its widgets as they were when it ran."""
+    import gzip
+
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_template_paths=[str(_STATIC)],
+        template_file="runbook-report.html.j2",
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    renderer = gzip.decompress((_STATIC / WIDGET_RENDERER).read_bytes()).decode("utf-8")
+    body, _ = exporter.from_notebook_node(notebook, resources={"mailkit_widget_renderer": renderer})
+    return body
+
+
 def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict | None = None) -> tuple[Path, Path]:
-    """Execute a notebook top to bottom with parameters; write the executed notebook and an HTML report."""
+    """Execute a notebook top to bottom with parameters; write the executed notebook and an HTML report.
+
+    The widgets' state is saved with the notebook (nbclient's ``store_widget_state``), password fields
+    emptied, so the notebook and its report show the forms and tables as the run left them.
+    """
     import nbformat
     import papermill
-    from nbconvert import HTMLExporter
 
     notebook, output_dir = Path(notebook), Path(output_dir)
     if not notebook.is_file() or notebook.suffix != ".ipynb":
@@ -149,17 +207,18 @@ def run_notebook(notebook: Path | str, output_dir: Path | str, parameters: dict 
             progress_bar=False,
             cwd=str(notebook.parent),
             kernel_manager_class=_ipc_kernel_manager(),
+            store_widget_state=True,
         )
     except papermill.PapermillExecutionError as exc:
         failure = f"{notebook.name} stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue} (see {executed})"
         if exc.ename in ("ConfigError", "WorkspaceError", "FormatError", "SecretError"):
             raise ConfigError(failure) from None
         raise MailkitError(failure) from None
-    body, _ = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
-        nbformat.read(executed, as_version=4)
-    )
+    result = nbformat.read(executed, as_version=4)
+    if scrub_widget_state(result):
+        nbformat.write(result, executed)
     report = executed.with_suffix(".html")
-    report.write_text(body, encoding="utf-8")
+    report.write_text(report_html(result), encoding="utf-8")
     return executed, report
 
 

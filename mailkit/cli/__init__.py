@@ -18,6 +18,7 @@ import warnings
 
 from . import (
     accounts,
+    app,
     diagnose,
     dkim,
     journal_copy,
@@ -27,6 +28,7 @@ from . import (
     journal_view,
     oauth,
     receiving,
+    report,
     runbook,
     sandbox,
     send,
@@ -53,6 +55,8 @@ COMMAND_MODULES = (
     diagnose,
     dkim,
     oauth,
+    app,
+    report,
     smime,
 )
 

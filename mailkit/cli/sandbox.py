@@ -201,9 +201,11 @@ def add_commands(sub, command) -> None:
         p = command(sandbox, name, func, text)
         p.add_argument("--dir", help="sandbox folder (default: the workspace)")
         p.add_argument("--json", action="store_true")
-        p.add_argument("--timeout", type=float, default=60.0)
-        p.add_argument("--demo-mail", type=int, default=300, help="demo mails in the first user's mailbox")
-        p.add_argument("--postgres", action="store_true", help="also a PostgreSQL cluster for a shared journal")
+        if name in ("start", "stop"):
+            p.add_argument("--timeout", type=float, default=60.0, help=f"seconds to wait for it to {name} (default 60)")
+        if name in ("start", "serve"):
+            p.add_argument("--demo-mail", type=int, default=300, help="demo mails in the first user's mailbox")
+            p.add_argument("--postgres", action="store_true", help="also a PostgreSQL cluster for a shared journal")
     p = command(sandbox, "publish", cmd_sandbox_publish, "set TXT records in the sandbox's DNS (none: remove them)")
     p.add_argument("name", help="e.g. mk2026._domainkey.mailkit.test")
     p.add_argument("type", choices=["TXT"])

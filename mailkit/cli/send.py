@@ -211,7 +211,8 @@ def cmd_retry_copies(args) -> int:
     if args.json:
         print_json([o.to_dict() for o in outcomes])
     else:
-        print(f"{len(outcomes)} copie(s) retried: " + ", ".join(f"{o.message_id} {o.copy_status}" for o in outcomes))
+        copies = "1 Sent copy" if len(outcomes) == 1 else f"{len(outcomes)} Sent copies"
+        print(f"{copies} retried" + "".join(f"\n  {o.message_id}: {o.copy_status}" for o in outcomes))
     return 0 if all(o.copy_status == "copied" for o in outcomes) else 1
 
 

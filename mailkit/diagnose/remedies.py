@@ -9,11 +9,13 @@ expressions over what the server said, so a new provider quirk is one line here.
 'the server refused the user name or the password; check both (the user name is often the full address)'
 >>> remedy_for("all good")
 ''
+>>> remedy_in(remedy_for("NO [AUTHENTICATIONFAILED] Authentication failed."), "de")[:47]
+'Der Server hat Benutzername oder Passwort abgel'
 """
 
 from __future__ import annotations
 
-__all__ = ["REMEDIES", "remedy_for"]
+__all__ = ["GERMAN", "REMEDIES", "remedy_for", "remedy_in"]
 
 import re
 
@@ -84,3 +86,38 @@ def remedy_for(said: str) -> str:
         if pattern.search(said):
             return remedy
     return ""
+
+
+#: the catalogue's remedies in German, for the app and the handover report (a remedy not listed stays English)
+GERMAN: dict[str, str] = {
+    REMEDIES[0][1]: "SMTP AUTH ist für diesen Microsoft-365-Tenant oder dieses Postfach abgeschaltet: im Admin Center "
+    "„Authentifiziertes SMTP“ für das Postfach einschalten (oder OAuth2 verwenden)",
+    REMEDIES[1][1]: "Gmail verlangt ein App-Passwort (Bestätigung in zwei Schritten ist an): unter "
+    "myaccount.google.com „App-Passwörter“ eines anlegen oder OAuth2 verwenden",
+    REMEDIES[2][1]: "OAuth2-Token abgelehnt: Scope (IMAP/SMTP .AccessAsUser.All oder https://mail.google.com/) und "
+    "Audience prüfen, dann neu anmelden",
+    REMEDIES[3][1]: "Der Server lässt keine Anmeldung über eine unverschlüsselte Verbindung zu: Sicherheit starttls "
+    "oder tls wählen",
+    REMEDIES[4][1]: "Port 25 ist geschlossen oder gesperrt (üblich bei Einwahlanschlüssen und Clouds): über 587 mit "
+    "STARTTLS oder 465 mit TLS einliefern",
+    REMEDIES[5][1]: "Das Zertifikat nennt einen anderen Host: als Server einen Namen eintragen, den das Zertifikat "
+    "nennt",
+    REMEDIES[6][1]: "Das Zertifikat des Servers ist abgelaufen: sein Administrator muss es erneuern",
+    REMEDIES[7][1]: "Der Aussteller des Zertifikats ist hier nicht vertrauenswürdig: beim Konto die CA-Datei des "
+    "Ausstellers eintragen",
+    REMEDIES[8][1]: "Der Server bietet auf diesem Port kein STARTTLS an: Port 465/993/995 mit Sicherheit tls "
+    "verwenden oder den Administrator fragen",
+    REMEDIES[9][1]: "Auf diesem Port antwortet nichts: Server und Port prüfen (läuft der Dienst, blockiert eine "
+    "Firewall?)",
+    REMEDIES[10][1]: "Keine Antwort in der Zeit: eine Firewall verwirft die Pakete oder der Server ist aus; Server, "
+    "Port und Firewall prüfen",
+    REMEDIES[11][1]: "Der Servername lässt sich nicht auflösen: Schreibweise und DNS-Einträge prüfen",
+    REMEDIES[12][1]: "Der Port spricht nicht sofort TLS: Sicherheit starttls wählen (oder den Port für implizites TLS)",
+    REMEDIES[13][1]: "Der Server hat Benutzername oder Passwort abgelehnt; beides prüfen (der Benutzername ist oft die "
+    "ganze Adresse)",
+}
+
+
+def remedy_in(remedy: str, lang: str) -> str:
+    """A catalogue remedy in ``lang`` (``de`` or ``en``); one the German list lacks stays as it is."""
+    return GERMAN.get(remedy, remedy) if lang == "de" else remedy

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 __all__ = ["STATUSES", "Report", "Row"]
 
-import html
 import json
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("ok", "warn", "fail", "skip")
-_COLOURS = {"ok": "#e8f5e9", "warn": "#fff8e1", "fail": "#ffebee", "skip": "#f5f5f5"}
 _COLUMNS = ("check", "target", "status", "detail", "remedy", "elapsed_ms")
 
 
@@ -80,18 +78,34 @@ class Report:
     def to_json(self, verbose: bool = False) -> str:
         return json.dumps(self.to_dict(verbose), indent=2, ensure_ascii=False)
 
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{c}</th>" for c in _COLUMNS if c != "elapsed_ms")
-        body = "".join(
-            f"<tr style='background:{_COLOURS[r.status]}'><td>{html.escape(r.check)}</td>"
-            f"<td>{html.escape(r.target)}</td><td><b>{r.status}</b></td><td>{html.escape(r.detail)}</td>"
-            f"<td>{html.escape(r.remedy)}</td></tr>"
-            for r in self.rows
+    def table(self, *, limit: int | None = None, lang: str = "en", problems_first: bool = False):
+        """The rows as a :mod:`mailkit.tables` table: status badges, remedies beside the rows that need them.
+
+        ``problems_first`` puts failures, then warnings before the rest (each in check order), so that
+        with ``limit`` the rows shown first are the ones to act on.
+        """
+        from ..i18n import status_labels, text
+        from ..tables import table
+        from .remedies import remedy_in
+
+        counts = ", ".join(f"{n} {status_labels(lang)[s]}" for s, n in self.counts().items() if n)
+        verdict = text("diag.verdict_ok" if self.ok else "diag.verdict_fail", lang)
+        frame = self.to_frame().drop(columns="elapsed_ms")
+        frame["remedy"] = [remedy_in(r, lang) for r in frame["remedy"]]
+        if problems_first:
+            order = frame["status"].map({"fail": 0, "warn": 1, "skip": 2, "ok": 3})
+            frame = frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+        return table(
+            frame,
+            limit=limit,
+            caption=f"{self.account}: {verdict} ({counts})",
+            labels=status_labels(lang),
+            headers={c: text(f"col.{c}", lang) for c in frame.columns},
+            more=text("diag.more", lang, n="{n}"),
         )
-        counts = ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)
-        verdict = "nothing failed" if self.ok else "something failed"
-        caption = f"<caption style='text-align:left'>{html.escape(self.account)}: {verdict} ({counts})</caption>"
-        return f"<table class='mailkit-diagnosis'>{caption}<tr>{head}</tr>{body}</table>"
+
+    def _repr_html_(self) -> str:
+        return self.table().to_html()
 
     def __str__(self) -> str:
         lines = []

@@ -6,6 +6,7 @@ from .dkim_wizard import DkimWizard
 from .journal_browser import JournalBrowser
 from .journal_explorer import JournalExplorer
 from .oauth_signin import DeviceCodeSignIn
+from .onboarding import OnboardingApp
 from .smime_panel import SmimePanel
 from .sync_panel import SyncPanel
 
@@ -16,6 +17,7 @@ __all__ = [
     "DkimWizard",
     "JournalBrowser",
     "JournalExplorer",
+    "OnboardingApp",
     "SmimePanel",
     "SyncPanel",
 ]

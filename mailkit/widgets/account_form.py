@@ -21,13 +21,15 @@ from ..autoconfig import autoconfigure
 from ..diagnose import diagnose
 from ..errors import ConfigError, MailkitError
 from ..formats import kivitendo
+from ..i18n import check_lang, text
 from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
 from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
+from ._controls import busy, button, checkbox, on_enter
 
 _DOC_TYPES = ("quote", "order", "delivery_note", "invoice", "credit_note", "dunning", "receipt", "letter")
-_STYLE = {"description_width": "11em"}
-_LAYOUT = w.Layout(width="32em")
+_STYLE = {"description_width": "14em"}
+_LAYOUT = w.Layout(width="38em")
 
 
 def _text(description: str, placeholder: str = "", value: str = "") -> w.Text:
@@ -41,7 +43,12 @@ def _port(description: str) -> w.BoundedIntText:
 class AccountForm(w.VBox):
     """Identity / sending / receiving / auth / sender policy, with Save and Test connection."""
 
-    def __init__(self, workspace: Workspace, account: Account | None = None, *, tester=None) -> None:
+    def __init__(
+        self, workspace: Workspace, account: Account | None = None, *, tester=None, actions=True, lang: str = "en"
+    ) -> None:
+        """``actions=False`` leaves out the button row: an app around the form brings its own steps;
+        ``lang`` (``en``, ``de``) chooses the labels, :meth:`set_lang` changes them later."""
+        self.lang = check_lang(lang)
         self.workspace = workspace
         self._password_ref: str | None = None
         # account -> an object with ``ok`` and _repr_html_; by default the full diagnosis
@@ -66,7 +73,7 @@ class AccountForm(w.VBox):
                 options=list(SECURITIES), value="tls", description="Security", style=_STYLE
             ),
             "receiving.base_folder": _text("Base folder", value="INBOX"),
-            "receiving.sent_export": w.Checkbox(value=False, description="Copy sent mail to IMAP", style=_STYLE),
+            "receiving.sent_export": checkbox("Copy sent mail to IMAP", style=_STYLE),
             "receiving.sent_folder": _text("Sent folder", value="Sent"),
             "auth.method": w.Dropdown(
                 options=["password", "oauth2", "none"], description="Authentication", style=_STYLE
@@ -81,19 +88,19 @@ class AccountForm(w.VBox):
             "auth.oauth2.client_secret": _text("Client secret ref", "env:CLIENT_SECRET (app-only)"),
             "auth.oauth2.authority_url": _text("Authority URL", "(the provider's)"),
             "auth.oauth2.scopes": _text("Scopes", "(the provider's defaults)"),
-            "verify_certificate": w.Checkbox(value=True, description="Verify certificates", style=_STYLE),
+            "verify_certificate": checkbox("Verify certificates", True, style=_STYLE),
             "ca_file": _text("CA file", "(the system's)"),
         }
         for doc_type in _DOC_TYPES:
             self.fields[f"senders.{doc_type}"] = _text(f"Sender: {doc_type}", "(the account's address)")
         self.feedback = {name: w.HTML() for name in self.fields}
         self.status = w.HTML()
-        self.autoconfig_button = w.Button(description="Autoconfigure from address", icon="magic")
+        self.autoconfig_button = button("Autoconfigure from address", icon="magic")
         self.autoconfig_button.on_click(lambda _: self.autoconfigure())
         self.last_candidates: list = []
-        self.save_button = w.Button(description="Save to workspace", button_style="primary", icon="save")
-        self.test_button = w.Button(description="Test connection", icon="plug")
-        self.export_button = w.Button(description="Export kivitendo.conf", icon="file-text")
+        self.save_button = button("Save to workspace", style="primary", icon="save")
+        self.test_button = button("Test connection", icon="plug")
+        self.export_button = button("Export kivitendo.conf", icon="file-text")
         self.kivitendo = w.Textarea(
             description="kivitendo.conf", layout=w.Layout(width="100%", height="16em", display="none")
         )
@@ -103,6 +110,8 @@ class AccountForm(w.VBox):
         self.export_button.on_click(lambda _: self.export_kivitendo())
         for widget in self.fields.values():
             widget.observe(lambda _: self.validate(), names="value")
+        on_enter(self.fields["address"], self.autoconfigure)
+        on_enter(self.fields["password"], self.save)
         if account is not None:
             self.load(account)
         groups = {
@@ -138,22 +147,41 @@ class AccountForm(w.VBox):
             ],
             "Sender policy": [f"senders.{d}" for d in _DOC_TYPES],
         }
-        tabs = w.Tab(
+        self.tabs = tabs = w.Tab(
             children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
         )
-        identity = tabs.children[0]  # the button sits under the address it reads
-        identity.children = (*identity.children, self.autoconfig_button)
-        for index, title in enumerate(groups):
-            tabs.set_title(index, title)
+        if actions:  # the button sits under the address it reads
+            identity = tabs.children[0]
+            identity.children = (*identity.children, self.autoconfig_button)
         super().__init__(
             [
                 tabs,
-                w.HBox([self.save_button, self.test_button, self.export_button]),
+                *([w.HBox([self.save_button, self.test_button, self.export_button])] if actions else []),
                 self.status,
                 self.kivitendo,
                 self.output,
             ]
         )
+        self.set_lang(lang)
+
+    def set_lang(self, lang: str) -> None:
+        """Label the fields, tabs and buttons in ``lang``; the status line follows on the next check."""
+        self.lang = check_lang(lang)
+        for name, widget in self.fields.items():
+            if name.startswith("senders."):
+                document = text(f"doc.{name.partition('.')[2]}", lang)
+                widget.description = text("form.sender", lang, document=document)
+            else:
+                widget.description = text(f"form.{name}", lang)
+        for index, tab in enumerate(("identity", "sending", "receiving", "authentication", "senders")):
+            self.tabs.set_title(index, text(f"tab.{tab}", lang))
+        for control, key in (
+            (self.autoconfig_button, "autoconfigure"),
+            (self.save_button, "save"),
+            (self.test_button, "test"),
+            (self.export_button, "export"),
+        ):
+            control.description = control.tooltip = text(f"form.{key}", lang)
         self.validate()
 
     # -- fields <-> account ------------------------------------------------------------------
@@ -283,11 +311,11 @@ class AccountForm(w.VBox):
                 )
                 if target:
                     self.feedback[target].value = f"<span style='color:#b00020'>{html.escape(problem.message)}</span>"
-            self._set_status(f"{len(exc.problems)} field(s) need attention", "warn")
+            self._set_status(text("form.attention", self.lang, n=len(exc.problems)), "warn")
             self._defaults_hint()
             return False
         self._defaults_hint()
-        self._set_status("ready to save", "ok")
+        self._set_status(text("form.ready", self.lang), "ok")
         return True
 
     def _defaults_hint(self) -> None:
@@ -315,54 +343,61 @@ class AccountForm(w.VBox):
         self.status.value = f"<b style='color:{colour}'>{html.escape(text)}</b>"
 
     # -- actions -----------------------------------------------------------------------------
+    def store_password(self) -> None:
+        """Move a typed password into the secret store and empty the field; the account keeps the reference."""
+        if self.fields["auth.method"].value == "password" and self.fields["password"].value:
+            name = self.fields["name"].value.strip()
+            self._password_ref = self.workspace.secrets.set(f"{name}.password", self.fields["password"].value)
+            self.fields["password"].value = ""  # the widget's state must not keep it
+
     def save(self) -> Account | None:
         """Store the password in the secret store, clear the field, save the account to the workspace."""
         try:
-            name, data = self._data()
-            if self.fields["auth.method"].value == "password" and self.fields["password"].value:
-                reference = self.workspace.secrets.set(f"{name}.password", self.fields["password"].value)
-                data["auth"]["password"] = reference
-                self._password_ref = reference
-            account = account_from_dict(name, data).validate()
+            self.store_password()
+            account = self.account()
             self.workspace.add(account, replace=True)
             self.workspace.save()
         except MailkitError as exc:
             self._set_status(f"not saved: {exc}", "fail")
             return None
-        self.fields["password"].value = ""  # the widget's state must not keep it
         self._set_status(f"saved account {account.name!r} to {self.workspace.config_file}", "ok")
         return account
 
     def autoconfigure(self):
         """Fill the server fields from the best settings found for the address; show where they came from."""
         address = self.fields["address"].value.strip()
-        try:
+        result = None
+        doing = f"looking for the settings of {address} …"
+        with busy(self.autoconfig_button, self.status, doing, "autoconfiguration failed"):
             result = autoconfigure(address, self.workspace)
-        except MailkitError as exc:
-            self._set_status(f"autoconfiguration failed: {exc}", "fail")
+        if result is None:
             return None
         self.last_candidates = result.candidates
         best = result.best
         if best is None:
             self._set_status(f"no settings found for {address}: enter them by hand", "warn")
             return None
-        values = {"auth.username": "" if best.username == address else best.username}
-        if best.incoming is not None:
-            values |= {f"receiving.{k}": getattr(best.incoming, k) for k in ("host", "port", "security")}
-            values["receiving.protocol"] = best.incoming.protocol
-        if best.outgoing is not None:
-            values |= {f"sending.{k}": getattr(best.outgoing, k) for k in ("host", "port", "security")}
-            values["sending.method"] = "smtp"
-        for name, value in values.items():
-            self.fields[name].value = value
+        self.apply_candidate(best, address)
         self.output.clear_output()
         with self.output:
             from IPython.display import display
 
-            display(result.candidates_frame())
+            display(result.candidates_table())
         hints = "; ".join(best.hints)
         self._set_status(f"settings from {best.source} ({best.origin})" + (f" — {hints}" if hints else ""), "ok")
         return best
+
+    def apply_candidate(self, candidate, address: str) -> None:
+        """Fill the server fields (and the user name, where it is not the address) from an autoconfig candidate."""
+        values = {"auth.username": "" if candidate.username == address else candidate.username}
+        if candidate.incoming is not None:
+            values |= {f"receiving.{k}": getattr(candidate.incoming, k) for k in ("host", "port", "security")}
+            values["receiving.protocol"] = candidate.incoming.protocol
+        if candidate.outgoing is not None:
+            values |= {f"sending.{k}": getattr(candidate.outgoing, k) for k in ("host", "port", "security")}
+            values["sending.method"] = "smtp"
+        for name, value in values.items():
+            self.fields[name].value = value
 
     def test_connection(self):
         """Run the connection test of the saved account and show its report."""
@@ -371,7 +406,12 @@ class AccountForm(w.VBox):
         except ConfigError as exc:
             self._set_status(f"save the account first: {exc}", "fail")
             return None
-        report = self._tester(account)
+        report = None
+        doing = f"testing the connection of {account.name} …"
+        with busy(self.test_button, self.status, doing, "connection test failed"):
+            report = self._tester(account)
+        if report is None:
+            return None
         self.output.clear_output()
         with self.output:
             from IPython.display import display

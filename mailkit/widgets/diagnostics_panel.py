@@ -14,8 +14,10 @@ import threading
 import ipywidgets as w
 
 from ..diagnose import Report, diagnose
-from ..errors import MailkitError
+from ..diagnose.remedies import remedy_in
+from ..i18n import check_lang, text
 from ..workspace import Workspace
+from ._controls import button, checkbox, error_html
 
 _STYLE = {"description_width": "9em"}
 
@@ -23,17 +25,22 @@ _STYLE = {"description_width": "9em"}
 class DiagnosticsPanel(w.VBox):
     """Account, test-mail address, DKIM selectors, Run; then the coloured report and the remedies."""
 
-    def __init__(self, workspace: Workspace, account: str | None = None) -> None:
+    def __init__(self, workspace: Workspace, account: str | None = None, *, lang: str = "en") -> None:
         self.workspace = workspace
+        self.lang = check_lang(lang)
+
+        def _t(key: str) -> str:
+            return text(f"panel.{key}", lang)
+
         names = sorted(workspace.accounts)
         self.account = w.Dropdown(
-            options=names, value=account or (names[0] if names else None), description="Account", style=_STYLE
+            options=names, value=account or (names[0] if names else None), description=_t("account"), style=_STYLE
         )
-        self.test_mail_to = w.Text(description="Test mail to", placeholder="(none: send nothing)", style=_STYLE)
-        self.dkim_selectors = w.Text(description="DKIM selectors", placeholder="mail, 2026", style=_STYLE)
-        self.record_folder = w.Checkbox(description="Try a record subfolder", style=_STYLE)
-        self.run_button = w.Button(description="Run diagnosis", button_style="primary", icon="stethoscope")
-        self.progress = w.IntProgress(value=0, min=0, max=1, description="Progress", style=_STYLE)
+        self.test_mail_to = w.Text(description=_t("test_mail_to"), placeholder=_t("nothing_sent"), style=_STYLE)
+        self.dkim_selectors = w.Text(description=_t("selectors"), placeholder="mail, 2026", style=_STYLE)
+        self.record_folder = checkbox(_t("record_folder"), style=_STYLE)
+        self.run_button = button(_t("run"), style="primary", icon="stethoscope")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description=_t("progress"), style=_STYLE)
         self.status = w.HTML()
         self.table = w.HTML()
         self.remedies = w.HTML()
@@ -80,24 +87,25 @@ class DiagnosticsPanel(w.VBox):
                 record_folder=self.record_folder.value,
                 progress=self._step,
             )
-        except MailkitError as exc:
-            self.status.value = f"<b style='color:#b00020'>{html.escape(str(exc))}</b>"
+        except Exception as exc:  # a sentence in the status line, never a traceback in the output area
+            self.status.value = error_html(exc, "diagnosis failed")
             return
         finally:
             self.run_button.disabled = False
         self.last_report = report
         self.progress.value = self.progress.max
-        self.table.value = report._repr_html_()
-        self.remedies.value = _remedies(report)
+        self.table.value = report.table(lang=self.lang).to_html()
+        self.remedies.value = _remedies(report, self.lang)
         counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
         colour, verdict = ("#1b5e20", "nothing failed") if report.ok else ("#b00020", "something failed")
         self.status.value = f"<b style='color:{colour}'>{verdict}</b> ({counts}, {report.elapsed_ms} ms)"
 
 
-def _remedies(report: Report) -> str:
+def _remedies(report: Report, lang: str) -> str:
     items = [
-        f"<li><b>{html.escape(r.check)}</b> {html.escape(r.target)}: {html.escape(r.remedy)}</li>"
+        f"<li><b>{html.escape(r.check)}</b> {html.escape(r.target)}: {html.escape(remedy_in(r.remedy, lang))}</li>"
         for r in report.rows
         if r.remedy and r.status in ("fail", "warn")
     ]
-    return f"<p><b>What to do</b></p><ul>{''.join(items)}</ul>" if items else ""
+    what = "What to do" if lang == "en" else text("col.remedy", lang)
+    return f"<p><b>{html.escape(what)}</b></p><ul>{''.join(items)}</ul>" if items else ""

@@ -13,6 +13,7 @@ import ipywidgets as w
 from .. import dkim
 from ..errors import MailkitError
 from ..workspace import Workspace
+from ._controls import button, checkbox
 
 #: label -> (algorithm, bits)
 KEY_TYPES = {
@@ -41,10 +42,11 @@ class DkimWizard(w.VBox):
         self.domain = w.Text(value=domain or default_domain, description="Domain", placeholder="firma.de")
         self.selector = w.Text(value=selector, description="Selector", placeholder="mk2026")
         self.key_type = w.Dropdown(options=list(KEY_TYPES), description="Key")
-        self.testing = w.Checkbox(description="Testing mode (t=y)")
-        self.generate_button = w.Button(description="Generate key", button_style="primary", icon="key")
-        self.check_button = w.Button(description="Check published", icon="search", disabled=True)
-        self.publish_button = w.Button(description="Publish in sandbox DNS", icon="upload", disabled=True)
+        self.testing = checkbox("Testing mode (t=y)")
+        self.generate_button = button("Generate key", style="primary", icon="key")
+        self.check_button = button("Check published", icon="search")
+        self.publish_button = button("Publish in sandbox DNS", icon="upload")
+        self.check_button.disabled = self.publish_button.disabled = True
         self.zone_line = w.Textarea(description="Zone file", layout=w.Layout(width="100%", height="6em"))
         self.panel_text = w.Textarea(description="Panel", layout=w.Layout(width="100%", height="6em"))
         self.status = w.HTML()

@@ -18,6 +18,7 @@ from ..errors import MailkitError
 from ..model import Account
 from ..signin import DeviceCode, sign_in_source
 from ..workspace import Workspace
+from ._controls import button
 
 
 class DeviceCodeSignIn(w.VBox):
@@ -25,7 +26,7 @@ class DeviceCodeSignIn(w.VBox):
 
     def __init__(self, account: Account, workspace: Workspace) -> None:
         self.source = sign_in_source(account, workspace)
-        self.button = w.Button(description="Sign in (device code)", icon="key", button_style="primary")
+        self.button = button("Sign in (device code)", icon="key", style="primary")
         self.instructions = w.HTML()
         self.status = w.HTML()
         self.code: DeviceCode | None = None

@@ -15,6 +15,7 @@ from ..errors import MailkitError
 from ..model import Smime
 from ..smime.checks import smime_rows
 from ..workspace import Workspace
+from ._controls import button, checkbox
 
 _ENCRYPT = {
     "never": "never",
@@ -33,9 +34,9 @@ class SmimePanel(w.VBox):
         settings = workspace.get(account_name).smime or Smime()
         self.upload = w.FileUpload(accept=".p12,.pfx,.pem,.crt,.cer", multiple=False, description="Certificate")
         self.password = w.Password(description="Password", placeholder="of the PKCS#12 file")
-        self.import_button = w.Button(description="Import", icon="upload", button_style="primary")
-        self.selfsign_button = w.Button(description="Self-signed certificate", icon="certificate")
-        self.sign = w.Checkbox(value=settings.sign, description="Sign outgoing mail")
+        self.import_button = button("Import", icon="upload", style="primary")
+        self.selfsign_button = button("Self-signed certificate", icon="certificate")
+        self.sign = checkbox("Sign outgoing mail", settings.sign)
         self.encrypt = w.Dropdown(
             options=list(_ENCRYPT),
             value=next(k for k, v in _ENCRYPT.items() if v == settings.encrypt),
@@ -43,7 +44,7 @@ class SmimePanel(w.VBox):
             style={"description_width": "initial"},
             layout=w.Layout(width="28em"),
         )
-        self.save_button = w.Button(description="Save setting", icon="save")
+        self.save_button = button("Save setting", icon="save")
         self.status = w.HTML()
         self.table = w.HTML()
         self.import_button.on_click(lambda _: self._import_upload())

@@ -14,6 +14,7 @@ from ..journal.store import Journal
 from ..sync.base import Cancel, SyncOptions
 from ..sync.watch import selectable_folders, sync_account
 from ..workspace import Workspace
+from ._controls import button, checkbox
 
 
 class SyncPanel(w.VBox):
@@ -25,12 +26,13 @@ class SyncPanel(w.VBox):
         names = sorted(workspace.accounts)
         self.account = w.Dropdown(options=names, value=account or (names[0] if names else None), description="Account")
         self.folders = w.SelectMultiple(options=[], description="Folders", rows=6)
-        self.load_folders = w.Button(description="List folders", icon="folder-open")
-        self.unread_only = w.Checkbox(description="Only unread mail")
+        self.load_folders = button("List folders", icon="folder-open")
+        self.unread_only = checkbox("Only unread mail")
         self.after = w.Dropdown(options=["keep", "seen", "delete"], value="keep", description="After import")
-        self.dry_run = w.Checkbox(description="Dry run (change nothing)")
-        self.run_button = w.Button(description="Import", button_style="primary", icon="download")
-        self.cancel_button = w.Button(description="Cancel", icon="stop", disabled=True)
+        self.dry_run = checkbox("Dry run (change nothing)")
+        self.run_button = button("Import", style="primary", icon="download")
+        self.cancel_button = button("Cancel", icon="stop")
+        self.cancel_button.disabled = True
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Progress")
         self.result = w.HTML()
         self.load_folders.on_click(lambda _: self.list_folders())

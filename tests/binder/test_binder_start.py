@@ -60,6 +60,9 @@ def test_binder_launch_as_an_ordinary_user():
     shutil.rmtree(workspace, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     as_user(home, f"{home}/venv/bin/pip", "install", "-q", "-r", "binder/requirements.txt")
+    # the app link (urlpath=voila/render/notebooks/apps/onboarding.ipynb) needs Voila's server extension
+    extensions = as_user(home, f"{home}/venv/bin/jupyter", "server", "extension", "list")
+    assert "voila" in extensions.stdout + extensions.stderr and "enabled" in extensions.stdout + extensions.stderr
 
     env_out = as_user(home, "binder/start", "env").stdout
     assert f"MAILKIT_WORKSPACE={workspace}" in env_out

@@ -47,7 +47,7 @@ def test_a_healthy_account_is_all_ok(sandbox):
     frame = report.to_frame()
     assert list(frame.columns) == ["check", "target", "status", "detail", "remedy", "elapsed_ms"]
     assert len(frame) == len(report.rows)
-    assert "#e8f5e9" in report._repr_html_() and "nothing failed" in report._repr_html_()
+    assert "mk-badge mk-ok" in report._repr_html_() and "nothing failed" in report._repr_html_()
 
 
 def test_transcript_has_no_password(sandbox):

@@ -55,7 +55,7 @@ def test_diagnostics_panel_runs_and_shows_remedies(sandbox):
     assert [r.status for r in report.find("DKIM")] == ["fail", "fail"]
     assert report.find("Round trip")[0].status == "ok"
     assert panel.progress.value == panel.progress.max == 4
-    assert "something failed" in panel.status.value and "#ffebee" in panel.table.value
+    assert "something failed" in panel.status.value and "mk-badge mk-fail" in panel.table.value
     assert "What to do" in panel.remedies.value and "nokey._domainkey.mailkit.test" in panel.remedies.value
     assert not panel.run_button.disabled
     panel.dkim_selectors.value = ""

@@ -142,7 +142,7 @@ def test_report_forms():
     assert data["ok"] is False and "transcript" not in data and data["rows"][1]["remedy"] == "check the password"
     assert json.loads(report.to_json(verbose=True))["transcript"] == ["C: m1 LOGIN a ***"]
     html = report._repr_html_()
-    assert "&lt;refused&gt;" in html and "#ffebee" in html and "something failed" in html
+    assert "&lt;refused&gt;" in html and "mk-badge mk-fail" in html and "something failed" in html
     assert report.to_frame()["status"].tolist() == ["ok", "fail", "skip"]
     assert repr(report) == "Report('info', ok=False, ok=1, warn=0, fail=1, skip=1)"
     with pytest.raises(ValueError, match="status"):

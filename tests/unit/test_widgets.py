@@ -2,6 +2,8 @@
 
 import os
 
+import ipywidgets
+
 from mailkit.widgets import AccountForm
 from mailkit.workspace import Workspace
 
@@ -93,3 +95,19 @@ def test_export_shows_kivitendo_sections_without_the_password(tmp_path):
     assert "[mail_delivery]\nmethod = smtp\nhost = smtp.firma.test\nsecurity = tls\nport = 587\n" in text
     assert "[sent_emails_in_imap]\nenabled = 1\nhostname = imap.firma.test\nssl = 1\n" in text
     assert "Geheim-123" not in text and "workspace:info.password" in text
+
+
+def test_busy_disables_the_button_and_says_what_failed_in_words():
+    from mailkit.errors import ConnectError
+    from mailkit.widgets._controls import busy, button
+
+    control, status = button("Test connection"), ipywidgets.HTML()
+    with busy(control, status, "testing …", "connection test failed"):
+        assert control.disabled and "testing" in status.value and "spin" in control.icon
+        raise ConnectError("imap.firma.de:993: connection refused")
+    assert not control.disabled and control.icon == ""
+    assert "connection test failed: imap.firma.de:993: connection refused" in status.value
+    with busy(control, status, "testing …", "connection test failed"):
+        raise KeyError("bug")
+    assert "unexpected KeyError" in status.value and "<details>" in status.value  # the traceback folded away
+    assert control.layout.width == "max-content"  # the label is never cut
