@@ -11,6 +11,7 @@ __all__ = ["imap_login", "pop3_login", "smtp_login"]
 
 import base64
 import contextlib
+import imaplib
 import poplib
 import smtplib
 import socket
@@ -178,6 +179,12 @@ def imap_login(
             client.login(_login_name(account, side), password.reveal() if password else "")
         except imapclient.exceptions.LoginError as exc:
             said = redact(imap_reply(exc.args[0] if exc.args else exc))
+            if isinstance(exc.__context__, (imaplib.IMAP4.abort, OSError)):  # imapclient calls a lost line a refusal
+                raise ConnectError(
+                    f"IMAP LOGIN at {_where(host, port)}: the server dropped the connection during the login "
+                    f"({said}), so the password was neither accepted nor refused: check the server (its log, a "
+                    "connection limit, a firewall or proxy in between), then run again"
+                ) from None
             raise AuthError(
                 f"IMAP login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
                 "check user name and password"
