@@ -8,13 +8,15 @@ import argparse
 import sys
 
 from ..errors import ConfigError
-from ..journal.copy import copy_journal
-from ..journal.store import Journal
-from ..workspace import JournalSettings
 from ._common import open_journal, open_workspace, print_json
 
 
 def cmd_journal_copy(args) -> int:
+    # the journal store brings psycopg: imported when the command runs, so the CLI starts light
+    from ..journal.copy import copy_journal
+    from ..journal.store import Journal
+    from ..workspace import JournalSettings
+
     workspace = open_workspace(args)
     if not args.to.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"--to {args.to!r}: name a PostgreSQL journal, postgresql://USER@HOST:PORT/DATABASE")

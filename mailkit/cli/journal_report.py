@@ -11,10 +11,13 @@ __all__ = ["add_commands", "add_journal_commands"]
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..journal.store import Journal
 from ._common import open_journal, open_workspace, print_json
+
+if TYPE_CHECKING:  # the store brings the database drivers: the CLI starts without them
+    from ..journal.store import Journal
 
 
 def _date(text: str | None, option: str) -> dt.date | None:

@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..journal.store import Journal
 from ._common import open_journal, open_workspace, print_json
 
 
-def _journal(args, create: bool = False) -> Journal:
+def _journal(args, create: bool = False):
     """The journal to read (``create``: or to start, when ingesting into a new one)."""
+    from ..journal.store import Journal  # the store brings the database drivers: the CLI starts without them
+
     if not getattr(args, "journal", None) and open_workspace(args).journal.url:
         return open_workspace(args).open_journal()
     path = Path(args.journal) if getattr(args, "journal", None) else open_workspace(args).journal_file

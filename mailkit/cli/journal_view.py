@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..journal.store import Journal
-from ..journal.view import ListFilter, attachment_content, list_messages, show_message
 from ..secrets import write_private
 from ._common import open_workspace, print_json
 
@@ -25,7 +23,9 @@ def _date(text: str | None, option: str) -> dt.date | None:
         raise ConfigError(f"{option} {text!r}: use a date like 2026-01-31") from None
 
 
-def _journal(workspace) -> Journal:
+def _journal(workspace):
+    from ..journal.store import Journal  # the store brings the database drivers: the CLI starts without them
+
     if workspace.journal.url:  # the shared journal the workspace names
         return workspace.open_journal()
     if not workspace.journal_file.exists():  # opening would create an empty one
@@ -34,6 +34,8 @@ def _journal(workspace) -> Journal:
 
 
 def cmd_journal_list(args) -> int:
+    from ..journal.view import ListFilter, list_messages
+
     workspace = open_workspace(args)
     where = ListFilter(
         account=args.account or "",
@@ -68,6 +70,8 @@ def cmd_journal_list(args) -> int:
 
 
 def cmd_journal_show(args) -> int:
+    from ..journal.view import attachment_content, show_message
+
     workspace = open_workspace(args)
     with _journal(workspace) as journal:
         shown = show_message(journal, args.id)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..journal.store import Journal
 from ._common import address as address_type
 from ._common import open_workspace, print_json
 
@@ -226,6 +225,8 @@ def cmd_forget(args) -> int:
 
 def _message(args, ws) -> tuple[bytes, str | None]:
     if args.row is not None:
+        from ..journal.store import Journal
+
         with Journal(ws.journal_file) as journal:
             account = journal.db.execute("SELECT account FROM messages WHERE id=?", (args.row,)).fetchone()
             return journal.raw(args.row), account[0] if account else None
