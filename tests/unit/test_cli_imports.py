@@ -8,7 +8,18 @@ from mailkit import autoconfig, dkim
 from mailkit.cli import diagnose as cli_diagnose
 from mailkit.cli import dkim as cli_dkim
 
-HEAVY = ("pandas", "matplotlib", "ipywidgets", "numpy", "msal", "requests", "dkim", "imapclient", "cryptography")
+HEAVY = (
+    "pandas",
+    "matplotlib",
+    "ipywidgets",
+    "numpy",
+    "msal",
+    "requests",
+    "dkim",
+    "imapclient",
+    "cryptography",
+    "psycopg",
+)
 
 
 def loaded_after(code: str) -> set[str]:
