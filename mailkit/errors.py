@@ -10,7 +10,7 @@ Every failure a user can meet is one of these, with a message that names what fa
      ├── SecretError          a secret reference cannot be resolved or is unsafe
      ├── ConnectError         DNS, TCP or a server dropped the connection
      │    ├── TLSError        handshake or certificate verification failed
-     │    └── AuthError       the server refused the credentials
+     │    └── AuthError       the server refused the credentials: carries its code and reply
      ├── PolicyError          an action is not allowed (e.g. a sender address)
      ├── ComposeError         a mail cannot be built (e.g. a line break in a header)
      ├── SendError            the server or sendmail refused a mail: carries code and reply
@@ -101,7 +101,16 @@ class TLSError(ConnectError):
 
 
 class AuthError(ConnectError):
-    """The server refused the credentials."""
+    """The server refused the credentials; ``code`` and ``reply`` carry its answer where it gave one.
+
+    A send that fails at AUTH is journalled with them, so the analysis reads "credentials invalid"
+    (535 5.7.8), not "no reply".
+    """
+
+    def __init__(self, message: str, code: int | None = None, reply: str = "") -> None:
+        self.code = code
+        self.reply = reply
+        super().__init__(message)
 
 
 class PolicyError(MailkitError):

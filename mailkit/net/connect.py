@@ -28,7 +28,7 @@ from ..oauth import pick_mechanism, protocol_off_remedy, sasl_initial_response, 
 from ..secrets import redact
 from .credentials import Credentials
 from .probe import GREETING_WAIT, greeting_within, port_mixup
-from .replies import imap_reply, smtp_reply
+from .replies import imap_reply, smtp_reply, text_of
 from .tls import client_context, describe_tls_error
 
 
@@ -337,7 +337,9 @@ def smtp_login(account: Account, credentials: Credentials, mechanism: str | None
                 said = redact(smtp_reply(exc.smtp_code, exc.smtp_error))
                 raise AuthError(
                     f"SMTP AUTH at {_where(host, port)} refused for {_login_name(account, side)!r}: "
-                    f"{said}; check user name and password"
+                    f"{said}; check user name and password",
+                    exc.smtp_code,
+                    redact(text_of(exc.smtp_error)),
                 ) from None
             except smtplib.SMTPNotSupportedError:
                 raise AuthError(

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 from ..errors import SendError
 from ..secrets import redact
+from .replies import smtp_reply
+
+#: MAIL FROM refusals that are about the session's login, not about the sender address (RFC 4954)
+_LOGIN_NEEDED = (530, 534, 535, 538)
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,13 @@ def deliver_smtp(client: smtplib.SMTP, sender: str, recipients: tuple[str, ...],
         code, reply = client.mail(sender)
         if code != 250:
             client.rset()
+            advice = (
+                "the server wants a login before it takes mail: give the sending side auth password (or oauth2)"
+                if code in _LOGIN_NEEDED
+                else "the server does not let this account send as that address"
+            )
             raise SendError(
-                f"MAIL FROM:<{sender}> refused by {where}: {code} {_text(reply)}; the server does not let this "
-                "account send as that address",
+                f"MAIL FROM:<{sender}> refused by {where}: {smtp_reply(code, _text(reply))}; {advice}",
                 code,
                 _text(reply),
                 "MAIL",

@@ -10,9 +10,10 @@ import shutil
 
 import pytest
 
-from mailkit.errors import ComposeError, PolicyError, SendError
+from mailkit.analysis.failures import enhanced_code, smtp_meaning
+from mailkit.errors import AuthError, ComposeError, PolicyError, SendError
 from mailkit.journal import Journal
-from mailkit.model import Employee, Group, Project, SendPolicy
+from mailkit.model import Auth, Employee, Group, Project, SendPolicy
 from mailkit.net.connect import imap_login
 from mailkit.send import (
     Attachment,
@@ -181,6 +182,26 @@ def test_refused_recipients_are_recorded_with_the_servers_reply(world):
     assert caught.value.code == 550
     row = journal.db.execute("SELECT status, smtp_code, smtp_reply FROM sends ORDER BY id DESC").fetchone()
     assert row[0] == "failed" and row[1] == 550 and "relay access denied" in row[2]
+
+
+def test_a_refused_login_is_journalled_with_the_servers_code_not_as_no_reply(world):
+    sandbox, ws, journal = world
+    account = ws.get("info")
+    wrong = dataclasses.replace(account, auth=Auth(password="workspace:vertrieb.password"))  # another user's
+    with pytest.raises(AuthError, match=r"535 .*credentials invalid.*check user name and password"):
+        send_mail(wrong, ws, journal, offer())
+    row = journal.db.execute("SELECT status, smtp_code, smtp_reply FROM sends ORDER BY id DESC").fetchone()
+    assert row[0] == "failed" and row[1] == 535 and "5.7.8" in row[2]
+    assert "credentials" in smtp_meaning(row[1], enhanced_code(row[2]))  # the analysis reads it, not "no reply"
+
+
+def test_mail_refused_for_want_of_a_login_blames_the_login_not_the_sender(world):
+    sandbox, ws, journal = world
+    account = ws.get("info")
+    anonymous = dataclasses.replace(account, auth=Auth(method="none"))
+    with pytest.raises(SendError, match=r"530 .*wants a login.*auth password") as caught:
+        send_mail(anonymous, ws, journal, offer())
+    assert caught.value.code == 530 and "send as that address" not in str(caught.value)
 
 
 def test_a_failed_sent_copy_leaves_the_mail_sent_and_a_retry_copies_once(world):
