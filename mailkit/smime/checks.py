@@ -88,7 +88,11 @@ def _identity_rows(store: CertStore, account: Account, address: str, now: dt.dat
 
 def smime_rows(account: Account, workspace: Workspace, now: dt.datetime | None = None) -> list[tuple]:
     """Rows for the account's address and its document types' sender addresses that have a certificate, or
-    all of them when the account signs or encrypts; none for an account that does not use S/MIME."""
+    all of them when the account signs or encrypts; none for an account that does not use S/MIME.
+
+    Only an account that signs or encrypts fails on its certificate; for one that does not (yet), the
+    rows say the same as warnings.
+    """
     now = now or dt.datetime.now(dt.UTC)
     store = CertStore(workspace)
     wanted = account.smime is not None and (account.smime.sign or account.smime.encrypt != "never")
@@ -97,4 +101,11 @@ def smime_rows(account: Account, workspace: Workspace, now: dt.datetime | None =
         for a in dict.fromkeys(a.lower() for a in (account.address, *account.senders.values()))
         if wanted or store.identity(a) is not None
     ]
-    return [row for address in addresses for row in _identity_rows(store, account, address, now)]
+    rows = [row for address in addresses for row in _identity_rows(store, account, address, now)]
+    if wanted:
+        return rows
+    # a certificate the account does not use yet: its problems are worth a warning, not a failed account
+    return [
+        (check, target, "warn" if status == "fail" else status, detail, remedy)
+        for check, target, status, detail, remedy in rows
+    ]

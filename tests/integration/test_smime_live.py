@@ -365,4 +365,6 @@ def test_diagnose_rows_cover_chain_expiry_and_address(world):
     assert rows[("S/MIME expiry", "vertrieb@mailkit.test")][2] == "warn"
     assert rows[("S/MIME chain", "vertrieb@mailkit.test")][2] == "fail"  # its CA no longer trusted
     assert rows[("S/MIME certificate", "rechnung@mailkit.test")][2] == "fail"  # signing on, no certificate
+    unused = {(r[0], r[1]): r for r in smime_rows(dataclasses.replace(account, smime=None), ws)}
+    assert unused[("S/MIME chain", "vertrieb@mailkit.test")][2] == "warn"  # not signing: a warning, not a failure
     store.trust("vertrieb", load_certificates(sandbox.ca.cert_file.read_bytes(), "ca"))
