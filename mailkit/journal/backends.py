@@ -176,6 +176,16 @@ class SQLiteBackend:
     def arrow_sql(self, sql: str) -> str:
         return sql
 
+    message_key_kind = "str"
+
+    def message_key(self, expression: str) -> str:
+        """A Message-ID as threading compares it: the text itself."""
+        return expression
+
+    def median(self, expression: str) -> str | None:
+        """None: SQLite has no ordered-set aggregate (the caller counts per value and takes the median itself)."""
+        return None
+
     def arrow_options(self, cursor) -> None:
         # one batch for the whole result: the driver infers each column's type from its first batch
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(10**9)})
@@ -300,6 +310,16 @@ class PostgresBackend:
 
     def arrow_sql(self, sql: str) -> str:
         return _numbered(sql)
+
+    message_key_kind = "int"
+
+    def message_key(self, expression: str) -> str:
+        """A Message-ID as threading compares it: a 64-bit hash (millions of keys fit in memory as integers)."""
+        return f"hashtextextended({expression}, 0)"
+
+    def median(self, expression: str) -> str | None:
+        """The median as pandas takes it (the mean of the middle two of an even count)."""
+        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expression})"
 
     def arrow_options(self, cursor) -> None:
         """Nothing: the driver reads a result with COPY, typed by the server."""

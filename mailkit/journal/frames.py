@@ -119,10 +119,12 @@ def _arrow(journal: Journal, sql: str, params: tuple) -> pa.Table:
         return cursor.fetch_arrow_table()
 
 
-def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None, order: str = "") -> pa.Table:
+def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None, tail: str = "") -> pa.Table:
     """Run one query; with ``split`` (a table and its aliased id column), over id ranges in parallel on SQLite.
 
-    PostgreSQL plans its own parallel scans: there the query goes as it is.
+    ``tail`` (ORDER BY, GROUP BY) follows the WHERE clause, each range's too: grouped ranges give a
+    group once per range, for callers that add them up. PostgreSQL plans its own parallel scans:
+    there the query goes as it is.
     """
     workers = min(os.cpu_count() or 1, 8)
     if split and workers > 1 and journal.backend.name == "sqlite":
@@ -133,12 +135,12 @@ def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | Non
         if low is not None and high - low >= _PARALLEL_ROWS:
             edges = np.linspace(low, high + 1, workers + 1).astype(int)
             where = " AND " if " WHERE " in sql else " WHERE "
-            ranged = sql + f"{where}{split} >= ? AND {split} < ?" + order
+            ranged = sql + f"{where}{split} >= ? AND {split} < ?" + tail
             jobs = [(ranged, (*params, int(a), int(b))) for a, b in itertools.pairwise(edges)]
             with ThreadPoolExecutor(workers) as pool:
                 parts = list(pool.map(lambda job: _arrow(journal, *job), jobs))
             return pa.concat_tables(_same_types(parts))
-    return _arrow(journal, sql + order, tuple(params))
+    return _arrow(journal, sql + tail, tuple(params))
 
 
 def _same_types(parts: list[pa.Table]) -> list[pa.Table]:
@@ -295,7 +297,7 @@ def messages(
                            status=status, record=record)  # fmt: skip
     select = ", ".join(f"{MESSAGE_COLUMNS[c][0]} AS {c}" for c in loaded) or "m.id"
     sql = f"SELECT {select} FROM messages m{where}"
-    table = _read(journal, sql, params, split=("messages", "m.id"), order=" ORDER BY m.id")
+    table = _read(journal, sql, params, split=("messages", "m.id"), tail=" ORDER BY m.id")
     frame = _frame(table, {c: MESSAGE_COLUMNS[c][1] for c in loaded})
     if "domain" in wanted:
         frame["domain"] = _domains(frame["correspondent"])
@@ -411,15 +413,18 @@ def sends(
 
 
 def send_recipients(
-    journal: Journal, *, since=None, until=None, account=None, status=None, record=None
+    journal: Journal, *, since=None, until=None, account=None, status=None, record=None, failed_only: bool = False
 ) -> pd.DataFrame:
     """One row per recipient of each send, with its own outcome: what failure analysis counts.
 
     ``outcome`` is ``accepted``, ``refused`` (the server refused this recipient, the mail went to
-    others), ``failed`` (the whole send failed: the send's own code and reply) or ``pending``.
+    others), ``failed`` (the whole send failed: the send's own code and reply) or ``pending``;
+    ``failed_only`` keeps the refused and failed ones (in the SQL: the few a failure report reads).
     """
     where, params = _where("s.created_at", since=since, until=until, account=account, status=status,
                            record=record, prefix="s", record_columns=("document_type", "record_number"))  # fmt: skip
+    if failed_only:
+        where += (" AND " if where else " WHERE ") + "(f.key IS NOT NULL OR s.status = 'failed')"
     sql = f"""
         SELECT s.id AS send, s.account AS account, s.created_at AS created_at, r.value AS recipient,
                CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'
