@@ -225,11 +225,8 @@ def cmd_forget(args) -> int:
 
 def _message(args, ws) -> tuple[bytes, str | None]:
     if args.row is not None:
-        from ..journal.store import Journal
-
-        with Journal(ws.journal_file) as journal:
-            account = journal.db.execute("SELECT account FROM messages WHERE id=?", (args.row,)).fetchone()
-            return journal.raw(args.row), account[0] if account else None
+        with ws.open_journal() as journal:  # the workspace's [journal] url: SQLite or PostgreSQL
+            return journal.raw(args.row), journal.message_row(args.row)["account"]
     if not args.file:
         raise ConfigError("give a message file (- for stdin) or --row N of the journal")
     return _read(args.file, "message"), None

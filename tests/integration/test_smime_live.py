@@ -27,6 +27,7 @@ from mailkit.send import DocumentMail, send_mail
 from mailkit.smime import Bundle, CertStore, decrypt_message, examine, fingerprint, load_certificates
 from mailkit.smime.checks import smime_rows
 from mailkit.sync import import_imap
+from mailkit.workspace import JournalSettings
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/openssl").exists(), reason="needs Debian's openssl CLI")
 PEM = serialization.Encoding.PEM
@@ -368,3 +369,31 @@ def test_diagnose_rows_cover_chain_expiry_and_address(world):
     unused = {(r[0], r[1]): r for r in smime_rows(dataclasses.replace(account, smime=None), ws)}
     assert unused[("S/MIME chain", "vertrieb@mailkit.test")][2] == "warn"  # not signing: a warning, not a failure
     store.trust("vertrieb", load_certificates(sandbox.ca.cert_file.read_bytes(), "ca"))
+
+
+def test_smime_verify_and_decrypt_read_rows_of_the_workspaces_journal_url(world, journal_where, cli):
+    """`smime verify|decrypt --row` open the journal `[journal] url` names, SQLite or PostgreSQL."""
+    sandbox, _ = world
+    ws = sandbox.workspace
+    saved = ws.journal
+    ws.journal = JournalSettings(url=str(journal_where))
+    ws.save()
+    try:
+        account = dataclasses.replace(ws.get("info"), smime=Smime(sign=True, encrypt="always"), dkim_selector=None)
+        with ws.open_journal() as journal:
+            send_mail(account, ws, journal, mail("vertrieb@mailkit.test", "Journal URL"))
+            import_imap(ws.get("vertrieb"), ws, journal)
+            (row,) = journal.db.execute(
+                "SELECT max(id) FROM messages WHERE account = ? AND subject = ?", ("vertrieb", "Journal URL")
+            ).fetchone()
+        code, out, err = cli(ws, "smime", "verify", "--row", str(row), "--no-harvest", "--json")
+        assert code == 0, err
+        verified = json.loads(out)["data"]
+        assert (verified["status"], verified["decrypted"]) == ("valid", True)
+        code, out, err = cli(ws, "smime", "decrypt", "--row", str(row), "--json")
+        assert code == 0 and json.loads(out)["data"]["subject"] == "Journal URL", err
+        code, _, err = cli(ws, "smime", "verify", "--row", "999999")
+        assert code != 0 and "no raw message 999999" in err
+    finally:
+        ws.journal = saved
+        ws.save()
