@@ -52,7 +52,7 @@ def _holds_key(data: bytes) -> bool:
 
 def _print_info(info: dict) -> None:
     names = ("kind", "address", "source", "addresses", "subject", "issuer", "not_before", "not_after", "key_type")
-    for name in (*names, "fingerprint", "revoked", "key_file"):
+    for name in (*names, "fingerprint", "capabilities", "revoked", "key_file"):
         if name in info and info[name] not in (None, False, []):
             value = ", ".join(info[name]) if isinstance(info[name], list) else info[name]
             print(f"  {name:<12} {value}")
@@ -130,6 +130,7 @@ def cmd_list(args) -> int:
     for e in entries:
         who = e.get("address") or e.get("account") or ", ".join(e["addresses"]) or e["subject"]
         tag = e["kind"] + (f"/{e['source']}" if "source" in e else "") + (" REVOKED" if e.get("revoked") else "")
+        tag += " gcm" if "aes256_gcm" in e.get("capabilities", ()) else ""
         print(f"{tag:<18} {who:<32} until {e['not_after'][:10]}  {e['fingerprint'][:16]}")
     return 0
 
@@ -225,11 +226,8 @@ def cmd_forget(args) -> int:
 
 def _message(args, ws) -> tuple[bytes, str | None]:
     if args.row is not None:
-        from ..journal.store import Journal
-
-        with Journal(ws.journal_file) as journal:
-            account = journal.db.execute("SELECT account FROM messages WHERE id=?", (args.row,)).fetchone()
-            return journal.raw(args.row), account[0] if account else None
+        with ws.open_journal() as journal:  # the workspace's [journal] url: SQLite or PostgreSQL
+            return journal.raw(args.row), journal.message_row(args.row)["account"]
     if not args.file:
         raise ConfigError("give a message file (- for stdin) or --row N of the journal")
     return _read(args.file, "message"), None

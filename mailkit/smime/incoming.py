@@ -20,7 +20,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 
 from ..errors import PolicyError
 from ..workspace import Workspace
-from . import cms
+from . import cms, envelope
 from .certs import describe
 from .mime import Found, canonical, find, split_entity
 from .store import CertStore
@@ -40,6 +40,7 @@ class SmimeResult:
     signing_time: dt.datetime | None = None
     reason: str = ""
     harvested: bool = False
+    cipher: str | None = None  # the content cipher of an encrypted mail (aes256_gcm, aes256_cbc, tripledes_3key…)
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +53,7 @@ class SmimeResult:
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "reason": self.reason,
             "harvested": self.harvested,
+            "cipher": self.cipher,
         }
 
 
@@ -63,16 +65,16 @@ def _content_type(der: bytes) -> str:
 
 
 def _decrypt(store: CertStore, der: bytes) -> tuple[bytes | None, str]:
-    if _content_type(der) == "authenticated_enveloped_data":
-        return None, "encrypted with AES-GCM (AuthEnvelopedData), which mailkit cannot decrypt yet"
     reason = "encrypted for a key this workspace does not hold"
     for identity in store.identities():
         try:
-            return cms.decrypt(der, identity.cert, identity.private_key()), ""
-        except UnsupportedAlgorithm as exc:  # a cipher cryptography lacks (3DES, RC2): say so, not "not for us"
+            return envelope.decrypt(der, identity.cert, identity.private_key()), ""
+        except UnsupportedAlgorithm as exc:  # a cipher mailkit does not read (RC2, EC key agreement): say so
             reason = f"cannot be decrypted: {exc}"
-        except ValueError:
+        except envelope.NotForThisKey:
             continue
+        except ValueError as exc:  # for this key, but it does not decrypt (a changed GCM mail fails its tag)
+            reason = f"cannot be decrypted: {exc}"
     return None, reason
 
 
@@ -123,7 +125,7 @@ def examine(
     if found.kind == "enveloped" and _content_type(found.der) == "signed_data":
         found = Found("opaque", der=found.der)  # pkcs7-mime without smime-type
     if found.kind == "enveloped":
-        result.encrypted = True
+        result.encrypted, result.cipher = True, envelope.cipher_of(found.der)
         content, result.reason = _decrypt(store, found.der)
         if content is None:
             return result
@@ -136,7 +138,7 @@ def examine(
         _judge(check, result, store, account, from_addr, now)
         own = {i.info.fingerprint for i in store.identities()}
         if harvest and check.signer is not None and result.status == "valid" and result.fingerprint not in own:
-            _, result.harvested = store.add_person(check.signer, "harvested")
+            _, result.harvested = store.add_person(check.signer, "harvested", cms.capabilities(found.der))
     return result
 
 

@@ -3,6 +3,10 @@
 ``encrypt`` is ``never``, ``when-possible`` (encrypt when every recipient's certificate is known,
 else send unencrypted and say so) or ``always`` (refuse, naming the recipients without one). The
 sender's own certificate is always a recipient too, so the Sent copy stays readable.
+
+The cipher is AES-256-GCM (AuthEnvelopedData) when every recipient is known to read it — their signed
+mail announced it in its SMIMECapabilities, or the certificate is one of this workspace's —, else
+AES-256-CBC, which every S/MIME program reads.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from cryptography import x509
 from ..errors import PolicyError
 from ..model import SMIME_ENCRYPT as ENCRYPT_MODES
 from ..workspace import Workspace
-from . import cms
+from . import cms, envelope
 from .certs import fingerprint
 from .mime import enveloped_message, signed_entity, split_entity
 from .store import CertStore
@@ -32,6 +36,7 @@ class Protection:
     signer: str | None = None  # the signing certificate's fingerprint
     encrypted_for: tuple[str, ...] = ()  # recipient addresses (the sender's own included)
     notes: tuple[str, ...] = ()
+    cipher: str | None = None  # aes256_gcm | aes256_cbc when encrypted
 
 
 def _no_identity(address: str, action: str) -> PolicyError:
@@ -96,7 +101,8 @@ def protect(
         signer = identity.info.fingerprint
     if certs:
         unique = list({fingerprint(c): c for c in certs.values()}.values())
-        return enveloped_message(outer, cms.encrypt(inner, unique)), Protection(
-            sign, signer, tuple(certs), tuple(notes)
+        cipher = envelope.GCM if all(store.reads(c, envelope.GCM) for c in unique) else envelope.CBC
+        return enveloped_message(outer, envelope.encrypt(inner, unique, cipher), cipher), Protection(
+            sign, signer, tuple(certs), tuple(notes), cipher
         )
     return outer + inner, Protection(sign, signer, (), tuple(notes))

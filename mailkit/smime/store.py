@@ -4,7 +4,8 @@
     keys/smime/own/<address>/cert.pem    its certificate, then the chain
     keys/smime/trust/<account>/<fp>.pem  extra trust anchors of an account
     keys/smime/people/<fp>.pem           correspondents' certificates
-    keys/smime/people.json               where each came from (imported, harvested), and revoked ones
+    keys/smime/people.json               where each came from (imported, harvested), the ciphers its owner's
+                                         signed mail announced (SMIMECapabilities), and revoked ones
 
 Correspondents: the newest certificate per address that is valid now and not revoked is used;
 expired and revoked ones are kept, never used.
@@ -32,6 +33,7 @@ from ..errors import ConfigError
 from ..secrets import write_private
 from ..workspace import Workspace
 from .certs import Bundle, CertInfo, describe, fingerprint, load_certificates
+from .envelope import CAPABILITIES
 
 _PEM = serialization.Encoding.PEM
 _SAFE = re.compile(r"^[A-Za-z0-9._@+-]+$")
@@ -86,6 +88,7 @@ class Person:
     source: str  # imported | harvested
     added: str
     revoked: bool = False
+    capabilities: tuple[str, ...] = ()  # the ciphers its owner reads, from their signed mail; () = not known
 
     @property
     def info(self) -> CertInfo:
@@ -96,9 +99,13 @@ class Person:
         return not self.revoked and info.valid_at(now) and info.can_encrypt
 
     def to_dict(self) -> dict:
-        return {"kind": "person", "source": self.source, "added": self.added, "revoked": self.revoked} | (
-            self.info.to_dict()
-        )
+        return {
+            "kind": "person",
+            "source": self.source,
+            "added": self.added,
+            "revoked": self.revoked,
+            "capabilities": list(self.capabilities),
+        } | self.info.to_dict()
 
 
 @functools.cache
@@ -199,17 +206,31 @@ class CertStore:
         self._dir("people")
         write_private(self.root / "people.json", json.dumps(index, indent=1, sort_keys=True).encode())
 
-    def add_person(self, cert: x509.Certificate, source: str = "imported") -> tuple[Person, bool]:
-        """Keep a correspondent's certificate; returns it and whether it was new."""
+    def add_person(
+        self, cert: x509.Certificate, source: str = "imported", capabilities: tuple[str, ...] = ()
+    ) -> tuple[Person, bool]:
+        """Keep a correspondent's certificate; returns it and whether it was new.
+
+        ``capabilities`` (from a signed mail of theirs) replace the ones known: the latest mail tells what
+        their program reads now.
+        """
         fp = fingerprint(cert)
         index = self._index()
         new = fp not in index
         if new:
             write_private(self._dir("people") / f"{fp}.pem", _pem([cert]))
             index[fp] = {"source": source, "added": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        if new or (capabilities and index[fp].get("capabilities") != list(capabilities)):
+            if capabilities:
+                index[fp]["capabilities"] = list(capabilities)
             self._save_index(index)
-        entry = index[fp]
-        return Person(cert, entry["source"], entry["added"], entry.get("revoked", False)), new
+        return self._person(cert, index[fp]), new
+
+    @staticmethod
+    def _person(cert: x509.Certificate, entry: dict) -> Person:
+        return Person(
+            cert, entry["source"], entry["added"], entry.get("revoked", False), tuple(entry.get("capabilities", ()))
+        )
 
     def people(self) -> list[Person]:
         index = self._index()
@@ -218,7 +239,7 @@ class CertStore:
             path = self.root / "people" / f"{fp}.pem"
             if path.exists():
                 cert = x509.load_pem_x509_certificate(path.read_bytes())
-                found.append(Person(cert, entry["source"], entry["added"], entry.get("revoked", False)))
+                found.append(self._person(cert, entry))
         return found
 
     def recipient_cert(self, address: str, now: dt.datetime | None = None) -> x509.Certificate | None:
@@ -229,6 +250,14 @@ class CertStore:
         if own is not None and own.info.valid_at(now) and own.info.can_encrypt:
             usable.append(own.cert)
         return max(usable, key=lambda c: (c.not_valid_before_utc, c.not_valid_after_utc), default=None)
+
+    def reads(self, cert: x509.Certificate, cipher: str) -> bool:
+        """Whether the holder of ``cert`` is known to read ``cipher``: an own identity (mailkit reads it), or a
+        correspondent whose signed mail announced it."""
+        fp = fingerprint(cert)
+        if any(i.info.fingerprint == fp for i in self.identities()):
+            return cipher in CAPABILITIES
+        return cipher in self._index().get(fp, {}).get("capabilities", ())
 
     def find(self, fp: str) -> list[Person]:
         fp = fp.lower().replace(":", "")
