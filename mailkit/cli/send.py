@@ -37,10 +37,11 @@ def _print_outcome(outcome, as_json: bool) -> None:
     print(f"  Sent copy: {outcome.copy_status}" + (f" in {outcome.copy_folder}" if outcome.copy_folder else ""))
     if outcome.smime_signed or outcome.smime_encrypted_for:
         encrypted = ", ".join(outcome.smime_encrypted_for)
+        cipher = (outcome.smime_cipher or "").replace("_", "-").upper()  # AES256-GCM
         print(
             "  S/MIME: "
             + ("signed" if outcome.smime_signed else "not signed")
-            + (f", encrypted for {encrypted}" if encrypted else "")
+            + (f", encrypted ({cipher}) for {encrypted}" if encrypted else "")
         )
     for note in outcome.notes:
         print(f"  note: {note}")

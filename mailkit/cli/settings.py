@@ -12,7 +12,6 @@ __all__ = ["add_commands", "assign"]
 
 import argparse
 import dataclasses
-import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,9 @@ from ..model import (
     SendPolicy,
     account_from_dict,
     account_to_dict,
+    field_type,
     from_dict,
+    is_optional,
     to_dict,
 )
 from ._common import open_workspace, print_json
@@ -34,33 +35,11 @@ from ._common import open_workspace, print_json
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
 
 
-def _hint(cls: type, path: list[str]) -> Any:
-    """The type of the field at ``path`` under dataclass ``cls`` (a dict's values for a key below it)."""
-    hint: Any = cls
-    for part in path:
-        options = [a for a in typing.get_args(hint) if a is not type(None)] if _optional(hint) else [hint]
-        hint = options[0]
-        if typing.get_origin(hint) is dict:
-            hint = typing.get_args(hint)[1]
-            continue
-        if not dataclasses.is_dataclass(hint):
-            raise ConfigError(f"{'.'.join(path)}: {part!r} is below a plain value")
-        fields = {f.name: f for f in dataclasses.fields(hint)}
-        if part not in fields:
-            raise ConfigError(f"{'.'.join(path)}: unknown field {part!r} (known: {', '.join(fields)})")
-        hint = typing.get_type_hints(hint)[part]
-    return hint
-
-
-def _optional(hint: Any) -> bool:
-    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
-
-
 def _value(hint: Any, text: str, key: str) -> Any:
     """``text`` as the field's type: numbers, true/false, lists separated by commas; empty is unset."""
-    if text == "" and _optional(hint):
+    if text == "" and is_optional(hint):
         return None
-    if _optional(hint):
+    if is_optional(hint):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
     if hint is bool:
         if text.lower() in _TRUE | _FALSE:
@@ -86,7 +65,7 @@ def assign(cls: type, data: dict, assignments: list[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ConfigError(f"{assignment!r}: write KEY=VALUE, e.g. sending.port=587")
         path = key.strip().split(".")
-        value = _value(_hint(cls, path), text, key)
+        value = _value(field_type(cls, path), text, key)
         node = data
         for part in path[:-1]:
             node = node.setdefault(part, {})

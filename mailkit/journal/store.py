@@ -1036,7 +1036,7 @@ class Journal:
         cursor = self.db.execute("SELECT * FROM messages WHERE id=?", (message_row,))
         found = cursor.fetchone()
         if found is None:
-            raise SyncError(f"no mail {message_row} in {self.path}")
+            raise SyncError(f"no mail {message_row} in {self.where}")
         row = dict(zip([d[0] for d in cursor.description], found, strict=True))
         for column in ("refs", "to_addrs", "cc_addrs", "auth_results", "parse_errors"):
             row[column] = json.loads(row[column] or "[]")

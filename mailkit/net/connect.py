@@ -274,9 +274,7 @@ def pop3_login(account: Account, credentials: Credentials, mechanism: str | None
             client.user(_login_name(account, side))
             client.pass_(password.reveal() if password else "")
         except poplib.error_proto as exc:
-            said = redact(
-                exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-            )
+            said = redact(text_of(exc.args[0] if exc.args else exc))
             raise AuthError(
                 f"POP3 login at {_where(host, port)} refused for {_login_name(account, side)!r} ({said}): "
                 "check user name and password"
