@@ -56,6 +56,8 @@ def _print_info(info: dict) -> None:
         if name in info and info[name] not in (None, False, []):
             value = ", ".join(info[name]) if isinstance(info[name], list) else info[name]
             print(f"  {name:<12} {value}")
+    if info.get("revocation"):
+        print(f"  {'revocation':<12} {info['revocation']['state']}: {info['revocation']['reason']}")
 
 
 def cmd_import(args) -> int:
@@ -106,13 +108,26 @@ def cmd_trust(args) -> int:
 
 
 def _entries(store: smime.CertStore, account: str | None) -> list[dict]:
+    """Own certificates, anchors and correspondents'; the first and last with their revocation state."""
     from .. import smime
 
-    entries = [i.to_dict() for i in store.identities()]
+    checker = smime.RevocationChecker(store)
+
+    def revocation(cert) -> dict | None:
+        info = smime.describe(cert)
+        if info.self_signed or not info.valid_at():
+            return None  # no CA to ask, or not used anyway
+        return checker.status(cert).to_dict()
+
+    entries = [{**i.to_dict(), "revocation": revocation(i.cert)} for i in store.identities()]
     accounts = [account] if account else sorted(store.workspace.accounts)
     for name in accounts:
         entries += [{"kind": "anchor", "account": name, **smime.describe(c).to_dict()} for c in store.own_anchors(name)]
-    return entries + [p.to_dict() for p in store.people()]
+    for person in store.people():
+        state = revocation(person.cert)
+        revoked = person.revoked or bool(state and state["state"] == "revoked")
+        entries.append(person.to_dict() | {"revocation": state, "revoked": revoked})
+    return entries
 
 
 def cmd_list(args) -> int:
@@ -127,11 +142,17 @@ def cmd_list(args) -> int:
         return 0
     if not entries:
         print("no S/MIME certificates yet: `mailkit smime import FILE --account NAME` or `mailkit smime selfsign`")
+    doubts = []
     for e in entries:
         who = e.get("address") or e.get("account") or ", ".join(e["addresses"]) or e["subject"]
-        tag = e["kind"] + (f"/{e['source']}" if "source" in e else "") + (" REVOKED" if e.get("revoked") else "")
+        state = (e.get("revocation") or {}).get("state")
+        tag = e["kind"] + (f"/{e['source']}" if "source" in e else "") + (" REVOKED" if state == "revoked" else "")
         tag += " gcm" if "aes256_gcm" in e.get("capabilities", ()) else ""
         print(f"{tag:<18} {who:<32} until {e['not_after'][:10]}  {e['fingerprint'][:16]}")
+        if state == "unknown":
+            doubts.append(f"warning: {who}: {e['revocation']['reason']}")
+    for line in dict.fromkeys(doubts):
+        print(line)
     return 0
 
 
@@ -255,6 +276,8 @@ def cmd_verify(args) -> int:
             print("  encrypted" + (", decrypted with an own key" if result.decrypted else ""))
         if result.reason:
             print(f"  {result.reason}")
+        if result.warning:
+            print(f"  warning: {result.warning}")
         if result.harvested:
             print("  the signer's certificate was added to the store")
     return 0 if result.status in ("valid", "none") and not (result.encrypted and not result.decrypted) else 1

@@ -3,9 +3,10 @@
 The status is one of ``valid`` (the signature holds, its signer is the From address and the
 certificate chains to a trust anchor at the signing time), ``invalid`` (changed content, a broken
 signature, a signer other than From), ``untrusted`` (no path to an anchor, a certificate not for
-e-mail), ``expired`` (the certificate was not valid at the signing time) or ``none`` (unsigned, or
-encrypted for a key this workspace does not hold). Nothing here raises for a message: a bad one is a
-status with its reason.
+e-mail), ``expired`` (the certificate was not valid at the signing time), ``revoked`` (its CA's
+revocation list names it) or ``none`` (unsigned, or encrypted for a key this workspace does not hold).
+A revocation list that cannot be fetched leaves ``valid`` with a warning. Nothing here raises for a
+message: a bad one is a status with its reason.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from ..workspace import Workspace
 from . import cms, envelope
 from .certs import describe
 from .mime import Found, canonical, find, split_entity
+from .revocation import RevocationChecker
 from .store import CertStore
 
-STATUSES = ("valid", "invalid", "untrusted", "expired", "none")
+STATUSES = ("valid", "invalid", "untrusted", "expired", "revoked", "none")
 _CLOCK_SKEW = dt.timedelta(days=1)  # a signing time further ahead than this is not believed
 
 
@@ -41,6 +43,8 @@ class SmimeResult:
     reason: str = ""
     harvested: bool = False
     cipher: str | None = None  # the content cipher of an encrypted mail (aes256_gcm, aes256_cbc, tripledes_3key…)
+    revocation: str | None = None  # good | revoked | unknown, for a signer whose chain holds
+    warning: str = ""  # e.g. why revocation could not be checked
 
     def to_dict(self) -> dict:
         return {
@@ -54,6 +58,8 @@ class SmimeResult:
             "reason": self.reason,
             "harvested": self.harvested,
             "cipher": self.cipher,
+            "revocation": self.revocation,
+            "warning": self.warning,
         }
 
 
@@ -101,10 +107,17 @@ def _judge(check: cms.SignatureCheck, result: SmimeResult, store, account: str, 
     if not info.email_protection:
         result.status, result.reason = "untrusted", "the certificate is not meant for e-mail (extended key usage)"
         return
-    problem = cms.check_chain(check.signer, check.certificates, store.anchors(account), when)
+    anchors = store.anchors(account)
+    problem = cms.check_chain(check.signer, check.certificates, anchors, when)
     if problem:
         result.status, result.reason = "untrusted", f"no path to a trusted CA: {problem}"
         return
+    revocation = RevocationChecker(store).status(check.signer, [*check.certificates, *anchors], now)
+    result.revocation = revocation.state
+    if revocation.state == "revoked":
+        result.status, result.reason = "revoked", f"the signer's certificate was {revocation.reason}"
+        return
+    result.warning = revocation.reason if revocation.state == "unknown" else ""
     result.status = "valid"
 
 
@@ -139,6 +152,8 @@ def examine(
         own = {i.info.fingerprint for i in store.identities()}
         if harvest and check.signer is not None and result.status == "valid" and result.fingerprint not in own:
             _, result.harvested = store.add_person(check.signer, "harvested", cms.capabilities(found.der))
+        if harvest and check.signer is not None and result.status == "revoked" and result.fingerprint not in own:
+            store.add_person(check.signer, "harvested")  # kept, marked revoked (by status()), never used
     return result
 
 

@@ -5,7 +5,9 @@
     keys/smime/trust/<account>/<fp>.pem  extra trust anchors of an account
     keys/smime/people/<fp>.pem           correspondents' certificates
     keys/smime/people.json               where each came from (imported, harvested), the ciphers its owner's
-                                         signed mail announced (SMIMECapabilities), and revoked ones
+                                         signed mail announced (SMIMECapabilities), and revoked ones (by
+                                         hand or found on their CA's list; own certificates too)
+    keys/smime/crl/                      the CAs' revocation lists as last fetched (see :mod:`.revocation`)
 
 Correspondents: the newest certificate per address that is valid now and not revoked is used;
 expired and revoked ones are kept, never used.
@@ -89,6 +91,7 @@ class Person:
     added: str
     revoked: bool = False
     capabilities: tuple[str, ...] = ()  # the ciphers its owner reads, from their signed mail; () = not known
+    revoked_reason: str = ""
 
     @property
     def info(self) -> CertInfo:
@@ -104,6 +107,7 @@ class Person:
             "source": self.source,
             "added": self.added,
             "revoked": self.revoked,
+            "revoked_reason": self.revoked_reason,
             "capabilities": list(self.capabilities),
         } | self.info.to_dict()
 
@@ -129,7 +133,7 @@ class CertStore:
     def __repr__(self) -> str:
         return f"CertStore({str(self.root)!r})"
 
-    def _dir(self, *parts: str) -> Path:
+    def folder(self, *parts: str) -> Path:
         """A folder under ``keys/smime``, it and every folder above it up to ``keys/`` private (0700)."""
         path = self.root.joinpath(*parts)
         for folder in [
@@ -151,7 +155,7 @@ class CertStore:
             )
         if bundle.key is None:
             raise ConfigError(f"the certificate for {address} comes without its private key")
-        folder = self._dir("own", address)
+        folder = self.folder("own", address)
         key_pem = bundle.key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         write_private(folder / "key.pem", key_pem)
         write_private(folder / "cert.pem", _pem([bundle.cert, *bundle.chain]))
@@ -177,7 +181,7 @@ class CertStore:
 
     # -- trust anchors -------------------------------------------------------------------------
     def trust(self, account: str, certs: list[x509.Certificate]) -> list[CertInfo]:
-        folder = self._dir("trust", _safe(account, "account"))
+        folder = self.folder("trust", _safe(account, "account"))
         for cert in certs:
             write_private(folder / f"{fingerprint(cert)}.pem", _pem([cert]))
         return [describe(c) for c in certs]
@@ -203,7 +207,7 @@ class CertStore:
         return json.loads(path.read_text("utf-8")) if path.exists() else {}
 
     def _save_index(self, index: dict) -> None:
-        self._dir("people")
+        self.folder("people")
         write_private(self.root / "people.json", json.dumps(index, indent=1, sort_keys=True).encode())
 
     def add_person(
@@ -216,10 +220,11 @@ class CertStore:
         """
         fp = fingerprint(cert)
         index = self._index()
-        new = fp not in index
+        new = "source" not in index.get(fp, {})  # a revocation mark may be there before the certificate
         if new:
-            write_private(self._dir("people") / f"{fp}.pem", _pem([cert]))
-            index[fp] = {"source": source, "added": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            write_private(self.folder("people") / f"{fp}.pem", _pem([cert]))
+            added = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            index.setdefault(fp, {}).update(source=source, added=added)
         if new or (capabilities and index[fp].get("capabilities") != list(capabilities)):
             if capabilities:
                 index[fp]["capabilities"] = list(capabilities)
@@ -229,7 +234,12 @@ class CertStore:
     @staticmethod
     def _person(cert: x509.Certificate, entry: dict) -> Person:
         return Person(
-            cert, entry["source"], entry["added"], entry.get("revoked", False), tuple(entry.get("capabilities", ()))
+            cert,
+            entry["source"],
+            entry["added"],
+            entry.get("revoked", False),
+            tuple(entry.get("capabilities", ())),
+            entry.get("revoked_reason", ""),
         )
 
     def people(self) -> list[Person]:
@@ -247,7 +257,7 @@ class CertStore:
         address = address.lower()
         usable = [p.cert for p in self.people() if address in p.info.addresses and p.usable(now)]
         own = self.identity(address) if _SAFE.match(address) else None
-        if own is not None and own.info.valid_at(now) and own.info.can_encrypt:
+        if own is not None and own.info.valid_at(now) and own.info.can_encrypt and not self.revoked(own.cert):
             usable.append(own.cert)
         return max(usable, key=lambda c: (c.not_valid_before_utc, c.not_valid_after_utc), default=None)
 
@@ -264,13 +274,30 @@ class CertStore:
         return [p for p in self.people() if p.info.fingerprint.startswith(fp)] if len(fp) >= 8 else []
 
     def revoke(self, fp: str) -> int:
-        """Mark correspondents' certificates revoked: kept, never used again."""
-        index = self._index()
+        """Mark correspondents' certificates revoked by hand: kept, never used again."""
         found = self.find(fp)
         for person in found:
-            index[person.info.fingerprint]["revoked"] = True
-        self._save_index(index)
+            self.mark_revoked(person.cert, "revoked by hand")
         return len(found)
+
+    def mark_revoked(self, cert: x509.Certificate, reason: str) -> None:
+        """Remember that ``cert`` (a correspondent's or an own one) is revoked, and why: it is never used again."""
+        index = self._index()
+        entry = index.setdefault(fingerprint(cert), {})
+        if not entry.get("revoked"):
+            entry.update(revoked=True, revoked_reason=reason)
+            self._save_index(index)
+
+    def revoked(self, cert: x509.Certificate) -> str:
+        """Why ``cert`` is known to be revoked; "" when it is not."""
+        entry = self._index().get(fingerprint(cert), {})
+        return (entry.get("revoked_reason") or "revoked by hand") if entry.get("revoked") else ""
+
+    def issuers(self) -> list[x509.Certificate]:
+        """Every CA certificate this workspace knows: own chains, every account's anchors, the system's."""
+        accounts = sorted(self.workspace.accounts)
+        own = [c for i in self.identities() for c in i.chain]
+        return own + [c for a in accounts for c in self.own_anchors(a)] + list(_system_anchors())
 
     def forget_person(self, fp: str) -> int:
         index = self._index()

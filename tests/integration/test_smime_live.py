@@ -399,6 +399,7 @@ def test_diagnose_rows_cover_chain_expiry_and_address(world):
         "S/MIME certificate": "ok",
         "S/MIME key": "ok",
         "S/MIME chain": "ok",
+        "S/MIME revocation": "ok",
         "S/MIME expiry": "ok",
         "S/MIME address": "ok",
     }
