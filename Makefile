@@ -15,10 +15,12 @@ setup: system-packages $(STAMP)
 system-packages:
 	@scripts/ensure-system-packages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml jupyter-config/labconfig/page_config.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@# an editable install leaves pyproject's data-files out: JupyterLab's settings for this environment
+	@install -D -m 0644 jupyter-config/labconfig/page_config.json $(VENV)/etc/jupyter/labconfig/page_config.json
 	@touch $(STAMP)
 
 # the house's static checks (seconds): lint, format, the import contract (.importlinter), the type check

@@ -39,7 +39,9 @@ __all__ = [
     "account_from_dict",
     "account_to_dict",
     "default_port",
+    "field_type",
     "from_dict",
+    "is_optional",
     "to_dict",
 ]
 
@@ -563,6 +565,39 @@ def _to_plain(obj: Any, skip: tuple[str, ...] = ()) -> Any:
     if isinstance(obj, dict):
         return {k: _to_plain(v) for k, v in obj.items()}
     return obj
+
+
+def field_type(cls: type, path: list[str]) -> Any:
+    """The type hint of the field at ``path`` below dataclass ``cls`` (a dict's value type for a key below it).
+
+    The CLI's ``accounts set`` and the account form both type what the user gives by it.
+
+    >>> field_type(Account, ["sending", "port"]), field_type(Account, ["senders", "invoice"])
+    (int | None, <class 'str'>)
+    >>> field_type(Account, ["sending", "prot"])
+    Traceback (most recent call last):
+    ...
+    mailkit.errors.ConfigError: sending.prot: unknown field 'prot' (known: method, host, port, security, \
+sendmail_command, username, password, authenticate)
+    """
+    hint: Any = cls
+    for part in path:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None)) if is_optional(hint) else hint
+        if typing.get_origin(hint) is dict:
+            hint = typing.get_args(hint)[1]
+            continue
+        if not dataclasses.is_dataclass(hint):
+            raise ConfigError(f"{'.'.join(path)}: {part!r} is below a plain value")
+        fields = {f.name: f for f in dataclasses.fields(hint)}
+        if part not in fields:
+            raise ConfigError(f"{'.'.join(path)}: unknown field {part!r} (known: {', '.join(fields)})")
+        hint = typing.get_type_hints(hint)[part]
+    return hint
+
+
+def is_optional(hint: Any) -> bool:
+    """Whether a type hint allows None (``str | None``)."""
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
 
 
 def to_dict(obj: Any) -> dict[str, Any]:

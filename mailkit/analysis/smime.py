@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: the journal's ``smime_status`` values, in the order the table shows them
-STATUSES = ("valid", "invalid", "untrusted", "expired", "none")
-_COLOURS = {"valid": "green", "invalid": "red", "untrusted": "orange", "expired": "purple", "none": "lightgray"}
+STATUSES = ("valid", "invalid", "untrusted", "expired", "revoked", "none")
+_COLOURS = {"valid": "green", "invalid": "red", "untrusted": "orange", "expired": "purple", "revoked": "darkred",
+            "none": "lightgray"}  # fmt: skip
 
 
 def smime_shares(messages: pd.DataFrame, by: str = "direction") -> pd.DataFrame:
@@ -64,5 +65,5 @@ def plot_smime(table: pd.DataFrame, lang: str = "en") -> Figure:
         left += shares
     axes.set_xlim(0, 1)
     axes.set_title("S/MIME" + (": Anteile" if lang == "de" else ": shares"))
-    axes.legend(ncols=6, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, -0.6))
+    axes.legend(ncols=7, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, -0.6))
     return figure

@@ -37,10 +37,11 @@ def _print_outcome(outcome, as_json: bool) -> None:
     print(f"  Sent copy: {outcome.copy_status}" + (f" in {outcome.copy_folder}" if outcome.copy_folder else ""))
     if outcome.smime_signed or outcome.smime_encrypted_for:
         encrypted = ", ".join(outcome.smime_encrypted_for)
+        cipher = (outcome.smime_cipher or "").replace("_", "-").upper()  # AES256-GCM
         print(
             "  S/MIME: "
             + ("signed" if outcome.smime_signed else "not signed")
-            + (f", encrypted for {encrypted}" if encrypted else "")
+            + (f", encrypted ({cipher}) for {encrypted}" if encrypted else "")
         )
     for note in outcome.notes:
         print(f"  note: {note}")
@@ -218,16 +219,16 @@ def cmd_retry_copies(args) -> int:
 
 def add_commands(sub, command) -> None:
     p = command(sub, "send", cmd_send, "send a document mail through an account")
-    p.add_argument("account")
-    p.add_argument("--to", action="append", required=True, type=address)
-    p.add_argument("--cc", action="append", type=address)
-    p.add_argument("--bcc", action="append", type=address)
-    p.add_argument("--subject", required=True)
+    p.add_argument("account", help="the account's name in mailkit.toml")
+    p.add_argument("--to", action="append", required=True, type=address, help="a recipient (repeatable)")
+    p.add_argument("--cc", action="append", type=address, help="a copy recipient (repeatable)")
+    p.add_argument("--bcc", action="append", type=address, help="a blind copy recipient (repeatable)")
+    p.add_argument("--subject", required=True, help="the subject line")
     body = p.add_mutually_exclusive_group(required=True)
-    body.add_argument("--body")
-    body.add_argument("--body-file")
-    p.add_argument("--html-file")
-    p.add_argument("--attach", action="append", metavar="FILE")
+    body.add_argument("--body", help="the plain-text body (the signature is added)")
+    body.add_argument("--body-file", help="read the plain-text body from this file (UTF-8, else Windows-1252)")
+    p.add_argument("--html-file", help="also an HTML body from this file (UTF-8, else Windows-1252)")
+    p.add_argument("--attach", action="append", metavar="FILE", help="attach this file (repeatable)")
     p.add_argument("--doc-type", default="letter", help="quote, order, invoice, receipt, dunning, letter, ...")
     p.add_argument("--record", help="the record number, linked in the journal")
     p.add_argument("--user", help="the sending employee (sender policy, signature variables)")
@@ -237,7 +238,7 @@ def add_commands(sub, command) -> None:
     sign.add_argument(
         "--sign", action="store_true", default=None, help="S/MIME-sign this mail (default: the account's)"
     )
-    sign.add_argument("--no-sign", dest="sign", action="store_false")
+    sign.add_argument("--no-sign", dest="sign", action="store_false", help="do not S/MIME-sign this mail")
     p.add_argument(
         "--encrypt",
         nargs="?",
@@ -247,20 +248,20 @@ def add_commands(sub, command) -> None:
     )
     p.add_argument("--json", action="store_true")
     p = command(sub, "send-test", cmd_send_test, "send a test mail through an account")
-    p.add_argument("account")
-    p.add_argument("--to", required=True, type=address)
-    p.add_argument("--user")
+    p.add_argument("account", help="the account's name in mailkit.toml")
+    p.add_argument("--to", required=True, type=address, help="the recipient")
+    p.add_argument("--user", help="the sending employee (sender policy, signature variables)")
     p.add_argument("--json", action="store_true")
     p = command(sub, "send-batch", cmd_send_batch, "send the mails of a CSV file in paced batches (resumable)")
     p.description += ". " + CSV_HELP
-    p.add_argument("account")
+    p.add_argument("account", help="the account's name in mailkit.toml")
     p.add_argument("file", help="the CSV file (columns above)")
     p.add_argument("--batch", help="the batch's name: a re-run with it skips what was sent (default: file name)")
     p.add_argument("--batch-size", type=positive_int, default=50, help="mails per batch (default 50)")
     p.add_argument("--pause-ms", type=int, default=1000, help="pause between batches (default 1000 ms)")
-    p.add_argument("--user")
+    p.add_argument("--user", help="the sending employee (sender policy, signature variables)")
     p.add_argument("--retry-unknown", action="store_true", help="send again what an interrupted run left unknown")
     p.add_argument("--json", action="store_true")
     p = command(sub, "send-retry-copies", cmd_retry_copies, "copy sent mails whose Sent-folder copy failed")
-    p.add_argument("account")
+    p.add_argument("account", help="the account's name in mailkit.toml")
     p.add_argument("--json", action="store_true")

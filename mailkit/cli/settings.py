@@ -12,7 +12,6 @@ __all__ = ["add_commands", "assign"]
 
 import argparse
 import dataclasses
-import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,9 @@ from ..model import (
     SendPolicy,
     account_from_dict,
     account_to_dict,
+    field_type,
     from_dict,
+    is_optional,
     to_dict,
 )
 from ._common import open_workspace, print_json
@@ -34,33 +35,11 @@ from ._common import open_workspace, print_json
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
 
 
-def _hint(cls: type, path: list[str]) -> Any:
-    """The type of the field at ``path`` under dataclass ``cls`` (a dict's values for a key below it)."""
-    hint: Any = cls
-    for part in path:
-        options = [a for a in typing.get_args(hint) if a is not type(None)] if _optional(hint) else [hint]
-        hint = options[0]
-        if typing.get_origin(hint) is dict:
-            hint = typing.get_args(hint)[1]
-            continue
-        if not dataclasses.is_dataclass(hint):
-            raise ConfigError(f"{'.'.join(path)}: {part!r} is below a plain value")
-        fields = {f.name: f for f in dataclasses.fields(hint)}
-        if part not in fields:
-            raise ConfigError(f"{'.'.join(path)}: unknown field {part!r} (known: {', '.join(fields)})")
-        hint = typing.get_type_hints(hint)[part]
-    return hint
-
-
-def _optional(hint: Any) -> bool:
-    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
-
-
 def _value(hint: Any, text: str, key: str) -> Any:
     """``text`` as the field's type: numbers, true/false, lists separated by commas; empty is unset."""
-    if text == "" and _optional(hint):
+    if text == "" and is_optional(hint):
         return None
-    if _optional(hint):
+    if is_optional(hint):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
     if hint is bool:
         if text.lower() in _TRUE | _FALSE:
@@ -86,7 +65,7 @@ def assign(cls: type, data: dict, assignments: list[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ConfigError(f"{assignment!r}: write KEY=VALUE, e.g. sending.port=587")
         path = key.strip().split(".")
-        value = _value(_hint(cls, path), text, key)
+        value = _value(field_type(cls, path), text, key)
         node = data
         for part in path[:-1]:
             node = node.setdefault(part, {})
@@ -262,8 +241,10 @@ def add_commands(sub, command) -> None:
         "sending.security=tls display_name='Firma GmbH' dkim_selector=mk2026 senders.invoice=rechnung@firma.de "
         "(an empty value unsets an optional field); checked like the account form",
     )
-    p.add_argument("name")
-    p.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    p.add_argument("name", help="the account's name in mailkit.toml")
+    p.add_argument(
+        "assignments", nargs="+", metavar="KEY=VALUE", help="a field by its dotted name; an empty value unsets it"
+    )
 
     for table, what in (("users", "the ERP's users: name, e-mail, groups, senders they may use"),
                         ("groups", "groups of users and the sender addresses all of them may use")):  # fmt: skip
@@ -273,11 +254,11 @@ def add_commands(sub, command) -> None:
         fields = ", ".join(f.name for f in dataclasses.fields(_TABLES[table]))
         p = command(group, "set", cmd_table_set, f"add or change one of the {table} in mailkit.toml (fields: {fields})")
         p.set_defaults(table=table)
-        p.add_argument("name")
+        p.add_argument("name", help=f"the entry's name in [{table}] of mailkit.toml (made if new)")
         p.add_argument("assignments", nargs="+", metavar="KEY=VALUE", help="lists separated by commas")
         p = command(group, "remove", cmd_table_remove, f"remove one of the {table} from mailkit.toml")
         p.set_defaults(table=table)
-        p.add_argument("name")
+        p.add_argument("name", help=f"the entry's name in [{table}] of mailkit.toml")
 
     p = command(
         sub,
@@ -285,7 +266,7 @@ def add_commands(sub, command) -> None:
         cmd_senders,
         "show or set an account's sender address per document type (desk4), in mailkit.toml",
     )
-    p.add_argument("account")
+    p.add_argument("account", help="the account's name in mailkit.toml")
     p.add_argument(
         "assignments", nargs="*", metavar="TYPE=ADDRESS", help="e.g. invoice=rechnung@firma.de; empty removes"
     )
@@ -305,4 +286,4 @@ def add_commands(sub, command) -> None:
     p.add_argument("--html-file", help="read the HTML signature from this UTF-8 file")
 
     p = command(sub, "policy", cmd_policy, "show or set the sending policy: bcc_archive=ADDRESS, clerk_cc=true|false")
-    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE", help="none: show the policy")

@@ -52,10 +52,12 @@ def _holds_key(data: bytes) -> bool:
 
 def _print_info(info: dict) -> None:
     names = ("kind", "address", "source", "addresses", "subject", "issuer", "not_before", "not_after", "key_type")
-    for name in (*names, "fingerprint", "revoked", "key_file"):
+    for name in (*names, "fingerprint", "capabilities", "revoked", "key_file"):
         if name in info and info[name] not in (None, False, []):
             value = ", ".join(info[name]) if isinstance(info[name], list) else info[name]
             print(f"  {name:<12} {value}")
+    if info.get("revocation"):
+        print(f"  {'revocation':<12} {info['revocation']['state']}: {info['revocation']['reason']}")
 
 
 def cmd_import(args) -> int:
@@ -106,13 +108,26 @@ def cmd_trust(args) -> int:
 
 
 def _entries(store: smime.CertStore, account: str | None) -> list[dict]:
+    """Own certificates, anchors and correspondents'; the first and last with their revocation state."""
     from .. import smime
 
-    entries = [i.to_dict() for i in store.identities()]
+    checker = smime.RevocationChecker(store)
+
+    def revocation(cert) -> dict | None:
+        info = smime.describe(cert)
+        if info.self_signed or not info.valid_at():
+            return None  # no CA to ask, or not used anyway
+        return checker.status(cert).to_dict()
+
+    entries = [{**i.to_dict(), "revocation": revocation(i.cert)} for i in store.identities()]
     accounts = [account] if account else sorted(store.workspace.accounts)
     for name in accounts:
         entries += [{"kind": "anchor", "account": name, **smime.describe(c).to_dict()} for c in store.own_anchors(name)]
-    return entries + [p.to_dict() for p in store.people()]
+    for person in store.people():
+        state = revocation(person.cert)
+        revoked = person.revoked or bool(state and state["state"] == "revoked")
+        entries.append(person.to_dict() | {"revocation": state, "revoked": revoked})
+    return entries
 
 
 def cmd_list(args) -> int:
@@ -127,10 +142,17 @@ def cmd_list(args) -> int:
         return 0
     if not entries:
         print("no S/MIME certificates yet: `mailkit smime import FILE --account NAME` or `mailkit smime selfsign`")
+    doubts = []
     for e in entries:
         who = e.get("address") or e.get("account") or ", ".join(e["addresses"]) or e["subject"]
-        tag = e["kind"] + (f"/{e['source']}" if "source" in e else "") + (" REVOKED" if e.get("revoked") else "")
+        state = (e.get("revocation") or {}).get("state")
+        tag = e["kind"] + (f"/{e['source']}" if "source" in e else "") + (" REVOKED" if state == "revoked" else "")
+        tag += " gcm" if "aes256_gcm" in e.get("capabilities", ()) else ""
         print(f"{tag:<18} {who:<32} until {e['not_after'][:10]}  {e['fingerprint'][:16]}")
+        if state == "unknown":
+            doubts.append(f"warning: {who}: {e['revocation']['reason']}")
+    for line in dict.fromkeys(doubts):
+        print(line)
     return 0
 
 
@@ -225,11 +247,8 @@ def cmd_forget(args) -> int:
 
 def _message(args, ws) -> tuple[bytes, str | None]:
     if args.row is not None:
-        from ..journal.store import Journal
-
-        with Journal(ws.journal_file) as journal:
-            account = journal.db.execute("SELECT account FROM messages WHERE id=?", (args.row,)).fetchone()
-            return journal.raw(args.row), account[0] if account else None
+        with ws.open_journal() as journal:  # the workspace's [journal] url: SQLite or PostgreSQL
+            return journal.raw(args.row), journal.message_row(args.row)["account"]
     if not args.file:
         raise ConfigError("give a message file (- for stdin) or --row N of the journal")
     return _read(args.file, "message"), None
@@ -257,6 +276,8 @@ def cmd_verify(args) -> int:
             print("  encrypted" + (", decrypted with an own key" if result.decrypted else ""))
         if result.reason:
             print(f"  {result.reason}")
+        if result.warning:
+            print(f"  warning: {result.warning}")
         if result.harvested:
             print("  the signer's certificate was added to the store")
     return 0 if result.status in ("valid", "none") and not (result.encrypted and not result.decrypted) else 1
@@ -302,25 +323,31 @@ def add_commands(sub, command) -> None:
     p.add_argument("--password-ref", metavar="REF", help="... or from a secret reference (workspace:KEY, env:VAR)")
     p.add_argument("--json", action="store_true")
     p = command(group, "trust", cmd_trust, "trust a CA certificate for an account's signature checks")
-    p.add_argument("file")
-    p.add_argument("--account", required=True)
+    p.add_argument("file", help="the CA certificate (PEM or DER)")
+    p.add_argument("--account", required=True, help="the account whose signature checks trust it")
     p.add_argument("--json", action="store_true")
     p = command(group, "list", cmd_list, "own certificates, trust anchors and correspondents' certificates")
     p.add_argument("--account", help="only this account's trust anchors")
     p.add_argument("--json", action="store_true")
     p = command(group, "show", cmd_show, "the details of the certificates of an address or fingerprint")
-    p.add_argument("what", metavar="ADDRESS|FINGERPRINT")
+    p.add_argument(
+        "what", metavar="ADDRESS|FINGERPRINT", help="an e-mail address or a certificate's SHA-256 fingerprint"
+    )
     p.add_argument("--json", action="store_true")
     p = command(group, "selfsign", cmd_selfsign, "make a self-signed certificate (recipients see a warning)")
-    p.add_argument("--account", required=True)
+    p.add_argument("--account", required=True, help="the account the certificate is for")
     p.add_argument("--address", type=address_type, help="default: the account's address")
-    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--days", type=int, default=365, help="how long it is valid (default 365 days)")
     p.add_argument("--json", action="store_true")
     p = command(group, "export", cmd_export, "write a certificate as PEM for correspondents (never the key)")
-    p.add_argument("what", metavar="ADDRESS|FINGERPRINT")
-    p.add_argument("-o", "--output")
+    p.add_argument(
+        "what", metavar="ADDRESS|FINGERPRINT", help="an e-mail address or a certificate's SHA-256 fingerprint"
+    )
+    p.add_argument("-o", "--output", help="the PEM file to write (default: stdout)")
     p = command(group, "forget", cmd_forget, "remove a correspondent's certificate, a trust anchor or an own key")
-    p.add_argument("what", metavar="FINGERPRINT|ADDRESS")
+    p.add_argument(
+        "what", metavar="FINGERPRINT|ADDRESS", help="a certificate's SHA-256 fingerprint or, with --own, an address"
+    )
     p.add_argument("--revoked", action="store_true", help="keep it, marked revoked, so it is never used")
     p.add_argument("--account", help="remove this account's trust anchor with the fingerprint")
     p.add_argument("--own", action="store_true", help="remove the own certificate and private key of ADDRESS")

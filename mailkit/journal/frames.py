@@ -101,12 +101,18 @@ MESSAGE_COLUMNS: dict[str, tuple[str, str]] = {
     "dkim": (_auth("dkim"), "auth"),
     "dmarc": (_auth("dmarc"), "auth"),
     "parse_errors": ("CASE WHEN m.parse_errors = '[]' THEN 0 ELSE json_array_length(m.parse_errors) END", "int"),
-    "smime_status": ("m.smime_status", "cat"),  # valid / invalid / untrusted / expired / none; NaN: not checked
+    "smime_status": (
+        "m.smime_status",
+        "cat",
+    ),  # valid … revoked / none (see smime.STATUSES); NaN: unchecked
     "smime_encrypted": ("m.smime_encrypted", "bool"),
     "first_seen": ("m.first_seen", "time"),
 }
 _RESULT_WORD = re.compile(r"\s*([A-Za-z]+)")
-_FIXED_CATEGORIES = {"direction": ("in", "out"), "smime_status": ("valid", "invalid", "untrusted", "expired", "none")}
+_FIXED_CATEGORIES = {
+    "direction": ("in", "out"),
+    "smime_status": ("valid", "invalid", "untrusted", "expired", "revoked", "none"),
+}
 _PARALLEL_ROWS = 200_000  # below this, one query is faster than starting threads
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import SyncError
+from .codec import compress
 from .store import Journal
 
 _LOCAL = ZoneInfo("Europe/Berlin")
@@ -513,7 +514,7 @@ class _Generator:
             uid = 4_000_000 + index
             rows.append(
                 (account, "INBOX", _uidvalidity(account, "INBOX"), uid, rng.choice(reasons), len(raw),
-                 zlib.compress(raw), self.clock.iso(second))
+                 compress(raw), self.clock.iso(second))
             )  # fmt: skip
             self._found(account, "INBOX", second, 0, 1)
         return rows

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..errors import SendError
 from ..secrets import redact
-from .replies import smtp_reply
+from .replies import smtp_reply, text_of
 
 #: MAIL FROM refusals that are about the session's login, not about the sender address (RFC 4954)
 _LOGIN_NEEDED = (530, 534, 535, 538)
@@ -33,7 +33,7 @@ class Delivery:
 
 
 def _text(reply: bytes | str) -> str:
-    return redact(reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply)
+    return redact(text_of(reply))
 
 
 def deliver_smtp(client: smtplib.SMTP, sender: str, recipients: tuple[str, ...], data: bytes) -> Delivery:

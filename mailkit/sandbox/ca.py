@@ -1,7 +1,8 @@
 """A throw-away certificate authority, so sandbox clients keep certificate verification on.
 
 It also issues the bad certificates diagnostics must recognise: one for the wrong host name
-and one that has already expired; and S/MIME certificates for the demo users.
+and one that has already expired; and S/MIME certificates for the demo users, which name the CA's
+revocation list and OCSP responder (:mod:`.revocation` serves both) once ``crl_url`` is set.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from ..secrets import write_private
 
@@ -67,6 +69,69 @@ class SandboxCA:
             .sign(self._key, hashes.SHA256())
         )
         self.cert_file.write_bytes(self._cert.public_bytes(serialization.Encoding.PEM))
+        self.crl_url: str | None = None  # where the revocation server publishes crl() (and OCSP at ocsp_url)
+        self.ocsp_url: str | None = None
+        self.revoked: dict[int, dt.datetime] = {}  # serial number -> when
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._cert
+
+    def revoke(self, cert: x509.Certificate) -> None:
+        """Put ``cert`` on the revocation list (and have OCSP answer ``revoked``) from now on."""
+        self.revoked[cert.serial_number] = dt.datetime.now(dt.UTC)
+
+    def crl(self) -> x509.CertificateRevocationList:
+        """The current revocation list, signed by the CA, valid for a day."""
+        now = dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self._cert.subject)
+            .last_update(now - dt.timedelta(minutes=1))
+            .next_update(now + dt.timedelta(days=1))
+            .add_extension(x509.CRLNumber(len(self.revoked) + 1), critical=False)
+        )
+        for serial, when in self.revoked.items():
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+            )
+        return builder.sign(self._key, hashes.SHA256())
+
+    def ocsp_response(self, request_der: bytes) -> bytes:
+        """A signed OCSP answer to a DER request for one of this CA's certificates (RFC 6960)."""
+        try:
+            request = ocsp.load_der_ocsp_request(request_der)
+        except ValueError:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
+                serialization.Encoding.DER
+            )
+        now = dt.datetime.now(dt.UTC)
+        when = self.revoked.get(request.serial_number)
+        status = ocsp.OCSPCertStatus.REVOKED if when else ocsp.OCSPCertStatus.GOOD
+        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+            request.issuer_name_hash,
+            request.issuer_key_hash,
+            request.serial_number,
+            request.hash_algorithm,
+            status,
+            now - dt.timedelta(minutes=1),
+            now + dt.timedelta(hours=1),
+            when,
+            None,
+        )
+        response = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self._cert).sign(self._key, hashes.SHA256())
+        return response.public_bytes(serialization.Encoding.DER)
+
+    def _revocation_extensions(self, builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
+        if self.crl_url:
+            point = x509.DistributionPoint([x509.UniformResourceIdentifier(self.crl_url)], None, None, None)
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+        if self.ocsp_url:
+            access = x509.AccessDescription(
+                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(self.ocsp_url)
+            )
+            builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+        return builder
 
     def issue(
         self,
@@ -114,7 +179,7 @@ class SandboxCA:
     ) -> x509.Certificate:
         """An S/MIME certificate (emailProtection, rfc822Name) for ``address`` and a key made elsewhere."""
         now = dt.datetime.now(dt.UTC)
-        return (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(_name(address))
             .issuer_name(self._cert.subject)
@@ -127,8 +192,8 @@ class SandboxCA:
             .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()), critical=False)
-            .sign(self._key, hashes.SHA256())
         )
+        return self._revocation_extensions(builder).sign(self._key, hashes.SHA256())
 
     def issue_expired(self, label: str = "expired") -> CertPair:
         now = dt.datetime.now(dt.UTC)

@@ -327,7 +327,7 @@ class Sandbox:
 
     def enable_smime(self) -> None:
         """Every user gets a CA-issued S/MIME certificate and every account trusts the CA (:func:`.smime.enable`)."""
-        smime.enable(self.ca, self.workspace, [(u.address, u.account) for u in self.users])
+        self._started += smime.enable(self.ca, self.workspace, [(u.address, u.account) for u in self.users])
 
     # -- mail ----------------------------------------------------------------------------------
     def _seed_demo_mail(self) -> None:

@@ -60,6 +60,7 @@ class SendOutcome:
     copy_error: str | None = None
     smime_signed: bool = False
     smime_encrypted_for: tuple[str, ...] = ()
+    smime_cipher: str | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -115,7 +116,11 @@ def prepare(
         )
         notes.extend(protection.notes)
         composed = replace(
-            composed, data=data, smime_signed=protection.signed, smime_encrypted_for=protection.encrypted_for
+            composed,
+            data=data,
+            smime_signed=protection.signed,
+            smime_encrypted_for=protection.encrypted_for,
+            smime_cipher=protection.cipher,
         )
     if account.dkim_selector:
         try:
@@ -190,6 +195,7 @@ def send_mail(
         composed.recipients,
         smime_signed=composed.smime_signed,
         smime_encrypted_for=composed.smime_encrypted_for,
+        smime_cipher=composed.smime_cipher,
         notes=notes,
     )
     try:

@@ -68,6 +68,7 @@ class Composed:
     data: bytes = field(repr=False)
     smime_signed: bool = False
     smime_encrypted_for: tuple[str, ...] = ()
+    smime_cipher: str | None = None  # aes256_gcm | aes256_cbc when encrypted
 
 
 def _no_line_breaks(name: str, value: str) -> str:

@@ -18,6 +18,8 @@ __all__ = [
     "Identity",
     "Person",
     "Protection",
+    "Revocation",
+    "RevocationChecker",
     "SmimeResult",
     "decrypt_message",
     "describe",
@@ -42,4 +44,5 @@ from .certs import (
 )
 from .incoming import STATUSES, SmimeResult, decrypt_message, examine, record
 from .outgoing import ENCRYPT_MODES, Protection, protect
+from .revocation import Revocation, RevocationChecker
 from .store import CertStore, Identity, Person

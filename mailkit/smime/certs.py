@@ -7,6 +7,7 @@ A certificate is described by :class:`CertInfo`, which holds nothing secret: the
 from __future__ import annotations
 
 __all__ = [
+    "HASHES",
     "SELF_SIGNED_WARNING",
     "Bundle",
     "CertInfo",
@@ -33,6 +34,16 @@ SELF_SIGNED_WARNING = (
     "this certificate is self-signed: recipients' mail programs show a warning on every signed mail "
     "until each recipient trusts it by hand; use a certificate from a CA for mail to customers"
 )
+
+
+#: Digests by asn1crypto's names, as CMS structures name them.
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def fingerprint(cert: x509.Certificate) -> str:

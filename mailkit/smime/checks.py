@@ -1,7 +1,9 @@
-"""The S/MIME rows of the diagnose report: certificate present, key matches, chain, expiry, address covered.
+"""The S/MIME rows of the diagnose report: certificate present, key matches, chain, revocation, expiry,
+address covered.
 
 Each row is ``(check, target, status, detail, remedy)`` with status ok / warn / fail / skip; the
-diagnose package turns them into its rows. Reads only the workspace's files.
+diagnose package turns them into its rows. Reads the workspace's files, and the CA's revocation list
+(fetched once, then cached: see :mod:`.revocation`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from ..model import Account
 from ..workspace import Workspace
 from . import cms
+from .revocation import RevocationChecker
 from .store import CertStore
 
 EXPIRY_WARN_DAYS = 30
@@ -64,6 +67,7 @@ def _identity_rows(store: CertStore, account: Account, address: str, now: dt.dat
                 f"import the chain with the certificate, or `mailkit smime trust CA.pem --account {account.name}`",
             )
         )
+        rows.append(_revocation_row(store, identity.cert, [*identity.chain, *store.anchors(account.name)], address))
     days = info.days_left(now)
     if days < 0:
         rows.append(("S/MIME expiry", address, "fail", f"expired on {info.not_after:%Y-%m-%d}", "import a new one"))
@@ -84,6 +88,16 @@ def _identity_rows(store: CertStore, account: Account, address: str, now: dt.dat
         )
     )
     return rows
+
+
+def _revocation_row(store: CertStore, cert, issuers, address: str) -> tuple:
+    revocation = RevocationChecker(store).status(cert, issuers)
+    if revocation.state == "good":
+        return ("S/MIME revocation", address, "ok", revocation.reason, "")
+    if revocation.state == "revoked":
+        return ("S/MIME revocation", address, "fail", revocation.reason, "import a new certificate from the CA")
+    remedy = f"let this machine reach {revocation.source}" if revocation.source else ""
+    return ("S/MIME revocation", address, "warn", revocation.reason, remedy)
 
 
 def smime_rows(account: Account, workspace: Workspace, now: dt.datetime | None = None) -> list[tuple]:

@@ -1,54 +1,98 @@
-"""CMS (PKCS#7) structures: signing and encrypting through cryptography's builders, decrypting through its
-``pkcs7_decrypt_der``, and checking a signature — which cryptography does not offer — the way CMS
-libraries do it: asn1crypto reads the SignedData, cryptography checks the digest, the signature over
-the DER of the signed attributes (RFC 5652 §5.4), and the certificate path (``x509.verification``).
+"""CMS (PKCS#7) signatures: made and checked with asn1crypto for the structure and cryptography for the
+mathematics — cryptography's own builder cannot announce the ciphers mailkit reads, and it offers no
+signature check. Checking goes the way CMS libraries do it: the digest, the signature over the DER of
+the signed attributes (RFC 5652 §5.4), and the certificate path (``x509.verification``). Encryption
+is in :mod:`.envelope`.
 """
 
 from __future__ import annotations
 
-__all__ = ["SignatureCheck", "check_chain", "check_signature", "decrypt", "encrypt", "sign"]
+__all__ = ["SignatureCheck", "capabilities", "check_chain", "check_signature", "sign"]
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from asn1crypto import cms as asn1_cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.ciphers import algorithms
-from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509 import verification
 
+from .certs import HASHES as _HASHES
+from .envelope import CAPABILITIES
+
 _DER = serialization.Encoding.DER
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
-def sign(content: bytes, cert: x509.Certificate, key, chain: tuple[x509.Certificate, ...] = ()) -> bytes:
-    """A detached SHA-256 signature over ``content`` exactly as given (already canonical CRLF)."""
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key, hashes.SHA256())
-    for extra in chain:
-        builder = builder.add_certificate(extra)
-    return builder.sign(_DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+def _signature(key, data: bytes) -> tuple[str, bytes]:
+    """(asn1crypto's name of the algorithm, the SHA-256 signature of ``data``)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return "sha256_rsa", key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return "sha256_ecdsa", key.sign(data, ec.ECDSA(hashes.SHA256()))
+    raise ValueError(f"cannot sign with a {type(key).__name__}")
 
 
-def encrypt(content: bytes, recipients: list[x509.Certificate]) -> bytes:
-    """EnvelopedData for every recipient (RSA key transport), AES-256-CBC."""
-    builder = pkcs7.PKCS7EnvelopeBuilder().set_data(content).set_content_encryption_algorithm(algorithms.AES256)
-    for cert in recipients:
-        builder = builder.add_recipient(cert)
-    return builder.encrypt(_DER, [pkcs7.PKCS7Options.Binary])
+def sign(
+    content: bytes,
+    cert: x509.Certificate,
+    key,
+    chain: tuple[x509.Certificate, ...] = (),
+    *,
+    when: dt.datetime | None = None,
+) -> bytes:
+    """A detached SHA-256 SignedData over ``content`` exactly as given (already canonical CRLF), with the chain.
+
+    Its SMIMECapabilities announce what mailkit reads, AES-GCM first, so correspondents encrypt to us with it.
+    """
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(content)
+    signed_attrs = asn1_cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["data"]},
+            {"type": "signing_time", "values": [asn1_cms.Time({"utc_time": when or dt.datetime.now(dt.UTC)})]},
+            {"type": "message_digest", "values": [digest.finalize()]},
+            {"type": "smime_capabilities", "values": [[{"capability_id": c} for c in CAPABILITIES]]},
+        ]
+    )
+    algorithm, signature = _signature(key, signed_attrs.dump())  # the SET OF is signed, not the [0] it goes in
+    signer_info = {
+        "version": "v1",
+        "sid": {
+            "issuer_and_serial_number": {
+                "issuer": asn1_x509.Name.load(cert.issuer.public_bytes()),
+                "serial_number": cert.serial_number,
+            }
+        },
+        "digest_algorithm": {"algorithm": "sha256"},
+        "signed_attrs": signed_attrs,
+        "signature_algorithm": {"algorithm": algorithm},
+        "signature": signature,
+    }
+    signed_data = asn1_cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [asn1_x509.Certificate.load(c.public_bytes(_DER)) for c in (cert, *chain)],
+            "signer_infos": [signer_info],
+        }
+    )
+    return asn1_cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
 
 
-def decrypt(envelope: bytes, cert: x509.Certificate, key) -> bytes:
-    """The content of EnvelopedData for our key; ValueError when it is not for us or unreadable."""
-    return pkcs7.pkcs7_decrypt_der(envelope, cert, key, [])
+def capabilities(der: bytes) -> tuple[str, ...]:
+    """The ciphers the first signer of a SignedData says it reads (SMIMECapabilities), in its order; () if none."""
+    try:
+        signer_info = asn1_cms.ContentInfo.load(der)["content"]["signer_infos"][0]
+        for attr in signer_info["signed_attrs"] or []:
+            if attr["type"].native == "smime_capabilities":
+                return tuple(str(c["capability_id"].native) for c in attr["values"][0])
+    except (ValueError, TypeError, KeyError, IndexError):
+        pass
+    return ()
 
 
 @dataclass

@@ -3,9 +3,10 @@
 The status is one of ``valid`` (the signature holds, its signer is the From address and the
 certificate chains to a trust anchor at the signing time), ``invalid`` (changed content, a broken
 signature, a signer other than From), ``untrusted`` (no path to an anchor, a certificate not for
-e-mail), ``expired`` (the certificate was not valid at the signing time) or ``none`` (unsigned, or
-encrypted for a key this workspace does not hold). Nothing here raises for a message: a bad one is a
-status with its reason.
+e-mail), ``expired`` (the certificate was not valid at the signing time), ``revoked`` (its CA's
+revocation list names it) or ``none`` (unsigned, or encrypted for a key this workspace does not hold).
+A revocation list that cannot be fetched leaves ``valid`` with a warning. Nothing here raises for a
+message: a bad one is a status with its reason.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from cryptography.exceptions import UnsupportedAlgorithm
 
 from ..errors import PolicyError
 from ..workspace import Workspace
-from . import cms
+from . import cms, envelope
 from .certs import describe
 from .mime import Found, canonical, find, split_entity
+from .revocation import RevocationChecker
 from .store import CertStore
 
-STATUSES = ("valid", "invalid", "untrusted", "expired", "none")
+STATUSES = ("valid", "invalid", "untrusted", "expired", "revoked", "none")
 _CLOCK_SKEW = dt.timedelta(days=1)  # a signing time further ahead than this is not believed
 
 
@@ -40,6 +42,9 @@ class SmimeResult:
     signing_time: dt.datetime | None = None
     reason: str = ""
     harvested: bool = False
+    cipher: str | None = None  # the content cipher of an encrypted mail (aes256_gcm, aes256_cbc, tripledes_3key…)
+    revocation: str | None = None  # good | revoked | unknown, for a signer whose chain holds
+    warning: str = ""  # e.g. why revocation could not be checked
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +57,9 @@ class SmimeResult:
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "reason": self.reason,
             "harvested": self.harvested,
+            "cipher": self.cipher,
+            "revocation": self.revocation,
+            "warning": self.warning,
         }
 
 
@@ -63,16 +71,16 @@ def _content_type(der: bytes) -> str:
 
 
 def _decrypt(store: CertStore, der: bytes) -> tuple[bytes | None, str]:
-    if _content_type(der) == "authenticated_enveloped_data":
-        return None, "encrypted with AES-GCM (AuthEnvelopedData), which mailkit cannot decrypt yet"
     reason = "encrypted for a key this workspace does not hold"
     for identity in store.identities():
         try:
-            return cms.decrypt(der, identity.cert, identity.private_key()), ""
-        except UnsupportedAlgorithm as exc:  # a cipher cryptography lacks (3DES, RC2): say so, not "not for us"
+            return envelope.decrypt(der, identity.cert, identity.private_key()), ""
+        except UnsupportedAlgorithm as exc:  # a cipher mailkit does not read (RC2, EC key agreement): say so
             reason = f"cannot be decrypted: {exc}"
-        except ValueError:
+        except envelope.NotForThisKey:
             continue
+        except ValueError as exc:  # for this key, but it does not decrypt (a changed GCM mail fails its tag)
+            reason = f"cannot be decrypted: {exc}"
     return None, reason
 
 
@@ -99,10 +107,17 @@ def _judge(check: cms.SignatureCheck, result: SmimeResult, store, account: str, 
     if not info.email_protection:
         result.status, result.reason = "untrusted", "the certificate is not meant for e-mail (extended key usage)"
         return
-    problem = cms.check_chain(check.signer, check.certificates, store.anchors(account), when)
+    anchors = store.anchors(account)
+    problem = cms.check_chain(check.signer, check.certificates, anchors, when)
     if problem:
         result.status, result.reason = "untrusted", f"no path to a trusted CA: {problem}"
         return
+    revocation = RevocationChecker(store).status(check.signer, [*check.certificates, *anchors], now)
+    result.revocation = revocation.state
+    if revocation.state == "revoked":
+        result.status, result.reason = "revoked", f"the signer's certificate was {revocation.reason}"
+        return
+    result.warning = revocation.reason if revocation.state == "unknown" else ""
     result.status = "valid"
 
 
@@ -123,7 +138,7 @@ def examine(
     if found.kind == "enveloped" and _content_type(found.der) == "signed_data":
         found = Found("opaque", der=found.der)  # pkcs7-mime without smime-type
     if found.kind == "enveloped":
-        result.encrypted = True
+        result.encrypted, result.cipher = True, envelope.cipher_of(found.der)
         content, result.reason = _decrypt(store, found.der)
         if content is None:
             return result
@@ -136,7 +151,9 @@ def examine(
         _judge(check, result, store, account, from_addr, now)
         own = {i.info.fingerprint for i in store.identities()}
         if harvest and check.signer is not None and result.status == "valid" and result.fingerprint not in own:
-            _, result.harvested = store.add_person(check.signer, "harvested")
+            _, result.harvested = store.add_person(check.signer, "harvested", cms.capabilities(found.der))
+        if harvest and check.signer is not None and result.status == "revoked" and result.fingerprint not in own:
+            store.add_person(check.signer, "harvested")  # kept, marked revoked (by status()), never used
     return result
 
 

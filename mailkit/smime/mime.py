@@ -85,11 +85,15 @@ def signed_entity(inner: bytes, signature: bytes, boundary: str | None = None) -
     )
 
 
-def enveloped_message(outer: bytes, envelope: bytes) -> bytes:
-    """The message with its content replaced by application/pkcs7-mime enveloped-data."""
+def enveloped_message(outer: bytes, envelope: bytes, cipher: str = "aes256_cbc") -> bytes:
+    """The message with its content replaced by application/pkcs7-mime: enveloped-data, or authEnveloped-data
+    for an AES-GCM envelope (RFC 8551 §3.2.2)."""
+    smime_type = b"authEnveloped-data" if cipher.endswith("_gcm") else b"enveloped-data"
     return (
         outer
-        + b'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"\r\n'
+        + b"Content-Type: application/pkcs7-mime; smime-type="
+        + smime_type
+        + b'; name="smime.p7m"\r\n'
         + b"Content-Transfer-Encoding: base64\r\n"
         + b'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n'
         + _base64_lines(envelope)

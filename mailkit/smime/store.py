@@ -4,7 +4,10 @@
     keys/smime/own/<address>/cert.pem    its certificate, then the chain
     keys/smime/trust/<account>/<fp>.pem  extra trust anchors of an account
     keys/smime/people/<fp>.pem           correspondents' certificates
-    keys/smime/people.json               where each came from (imported, harvested), and revoked ones
+    keys/smime/people.json               where each came from (imported, harvested), the ciphers its owner's
+                                         signed mail announced (SMIMECapabilities), and revoked ones (by
+                                         hand or found on their CA's list; own certificates too)
+    keys/smime/crl/                      the CAs' revocation lists as last fetched (see :mod:`.revocation`)
 
 Correspondents: the newest certificate per address that is valid now and not revoked is used;
 expired and revoked ones are kept, never used.
@@ -32,6 +35,7 @@ from ..errors import ConfigError
 from ..secrets import write_private
 from ..workspace import Workspace
 from .certs import Bundle, CertInfo, describe, fingerprint, load_certificates
+from .envelope import CAPABILITIES
 
 _PEM = serialization.Encoding.PEM
 _SAFE = re.compile(r"^[A-Za-z0-9._@+-]+$")
@@ -86,6 +90,8 @@ class Person:
     source: str  # imported | harvested
     added: str
     revoked: bool = False
+    capabilities: tuple[str, ...] = ()  # the ciphers its owner reads, from their signed mail; () = not known
+    revoked_reason: str = ""
 
     @property
     def info(self) -> CertInfo:
@@ -96,9 +102,14 @@ class Person:
         return not self.revoked and info.valid_at(now) and info.can_encrypt
 
     def to_dict(self) -> dict:
-        return {"kind": "person", "source": self.source, "added": self.added, "revoked": self.revoked} | (
-            self.info.to_dict()
-        )
+        return {
+            "kind": "person",
+            "source": self.source,
+            "added": self.added,
+            "revoked": self.revoked,
+            "revoked_reason": self.revoked_reason,
+            "capabilities": list(self.capabilities),
+        } | self.info.to_dict()
 
 
 @functools.cache
@@ -122,7 +133,7 @@ class CertStore:
     def __repr__(self) -> str:
         return f"CertStore({str(self.root)!r})"
 
-    def _dir(self, *parts: str) -> Path:
+    def folder(self, *parts: str) -> Path:
         """A folder under ``keys/smime``, it and every folder above it up to ``keys/`` private (0700)."""
         path = self.root.joinpath(*parts)
         for folder in [
@@ -144,7 +155,7 @@ class CertStore:
             )
         if bundle.key is None:
             raise ConfigError(f"the certificate for {address} comes without its private key")
-        folder = self._dir("own", address)
+        folder = self.folder("own", address)
         key_pem = bundle.key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         write_private(folder / "key.pem", key_pem)
         write_private(folder / "cert.pem", _pem([bundle.cert, *bundle.chain]))
@@ -170,7 +181,7 @@ class CertStore:
 
     # -- trust anchors -------------------------------------------------------------------------
     def trust(self, account: str, certs: list[x509.Certificate]) -> list[CertInfo]:
-        folder = self._dir("trust", _safe(account, "account"))
+        folder = self.folder("trust", _safe(account, "account"))
         for cert in certs:
             write_private(folder / f"{fingerprint(cert)}.pem", _pem([cert]))
         return [describe(c) for c in certs]
@@ -196,20 +207,40 @@ class CertStore:
         return json.loads(path.read_text("utf-8")) if path.exists() else {}
 
     def _save_index(self, index: dict) -> None:
-        self._dir("people")
+        self.folder("people")
         write_private(self.root / "people.json", json.dumps(index, indent=1, sort_keys=True).encode())
 
-    def add_person(self, cert: x509.Certificate, source: str = "imported") -> tuple[Person, bool]:
-        """Keep a correspondent's certificate; returns it and whether it was new."""
+    def add_person(
+        self, cert: x509.Certificate, source: str = "imported", capabilities: tuple[str, ...] = ()
+    ) -> tuple[Person, bool]:
+        """Keep a correspondent's certificate; returns it and whether it was new.
+
+        ``capabilities`` (from a signed mail of theirs) replace the ones known: the latest mail tells what
+        their program reads now.
+        """
         fp = fingerprint(cert)
         index = self._index()
-        new = fp not in index
+        new = "source" not in index.get(fp, {})  # a revocation mark may be there before the certificate
         if new:
-            write_private(self._dir("people") / f"{fp}.pem", _pem([cert]))
-            index[fp] = {"source": source, "added": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            write_private(self.folder("people") / f"{fp}.pem", _pem([cert]))
+            added = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            index.setdefault(fp, {}).update(source=source, added=added)
+        if new or (capabilities and index[fp].get("capabilities") != list(capabilities)):
+            if capabilities:
+                index[fp]["capabilities"] = list(capabilities)
             self._save_index(index)
-        entry = index[fp]
-        return Person(cert, entry["source"], entry["added"], entry.get("revoked", False)), new
+        return self._person(cert, index[fp]), new
+
+    @staticmethod
+    def _person(cert: x509.Certificate, entry: dict) -> Person:
+        return Person(
+            cert,
+            entry["source"],
+            entry["added"],
+            entry.get("revoked", False),
+            tuple(entry.get("capabilities", ())),
+            entry.get("revoked_reason", ""),
+        )
 
     def people(self) -> list[Person]:
         index = self._index()
@@ -218,7 +249,7 @@ class CertStore:
             path = self.root / "people" / f"{fp}.pem"
             if path.exists():
                 cert = x509.load_pem_x509_certificate(path.read_bytes())
-                found.append(Person(cert, entry["source"], entry["added"], entry.get("revoked", False)))
+                found.append(self._person(cert, entry))
         return found
 
     def recipient_cert(self, address: str, now: dt.datetime | None = None) -> x509.Certificate | None:
@@ -226,22 +257,47 @@ class CertStore:
         address = address.lower()
         usable = [p.cert for p in self.people() if address in p.info.addresses and p.usable(now)]
         own = self.identity(address) if _SAFE.match(address) else None
-        if own is not None and own.info.valid_at(now) and own.info.can_encrypt:
+        if own is not None and own.info.valid_at(now) and own.info.can_encrypt and not self.revoked(own.cert):
             usable.append(own.cert)
         return max(usable, key=lambda c: (c.not_valid_before_utc, c.not_valid_after_utc), default=None)
+
+    def reads(self, cert: x509.Certificate, cipher: str) -> bool:
+        """Whether the holder of ``cert`` is known to read ``cipher``: an own identity (mailkit reads it), or a
+        correspondent whose signed mail announced it."""
+        fp = fingerprint(cert)
+        if any(i.info.fingerprint == fp for i in self.identities()):
+            return cipher in CAPABILITIES
+        return cipher in self._index().get(fp, {}).get("capabilities", ())
 
     def find(self, fp: str) -> list[Person]:
         fp = fp.lower().replace(":", "")
         return [p for p in self.people() if p.info.fingerprint.startswith(fp)] if len(fp) >= 8 else []
 
     def revoke(self, fp: str) -> int:
-        """Mark correspondents' certificates revoked: kept, never used again."""
-        index = self._index()
+        """Mark correspondents' certificates revoked by hand: kept, never used again."""
         found = self.find(fp)
         for person in found:
-            index[person.info.fingerprint]["revoked"] = True
-        self._save_index(index)
+            self.mark_revoked(person.cert, "revoked by hand")
         return len(found)
+
+    def mark_revoked(self, cert: x509.Certificate, reason: str) -> None:
+        """Remember that ``cert`` (a correspondent's or an own one) is revoked, and why: it is never used again."""
+        index = self._index()
+        entry = index.setdefault(fingerprint(cert), {})
+        if not entry.get("revoked"):
+            entry.update(revoked=True, revoked_reason=reason)
+            self._save_index(index)
+
+    def revoked(self, cert: x509.Certificate) -> str:
+        """Why ``cert`` is known to be revoked; "" when it is not."""
+        entry = self._index().get(fingerprint(cert), {})
+        return (entry.get("revoked_reason") or "revoked by hand") if entry.get("revoked") else ""
+
+    def issuers(self) -> list[x509.Certificate]:
+        """Every CA certificate this workspace knows: own chains, every account's anchors, the system's."""
+        accounts = sorted(self.workspace.accounts)
+        own = [c for i in self.identities() for c in i.chain]
+        return own + [c for a in accounts for c in self.own_anchors(a)] + list(_system_anchors())
 
     def forget_person(self, fp: str) -> int:
         index = self._index()

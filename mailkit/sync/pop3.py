@@ -120,7 +120,7 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                                 reason = f"the journal could not store it: {type(exc).__name__}: {exc} (UIDL {uidl})"
                                 folder_result.quarantined += journal.quarantine(account.name, FOLDER, reason, raw)
                             else:
-                                if is_new:
+                                if is_new and parsed.smime:
                                     record_smime(journal, workspace, account.name, row, raw, parsed.from_addr)
                                 folder_result.new += is_new
                                 folder_result.rebound += not is_new

@@ -1,19 +1,24 @@
 """The account form: every field of the account model, validated as the user types.
 
+The fields are the model's, by the dotted names ``mailkit accounts set`` and ``accounts show`` use
+(identity, both sides, what happens to new mail, login and TLS, signatures with DKIM and S/MIME,
+senders per document type); a field whose side or table is switched off is hidden and not saved,
+and what the form has no field for (a sender of another document type) is kept as it was.
 The form holds no protocol code and no validation of its own: it builds an
-:class:`~mailkit.model.Account` from its fields, shows the model's problems at the fields they
-belong to, stores the password in the workspace's secret store on save (and clears the field),
-and calls the library for the connection test. Status goes into
-the ``status`` widget, never to print(). **Test connection** runs :func:`mailkit.diagnose.diagnose`
-and shows its report; **Autoconfigure** fills the server fields from the best candidate
-:func:`mailkit.autoconfig.autoconfigure` finds for the address.
-"""
+:class:`~mailkit.model.Account` from its fields, shows the model's problems and warnings at the fields
+they belong to, stores the password in the workspace's secret store on save (and clears the field),
+and calls the library for the connection test. Status goes into the ``status`` widget, never to
+print(). **Test connection** runs :func:`mailkit.diagnose.diagnose` and shows its report;
+**Autoconfigure** fills the server fields from the best candidate :func:`mailkit.autoconfig.autoconfigure`
+finds for the address."""
 
 from __future__ import annotations
 
 __all__ = ["AccountForm"]
 
+import copy
 import html
+import typing
 
 import ipywidgets as w
 
@@ -22,26 +27,25 @@ from ..diagnose import diagnose
 from ..errors import ConfigError, MailkitError
 from ..formats import kivitendo
 from ..i18n import check_lang, text
-from ..model import SECURITIES, Account, OAuth2, account_from_dict, default_port
+from ..model import (
+    Account,
+    OAuth2,
+    Smime,
+    account_from_dict,
+    account_to_dict,
+    default_port,
+    field_type,
+    is_optional,
+    to_dict,
+)
 from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
-from ._controls import busy, button, checkbox, on_enter
-
-_DOC_TYPES = ("quote", "order", "delivery_note", "invoice", "credit_note", "dunning", "receipt", "letter")
-_STYLE = {"description_width": "14em"}
-_LAYOUT = w.Layout(width="38em")
-
-
-def _text(description: str, placeholder: str = "", value: str = "") -> w.Text:
-    return w.Text(value=value, description=description, placeholder=placeholder, style=_STYLE, layout=_LAYOUT)
-
-
-def _port(description: str) -> w.BoundedIntText:
-    return w.BoundedIntText(value=0, min=0, max=99999, description=description, style=_STYLE, layout=_LAYOUT)
+from ._account_fields import DEFAULTS, SWITCHES, TABS, TEXTAREAS, field_widget, model_value, put
+from ._controls import busy, button, on_enter
 
 
 class AccountForm(w.VBox):
-    """Identity / sending / receiving / auth / sender policy, with Save and Test connection."""
+    """Every field of an account, in tabs, with Save, Test connection and the kivitendo export."""
 
     def __init__(
         self, workspace: Workspace, account: Account | None = None, *, tester=None, actions=True, lang: str = "en"
@@ -51,48 +55,10 @@ class AccountForm(w.VBox):
         self.lang = check_lang(lang)
         self.workspace = workspace
         self._password_ref: str | None = None
+        self._loaded: dict = {}  # the loaded account as saved: what the form does not show is kept as it was
         # account -> an object with ``ok`` and _repr_html_; by default the full diagnosis
         self._tester = tester or (lambda account: diagnose(account, workspace))
-        self.fields: dict[str, w.ValueWidget] = {
-            "name": _text("Name", "info"),
-            "address": _text("E-mail address", "info@firma.de"),
-            "display_name": _text("Display name", "Firma GmbH"),
-            "description": _text("Description"),
-            "owner": _text("Owner (employee)"),
-            "sending.method": w.Dropdown(options=["smtp", "sendmail"], description="Send by", style=_STYLE),
-            "sending.host": _text("SMTP host", "smtp.firma.de"),
-            "sending.port": _port("SMTP port (0: default)"),
-            "sending.security": w.Dropdown(
-                options=list(SECURITIES), value="starttls", description="SMTP security", style=_STYLE
-            ),
-            "sending.sendmail_command": _text("sendmail command", value="/usr/sbin/sendmail -t -i"),
-            "receiving.protocol": w.Dropdown(options=["imap", "pop3"], description="Receive by", style=_STYLE),
-            "receiving.host": _text("IMAP/POP3 host", "imap.firma.de"),
-            "receiving.port": _port("Port (0: default)"),
-            "receiving.security": w.Dropdown(
-                options=list(SECURITIES), value="tls", description="Security", style=_STYLE
-            ),
-            "receiving.base_folder": _text("Base folder", value="INBOX"),
-            "receiving.sent_export": checkbox("Copy sent mail to IMAP", style=_STYLE),
-            "receiving.sent_folder": _text("Sent folder", value="Sent"),
-            "auth.method": w.Dropdown(
-                options=["password", "oauth2", "none"], description="Authentication", style=_STYLE
-            ),
-            "auth.username": _text("User name", "(the address)"),
-            "password": w.Password(description="Password", style=_STYLE, layout=_LAYOUT),
-            "auth.oauth2.provider": w.Dropdown(
-                options=["microsoft", "google", "generic"], description="OAuth2 provider", style=_STYLE
-            ),
-            "auth.oauth2.tenant": _text("Tenant"),
-            "auth.oauth2.client_id": _text("Client id"),
-            "auth.oauth2.client_secret": _text("Client secret ref", "env:CLIENT_SECRET (app-only)"),
-            "auth.oauth2.authority_url": _text("Authority URL", "(the provider's)"),
-            "auth.oauth2.scopes": _text("Scopes", "(the provider's defaults)"),
-            "verify_certificate": checkbox("Verify certificates", True, style=_STYLE),
-            "ca_file": _text("CA file", "(the system's)"),
-        }
-        for doc_type in _DOC_TYPES:
-            self.fields[f"senders.{doc_type}"] = _text(f"Sender: {doc_type}", "(the account's address)")
+        self.fields: dict[str, w.ValueWidget] = {name: field_widget(name) for names in TABS.values() for name in names}
         self.feedback = {name: w.HTML() for name in self.fields}
         self.status = w.HTML()
         self.autoconfig_button = button("Autoconfigure from address", icon="magic")
@@ -108,48 +74,13 @@ class AccountForm(w.VBox):
         self.save_button.on_click(lambda _: self.save())
         self.test_button.on_click(lambda _: self.test_connection())
         self.export_button.on_click(lambda _: self.export_kivitendo())
+        self.load(account or DEFAULTS, fresh=account is None)
         for widget in self.fields.values():
             widget.observe(lambda _: self.validate(), names="value")
         on_enter(self.fields["address"], self.autoconfigure)
         on_enter(self.fields["password"], self.save)
-        if account is not None:
-            self.load(account)
-        groups = {
-            "Identity": ["name", "address", "display_name", "description", "owner"],
-            "Sending": [
-                "sending.method",
-                "sending.host",
-                "sending.port",
-                "sending.security",
-                "sending.sendmail_command",
-            ],
-            "Receiving": [
-                "receiving.protocol",
-                "receiving.host",
-                "receiving.port",
-                "receiving.security",
-                "receiving.base_folder",
-                "receiving.sent_export",
-                "receiving.sent_folder",
-            ],
-            "Authentication": [
-                "auth.method",
-                "auth.username",
-                "password",
-                "auth.oauth2.provider",
-                "auth.oauth2.tenant",
-                "auth.oauth2.client_id",
-                "auth.oauth2.client_secret",
-                "auth.oauth2.authority_url",
-                "auth.oauth2.scopes",
-                "verify_certificate",
-                "ca_file",
-            ],
-            "Sender policy": [f"senders.{d}" for d in _DOC_TYPES],
-        }
-        self.tabs = tabs = w.Tab(
-            children=[w.VBox([w.VBox([self.fields[n], self.feedback[n]]) for n in names]) for names in groups.values()]
-        )
+        self._rows = {name: w.VBox([self.fields[name], self.feedback[name]]) for name in self.fields}
+        self.tabs = tabs = w.Tab(children=[w.VBox([self._rows[n] for n in names]) for names in TABS.values()])
         if actions:  # the button sits under the address it reads
             identity = tabs.children[0]
             identity.children = (*identity.children, self.autoconfig_button)
@@ -173,7 +104,7 @@ class AccountForm(w.VBox):
                 widget.description = text("form.sender", lang, document=document)
             else:
                 widget.description = text(f"form.{name}", lang)
-        for index, tab in enumerate(("identity", "sending", "receiving", "authentication", "senders")):
+        for index, tab in enumerate(TABS):
             self.tabs.set_title(index, text(f"tab.{tab}", lang))
         for control, key in (
             (self.autoconfig_button, "autoconfigure"),
@@ -185,108 +116,73 @@ class AccountForm(w.VBox):
         self.validate()
 
     # -- fields <-> account ------------------------------------------------------------------
-    def load(self, account: Account) -> None:
+    def load(self, account: Account, *, fresh: bool = False) -> None:
         """Fill the fields from an account (the password field stays empty: it is never read back)."""
-        s, r, a = account.sending, account.receiving, account.auth
-        values = {
-            "name": account.name,
-            "address": account.address,
-            "display_name": account.display_name,
-            "description": account.description,
-            "owner": account.owner,
-            "verify_certificate": account.verify_certificate,
-            "ca_file": account.ca_file or "",
-            "auth.method": a.method,
-            "auth.username": a.username or "",
-        }
-        if s is not None:
-            values |= {
-                "sending.method": s.method,
-                "sending.host": s.host,
-                "sending.port": s.port or 0,
-                "sending.security": s.security,
-                "sending.sendmail_command": s.sendmail_command,
-            }
-        if r is not None:
-            values |= {
-                "receiving.protocol": r.protocol,
-                "receiving.host": r.host,
-                "receiving.port": r.port or 0,
-                "receiving.security": r.security,
-                "receiving.base_folder": r.base_folder,
-                "receiving.sent_export": r.sent_export,
-                "receiving.sent_folder": r.sent_folder,
-            }
-        if a.oauth2 is not None:
-            values |= {
-                "auth.oauth2.provider": a.oauth2.provider,
-                "auth.oauth2.tenant": a.oauth2.tenant,
-                "auth.oauth2.client_id": a.oauth2.client_id,
-                "auth.oauth2.client_secret": a.oauth2.client_secret or "",
-                "auth.oauth2.authority_url": a.oauth2.authority_url,
-                "auth.oauth2.scopes": " ".join(a.oauth2.scopes),
-            }
-        for doc_type, sender in account.senders.items():
-            if f"senders.{doc_type}" in self.fields:
-                values[f"senders.{doc_type}"] = sender
-        self._password_ref = a.password
-        for name, value in values.items():
-            self.fields[name].value = value
+        self._loaded = {} if fresh else account_to_dict(account)
+        self._password_ref = None if fresh else account.auth.password
+        for name, widget in self.fields.items():
+            value: object
+            if name == "password":
+                value = ""
+            elif name in SWITCHES:
+                table = getattr(account.receiving, name.rpartition(".")[2], None)
+                value = not fresh and table is not None
+            elif name.startswith("senders."):
+                value = account.senders.get(name.partition(".")[2], "")
+            elif name in ("sending.method", "receiving.protocol") and getattr(account, name.partition(".")[0]) is None:
+                value = "none"
+            else:
+                value = model_value(account, name)
+                value = " ".join(value) if isinstance(value, tuple) else value
+                value = (0 if isinstance(widget, w.BoundedIntText) else "") if value is None else value
+            widget.value = value
+
+    def _shown(self, name: str, values: dict) -> bool:
+        """Whether a field counts: its side, its OAuth2 settings or its optional table is switched on."""
+        if name.startswith("sending.") and values["sending.method"] == "none":
+            return False
+        if name.startswith("receiving.") and values["receiving.protocol"] == "none":
+            return False
+        if name.startswith("auth.oauth2.") and values["auth.method"] != "oauth2":
+            return False
+        return not any(name.startswith(f"{switch}.") and not values[switch] for switch in SWITCHES)
 
     def _data(self) -> tuple[str, dict]:
         v = {name: widget.value for name, widget in self.fields.items()}
-        data: dict = {
-            "address": v["address"].strip(),
-            "display_name": v["display_name"],
-            "description": v["description"],
-            "owner": v["owner"],
-            "verify_certificate": v["verify_certificate"],
-        }
-        if v["ca_file"].strip():
-            data["ca_file"] = v["ca_file"].strip()
-        sending = {
-            "method": v["sending.method"],
-            "host": v["sending.host"].strip(),
-            "security": v["sending.security"],
-            "sendmail_command": v["sending.sendmail_command"] or "/usr/sbin/sendmail -t -i",
-        }
-        if v["sending.port"]:
-            sending["port"] = v["sending.port"]
-        receiving = {
-            "protocol": v["receiving.protocol"],
-            "host": v["receiving.host"].strip(),
-            "security": v["receiving.security"],
-            "base_folder": v["receiving.base_folder"],
-            "sent_export": v["receiving.sent_export"],
-            "sent_folder": v["receiving.sent_folder"],
-        }
-        if v["receiving.port"]:
-            receiving["port"] = v["receiving.port"]
-        auth: dict = {"method": v["auth.method"]}
-        if v["auth.username"].strip():
-            auth["username"] = v["auth.username"].strip()
+        data = copy.deepcopy(self._loaded)
+        for name, value in v.items():
+            if name in ("name", "password", *SWITCHES, "sending.method", "receiving.protocol"):
+                continue
+            if not self._shown(name, v):
+                continue
+            hint = field_type(Account, name.split("."))
+            if isinstance(value, str) and name not in TEXTAREAS:
+                value = value.strip()
+            if typing.get_origin(field_type(Account, name.split(".")[:-1])) is dict or is_optional(hint):
+                value = value or None  # an empty optional field (or a sender per type) is not set
+            if isinstance(value, str) and typing.get_origin(hint) is tuple:
+                value = value.split()
+            put(data, name, value)
+        for side, switch in (("sending", "sending.method"), ("receiving", "receiving.protocol")):
+            if v[switch] == "none":
+                data.pop(side, None)
+            else:
+                data.setdefault(side, {})["method" if side == "sending" else "protocol"] = v[switch]
+        for switch in SWITCHES:
+            if not v[switch] or v["receiving.protocol"] == "none":
+                data.get("receiving", {}).pop(switch.rpartition(".")[2], None)
+        auth = data.setdefault("auth", {})
+        if v["auth.method"] != "oauth2":
+            auth.pop("oauth2", None)
+        auth.pop("password", None)
         if v["auth.method"] == "password":
             # a typed password will be stored under this reference on save
             typed = f"workspace:{v['name'].strip() or 'new'}.password" if v["password"] else None
             reference = self._password_ref or typed
             if reference:
                 auth["password"] = reference
-        if v["auth.method"] == "oauth2":
-            auth["oauth2"] = {
-                "provider": v["auth.oauth2.provider"],
-                "tenant": v["auth.oauth2.tenant"],
-                "client_id": v["auth.oauth2.client_id"],
-            }
-            if v["auth.oauth2.client_secret"].strip():
-                auth["oauth2"]["client_secret"] = v["auth.oauth2.client_secret"].strip()
-            if v["auth.oauth2.authority_url"].strip():
-                auth["oauth2"]["authority_url"] = v["auth.oauth2.authority_url"].strip()
-            if v["auth.oauth2.scopes"].split():
-                auth["oauth2"]["scopes"] = v["auth.oauth2.scopes"].split()
-        data |= {"sending": sending, "receiving": receiving, "auth": auth}
-        senders = {d: v[f"senders.{d}"].strip() for d in _DOC_TYPES if v[f"senders.{d}"].strip()}
-        if senders:
-            data["senders"] = senders
+        if data.get("smime") == to_dict(Smime()):
+            data.pop("smime")  # neither signed nor encrypted: no table
         return v["name"].strip(), data
 
     def account(self) -> Account:
@@ -295,31 +191,43 @@ class AccountForm(w.VBox):
         return account_from_dict(name, data).validate()
 
     def validate(self) -> bool:
-        """Show the model's problems at their fields; True when there are none."""
-        for label in self.feedback.values():
+        """Show the model's problems (red) and warnings (amber) at their fields; True when there is no problem."""
+        values = {name: widget.value for name, widget in self.fields.items()}
+        self._messages: dict[str, str] = {}
+        for name, label in self.feedback.items():
             label.value = ""
+            self._rows[name].layout.display = None if self._shown(name, values) else "none"
         try:
-            self.account()
+            account = self.account()
         except ConfigError as exc:
-            for problem in exc.problems:
-                target = (
-                    problem.field
-                    if problem.field in self.feedback
-                    else "password"
-                    if problem.field == "auth.password"
-                    else None
-                )
-                if target:
-                    self.feedback[target].value = f"<span style='color:#b00020'>{html.escape(problem.message)}</span>"
-            self._set_status(text("form.attention", self.lang, n=len(exc.problems)), "warn")
+            elsewhere = [str(p) for p in exc.problems if not self._show(p, "#b00020")]
+            status = text("form.attention", self.lang, n=len(exc.problems))
+            self._set_status("; ".join([status, *elsewhere]), "warn")
             self._defaults_hint()
             return False
+        for warning in account.warnings():
+            self._show(warning, "#8a6d00")
         self._defaults_hint()
         self._set_status(text("form.ready", self.lang), "ok")
         return True
 
+    def _show(self, problem, colour: str) -> bool:
+        """Put a problem's message under its field; False when the form has no field for it."""
+        target = "password" if problem.field == "auth.password" else problem.field
+        if target not in self.feedback:
+            return False
+        self.feedback[target].value = f"<span style='color:{colour}'>{html.escape(problem.message)}</span>"
+        self._messages[target] = problem.message
+        return True
+
+    def messages(self) -> dict[str, str]:
+        """The model's problems and warnings the fields show now, by field name, as plain text."""
+        return dict(self._messages)
+
     def _defaults_hint(self) -> None:
         for side, protocol in (("sending", "smtp"), ("receiving", self.fields["receiving.protocol"].value)):
+            if protocol == "none" or (side == "sending" and self.fields["sending.method"].value != "smtp"):
+                continue
             if not self.fields[f"{side}.port"].value and not self.feedback[f"{side}.port"].value:
                 port = default_port(protocol, self.fields[f"{side}.security"].value)
                 self.feedback[f"{side}.port"].value = f"<span style='color:#555'>default: {port}</span>"

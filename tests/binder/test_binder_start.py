@@ -60,6 +60,8 @@ def test_binder_launch_as_an_ordinary_user():
     shutil.rmtree(workspace, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     as_user(home, f"{home}/venv/bin/pip", "install", "-q", "-r", "binder/requirements.txt")
+    # JupyterLab asks no "Jupyter news?" question on Binder either (pyproject's data-files)
+    assert (home / "venv" / "etc" / "jupyter" / "labconfig" / "page_config.json").exists()
     # the app link (urlpath=voila/render/notebooks/apps/onboarding.ipynb) needs Voila's server extension
     extensions = as_user(home, f"{home}/venv/bin/jupyter", "server", "extension", "list")
     assert "voila" in extensions.stdout + extensions.stderr and "enabled" in extensions.stdout + extensions.stderr

@@ -44,8 +44,21 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks, serve, 
         save.scroll_into_view_if_needed()
         shoot(page, "jupyterlab-01-form")
         looks_right(page)
-        display = page.locator(".widget-text:has-text('Display name') input")
+        display = page.locator(".widget-text:has-text('Sender name') input")
         display.fill("Mailkit Demo GmbH (Browser)")
+        # every tab as a user sees it: no label cut off; the settings `accounts set` has are here too
+        for tab, shot in (("New mail", "jupyterlab-01-form-new-mail"), ("Signatures", "jupyterlab-01-form-signatures")):
+            page.locator(f".lm-TabBar-tab:has-text('{tab}')").click()
+            tickets = page.locator(".widget-checkbox:has-text('Create tickets') input")
+            if tab == "New mail":
+                tickets.check()  # its fields appear
+                page.locator(".widget-text:has-text('Queue')").wait_for()
+            shoot(page, shot)
+            looks_right(page)
+            if tab == "New mail":
+                page.locator(".widget-text:has-text('Poll every') input").fill("7")
+                tickets.uncheck()  # the shared sandbox's info keeps importing without tickets
+        page.locator(".widget-textarea:has-text('Signature (text)') textarea").fill("Grüße aus dem Browser")
         page.locator(".lm-TabBar-tab:has-text('Authentication')").click()
         password = page.locator("input[type=password]:not([placeholder='of the PKCS#12 file'])")  # not SmimePanel's
         password.fill(state["users"][0]["password"])
@@ -64,4 +77,6 @@ def test_account_setup_in_jupyterlab(shared_sandbox, browser, notebooks, serve, 
         page.close()
     saved = (folder / "mailkit.toml").read_text()
     assert 'display_name = "Mailkit Demo GmbH (Browser)"' in saved
+    assert 'signature = "Grüße aus dem Browser"' in saved and "poll_interval = 7.0" in saved
+    assert "[accounts.info.receiving.tickets]" not in saved  # switched off again before saving
     assert state["users"][0]["password"] not in saved

@@ -16,6 +16,9 @@ BIN = Path(sys.executable).parent
 VIEWPORT = {"width": 1280, "height": 800}
 
 
+SWITCHES_DE = ("Tickets anlegen", "Automatische Antwort", "Belege ablegen")
+
+
 def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, looks_right):
     folder, state = shared_sandbox
     user = state["users"][0]
@@ -56,6 +59,19 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         address.press("Enter")  # Enter runs the search
         page.wait_for_selector(".mk-onboarding :text('Vorschläge, der beste ist eingetragen')", timeout=60_000)
         step("onboarding-1-address")
+        # every tab of the form in German, its optional tables switched on: no label cut off
+        switches = [root.locator(f".widget-checkbox:has-text('{name}') input") for name in SWITCHES_DE]
+        for title in ("Identität", "Versand", "Empfang", "Neue Mail", "Anmeldung", "Signaturen", "Absender"):
+            tab(title)
+            if title == "Neue Mail":
+                for switch in switches:
+                    switch.check()
+                field("Warteschlange").wait_for()
+                shoot(page, "onboarding-1-form-neue-mail")
+            looks_right(page)
+            if title == "Neue Mail":
+                for switch in switches:
+                    switch.uncheck()
 
         # a wrong try: closed port, unknown host, wrong password -> remedies at the test step
         tab("Empfang")

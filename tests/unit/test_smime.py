@@ -7,8 +7,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mailkit.errors import ConfigError, PolicyError
+from mailkit.journal.parse import parse_message
 from mailkit.model import Account, Smime
-from mailkit.smime import CertStore, examine, load_bundle, protect, self_signed
+from mailkit.smime import CertStore, cms, envelope, examine, load_bundle, protect, self_signed
 from mailkit.smime.mime import find, split_entity
 from mailkit.workspace import Workspace
 
@@ -113,6 +114,40 @@ def test_the_newest_usable_certificate_of_an_address_wins(ws):
     assert store.recipient_cert("k@kunde.test", later) is None  # the older one has expired by then
 
 
+def test_the_cipher_follows_what_every_recipient_announced(ws):
+    """AES-GCM only when each recipient's signed mail announced it (or the certificate is the workspace's own)."""
+    store = CertStore(ws)
+    modern, legacy = self_signed("k@kunde.test", bits=2048), self_signed("l@kunde.test", bits=2048)
+    store.add_person(modern.cert, "harvested", ("aes256_gcm", "aes256_cbc"))
+    store.add_person(legacy.cert, "harvested", ("aes256_cbc", "tripledes_3key"))
+    _, to_modern = protect(
+        MAIL, ws, sender="info@firma.test", recipients=["k@kunde.test"], sign=False, encrypt="always"
+    )
+    _, to_both = protect(
+        MAIL, ws, sender="info@firma.test", recipients=["k@kunde.test", "l@kunde.test"], sign=False, encrypt="always"
+    )
+    assert (to_modern.cipher, to_both.cipher) == ("aes256_gcm", "aes256_cbc")
+    store.add_person(legacy.cert, "harvested", ("aes256_gcm",))  # a later mail: their program was updated
+    assert store.reads(legacy.cert, "aes256_gcm")
+
+
+def test_an_aes_gcm_envelope_decrypts_only_unchanged_and_only_for_its_recipient(bundle):
+    sealed = envelope.encrypt(b"Content-Type: text/plain\r\n\r\nGeheim\r\n", [bundle.cert], envelope.GCM)
+    assert envelope.cipher_of(sealed) == "aes256_gcm"
+    assert envelope.decrypt(sealed, bundle.cert, bundle.key).endswith(b"Geheim\r\n")
+    changed = sealed[:-40] + bytes([sealed[-40] ^ 1]) + sealed[-39:]
+    with pytest.raises(ValueError, match="GCM tag"):
+        envelope.decrypt(changed, bundle.cert, bundle.key)
+    other = self_signed("x@firma.test", bits=2048)
+    with pytest.raises(envelope.NotForThisKey):
+        envelope.decrypt(sealed, other.cert, other.key)
+
+
+def test_mailkit_signatures_announce_aes_gcm_first(bundle):
+    signature = cms.sign(b"x", bundle.cert, bundle.key)
+    assert cms.capabilities(signature)[0] == "aes256_gcm" and cms.check_signature(signature, b"x").ok
+
+
 def test_an_unknown_encrypt_mode_is_a_field_problem():
     account = Account(name="a", address="a@b.test", smime=Smime(encrypt="sometimes"))
     assert [str(p) for p in account.problems()] == [
@@ -139,3 +174,27 @@ def test_the_panel_imports_a_pkcs12_saves_the_setting_and_shows_the_rows(tmp_pat
     panel.sign.value, panel.encrypt.value = True, "always (refuse otherwise)"
     panel.save()
     assert Workspace.open(ws.path).get("info").smime == Smime(sign=True, encrypt="always")
+
+
+def test_the_parser_flags_every_mail_the_smime_check_looks_at_and_no_plain_one(ws):
+    """The sync runs the CMS check only where parse_message says S/MIME: a mail it misses goes unverified."""
+    signed, _ = protect(MAIL, ws, sender="info@firma.test", recipients=["k@kunde.test"], sign=True, encrypt="never")
+    own = ["info@firma.test"]
+    sealed, _ = protect(MAIL, ws, sender="info@firma.test", recipients=own, sign=False, encrypt="always")
+    shapes = [signed, sealed, signed.replace(b"\r\n", b"\n")]
+    shapes += [
+        f"From: a@b.test\r\nContent-Type: {ctype}\r\n\r\n--b\r\nonly one part\r\n--b--\r\n".encode()
+        for ctype in (
+            'multipart/signed; protocol="application/pkcs7-signature"; boundary="b"',
+            'multipart/signed;\r\n protocol="application/x-pkcs7-signature"; boundary="b"',
+            "application/pkcs7-mime; smime-type=signed-data",
+            "APPLICATION/X-PKCS7-MIME",
+            'application/octet-stream; name="smime.p7m"',
+        )
+    ]
+    for raw in shapes:
+        assert find(raw).kind != "none"
+        assert parse_message(raw).smime, raw[:200]
+    mixed = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n"
+    for plain in (MAIL, mixed):
+        assert find(plain).kind == "none" and not parse_message(plain).smime
