@@ -181,7 +181,8 @@ def thread_references(journal: Journal, **filters) -> pd.DataFrame:
     key, kind = journal.backend.message_key, journal.backend.message_key_kind
     where, params = _where("m.date_utc", **filters)
     where = _and(where, "m.refs <> '[]'")  # no call of json_each for mail that refers to nothing
-    sql = f"SELECT m.id AS id, {key('j.value')} AS ref FROM messages m, json_each(m.refs) j{where}"
+    refs = journal.backend.json_items("m.refs", "j")
+    sql = f"SELECT m.id AS id, {key('j.value')} AS ref FROM messages m, {refs}{where}"
     return _frame(_read(journal, sql, params, split=("messages", "m.id")), {"id": "id", "ref": kind})
 
 
@@ -195,11 +196,13 @@ def send_statuses(journal: Journal, **filters) -> pd.Series:
 
 def send_outcomes(journal: Journal, **filters) -> pd.Series:
     """Recipients per outcome (accepted, refused, failed, pending), as :func:`frames.send_recipients` has them."""
+    backend = journal.backend
     where, params = _where("s.created_at", prefix="s", **filters)
     sql = f"""
         SELECT CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'
                     ELSE s.status END AS outcome, count(*) AS count
-        FROM sends s CROSS JOIN json_each(s.recipients) r LEFT JOIN json_each(s.refused) f ON f.key = r.value{where}
+        FROM sends s CROSS JOIN {backend.json_items("s.recipients", "r")}
+             LEFT JOIN {backend.json_members("s.refused", "f")} ON f.key = r.value{where}
         GROUP BY 1"""
     frame = _frame(_read(journal, sql, params), {"outcome": "cat", "count": "id"})
     return frame.set_index("outcome")["count"]

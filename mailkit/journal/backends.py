@@ -178,6 +178,12 @@ class SQLiteBackend:
 
     message_key_kind = "str"
 
+    def json_items(self, column: str, alias: str) -> str:
+        """A FROM item of the elements of a JSON text array or the members of an object: ``key``, ``value``."""
+        return f"json_each({column}) {alias}"
+
+    json_members = json_items
+
     def message_key(self, expression: str) -> str:
         """A Message-ID as threading compares it: the text itself."""
         return expression
@@ -312,6 +318,14 @@ class PostgresBackend:
         return _numbered(sql)
 
     message_key_kind = "int"
+
+    def json_items(self, column: str, alias: str) -> str:
+        """The elements of a JSON array, ``key`` their order (PostgreSQL's own function: twice the shim's speed)."""
+        return f"json_array_elements_text({column}::json) WITH ORDINALITY AS {alias}(value, key)"
+
+    def json_members(self, column: str, alias: str) -> str:
+        """The members (``key``, ``value``) of a JSON object."""
+        return f"json_each_text({column}::json) AS {alias}(key, value)"
 
     def message_key(self, expression: str) -> str:
         """A Message-ID as threading compares it: a 64-bit hash (millions of keys fit in memory as integers)."""

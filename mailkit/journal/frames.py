@@ -2,10 +2,10 @@
 
 A million messages must load in a few seconds, which Python's ``sqlite3`` (one Python object per
 cell) cannot do: the frames are read with the ADBC driver of the journal's database (SQLite, or
-PostgreSQL through its binary COPY) straight into Arrow, typed there
-(timestamps, dictionary-encoded categories) and handed to pandas. The large messages query runs
-over id ranges on all cores in parallel; SQLite and the driver release the GIL. The readers are
-connections of their own: they see what is committed, not a transaction still open on the journal.
+PostgreSQL by binary COPY) straight into Arrow, typed there (timestamps, dictionary-encoded
+categories), handed to pandas. The large messages query runs over id ranges on all cores in
+parallel; SQLite and the driver release the GIL. The readers are connections of their own: they
+see what is committed, not a transaction still open on the journal.
 
 Column types: dates are ``datetime64[us, UTC]``; account, folder, direction, status and other
 repeated labels are categoricals; integers that may be missing are ``Int64``; text is pandas'
@@ -128,9 +128,8 @@ def _arrow(journal: Journal, sql: str, params: tuple) -> pa.Table:
 def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None, tail: str = "") -> pa.Table:
     """Run one query; with ``split`` (a table and its aliased id column), over id ranges in parallel on SQLite.
 
-    ``tail`` (ORDER BY, GROUP BY) follows the WHERE clause, each range's too: grouped ranges give a
-    group once per range, for callers that add them up. PostgreSQL plans its own parallel scans:
-    there the query goes as it is.
+    ``tail`` (ORDER BY, GROUP BY) follows each range's WHERE: a group then comes once per range.
+    PostgreSQL plans its own parallel scans: there the query goes as it is.
     """
     workers = min(os.cpu_count() or 1, 8)
     if split and workers > 1 and journal.backend.name == "sqlite":
@@ -424,13 +423,11 @@ def send_recipients(
     """One row per recipient of each send, with its own outcome: what failure analysis counts.
 
     ``outcome`` is ``accepted``, ``refused`` (the server refused this recipient, the mail went to
-    others), ``failed`` (the whole send failed: the send's own code and reply) or ``pending``;
-    ``failed_only`` keeps the refused and failed ones (in the SQL: the few a failure report reads).
+    others), ``failed`` (the whole send failed: its code and reply) or ``pending``; ``failed_only``: just refused, failed.
     """
     where, params = _where("s.created_at", since=since, until=until, account=account, status=status,
                            record=record, prefix="s", record_columns=("document_type", "record_number"))  # fmt: skip
-    if failed_only:
-        where += (" AND " if where else " WHERE ") + "(f.key IS NOT NULL OR s.status = 'failed')"
+    where += ((" AND " if where else " WHERE ") + "(f.key IS NOT NULL OR s.status = 'failed')") if failed_only else ""
     sql = f"""
         SELECT s.id AS send, s.account AS account, s.created_at AS created_at, r.value AS recipient,
                CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'
@@ -439,7 +436,8 @@ def send_recipients(
                     WHEN s.status = 'failed' THEN s.smtp_code END AS smtp_code,
                CASE WHEN f.key IS NOT NULL THEN json_extract(f.value, '$[1]')
                     WHEN s.status = 'failed' THEN s.smtp_reply END AS smtp_reply
-        FROM sends s CROSS JOIN json_each(s.recipients) r LEFT JOIN json_each(s.refused) f ON f.key = r.value{where}
+        FROM sends s CROSS JOIN {journal.backend.json_items("s.recipients", "r")}
+             LEFT JOIN {journal.backend.json_members("s.refused", "f")} ON f.key = r.value{where}
         ORDER BY s.id, CAST(r.key AS INTEGER)"""
     kinds = {"send": "id", "account": "cat", "created_at": "time", "recipient": "cat", "outcome": "cat",
              "smtp_code": "int", "smtp_reply": "str"}  # fmt: skip
