@@ -423,7 +423,7 @@ def send_recipients(
     """One row per recipient of each send, with its own outcome: what failure analysis counts.
 
     ``outcome`` is ``accepted``, ``refused`` (the server refused this recipient, the mail went to
-    others), ``failed`` (the whole send failed: its code and reply) or ``pending``; ``failed_only``: just refused, failed.
+    others), ``failed`` (the whole send failed: its code and reply) or ``pending``; ``failed_only``: refused, failed.
     """
     where, params = _where("s.created_at", since=since, until=until, account=account, status=status,
                            record=record, prefix="s", record_columns=("document_type", "record_number"))  # fmt: skip
