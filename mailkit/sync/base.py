@@ -21,12 +21,12 @@ from dataclasses import asdict, dataclass, field
 from imapclient.exceptions import IMAPClientError
 
 from ..errors import ConfigError, MailkitError, SyncError
-from ..journal.backends import DATA_REFUSALS
 from ..journal.parse import ParsedMessage
 
 AFTER_ACTIONS = ("keep", "seen", "delete")
-#: what the journal raises for one message's data (not for a full disk or a lock): quarantined, not fatal
-STORE_REFUSALS = (*DATA_REFUSALS, ValueError, OverflowError)
+#: besides its database's refusals (Journal.backend.data_refusals), what storing one message's data raises
+#: (not a full disk or a lock): the message is quarantined, the import goes on
+STORE_REFUSALS = (ValueError, OverflowError)
 COUNTS = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")
 
 

@@ -27,7 +27,6 @@ import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from ..errors import SyncError
-from ..journal.backends import DATABASE_ERRORS
 from ..journal.parse import IDENTITY_HEADERS, HeaderIdentity, header_identity
 from ..journal.prepare import BatchParser, Prepared
 from ..journal.store import Journal, Location
@@ -35,7 +34,6 @@ from ..model import Account
 from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
-from ..smime import record as record_smime
 from ..workspace import Workspace
 from .actions import take_pending
 from .base import (
@@ -139,7 +137,7 @@ class _ImapImport:
         except BaseException as exc:  # whatever stops the run, its row says so
             folder_result.status, folder_result.error = run_failure(exc)
             folder_result.errors += 1
-            with contextlib.suppress(*DATABASE_ERRORS):
+            with contextlib.suppress(*self.journal.backend.errors):
                 self.journal.finish_run(run_id, folder_result.status, folder_result.counts(), folder_result.error)
             raise
         status = "cancelled" if self.cancel.is_set() else "failed" if folder_result.error else "ok"
@@ -415,13 +413,18 @@ class _ImapImport:
                 row, is_new = self.journal.add_message(
                     parsed, raw, account=self.account.name, direction="out" if outbound else "in", stored=ready.stored
                 )
-        except STORE_REFUSALS as exc:  # this message only: the rest of the batch goes on
+        except (
+            *self.journal.backend.data_refusals,
+            *STORE_REFUSALS,
+        ) as exc:  # this message only: the rest of the batch goes on
             refusal = f"the journal could not store it: {type(exc).__name__}: {exc}"
             result.quarantined += self.journal.quarantine(
                 self.account.name, folder, refusal, raw, uidvalidity, candidate.uid, ready.stored
             )
             return None
-        if is_new and parsed.smime:
+        if is_new and parsed.smime:  # rare: the S/MIME code (cryptography) loads only then
+            from ..smime import record as record_smime
+
             record_smime(self.journal, self.workspace, self.account.name, row, raw, parsed.from_addr)
         result.new += is_new
         result.rebound += not is_new
