@@ -95,12 +95,15 @@ def measure(where: str, what: str) -> dict:
     return {"seconds": seconds, "peak_mb": peak / 1024, "baseline_mb": baseline / 1024}
 
 
-def run_child(where: str, what: str, repeat: int) -> dict:
+def run_child(where: str, what: str, repeat: int, timeout: float) -> dict:
     runs = []
     for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, __file__, "--measure", where, what], capture_output=True, text=True, check=False
-        )
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--measure", where, what], capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"over {timeout:.0f} s (stopped)"}
         if done.returncode:
             return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
         runs.append(json.loads(done.stdout))
@@ -115,6 +118,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--views", nargs="+", default=["summary", *VIEWS], choices=["summary", *VIEWS])
     parser.add_argument("--fresh", action="store_true", help="make the synthetic journals again")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds one call may take before it is stopped")
     parser.add_argument("--measure", nargs=2, metavar=("JOURNAL", "WHAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -162,7 +166,7 @@ def _run(args, server) -> None:
         if made is not None:
             print(f"\n  made the {size:,}-message journal in {made:.0f} s", file=sys.stderr)
         for view in args.views:
-            result = run_child(where, view, args.repeat)
+            result = run_child(where, view, args.repeat, args.timeout)
             if "error" in result:
                 print(f"| {size:>10,} | {args.backend:<10} | {view:<15} | failed: {result['error']}")
                 continue
