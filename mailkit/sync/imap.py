@@ -319,6 +319,16 @@ class _ImapImport:
         fetching: Future | None = fetcher.submit(self._bodies, client, batches[0]) if batches else None
         parsing: deque[tuple[list[_Candidate], dict[int, bytes], object]] = deque()
         stored = 0
+
+        def store_oldest() -> None:
+            nonlocal stored
+            batch, bodies, pending = parsing.popleft()
+            prepared = parser.result(pending, list(bodies.items()))
+            self._store_and_advance(folder, uidvalidity, batch, bodies, prepared, result, state)
+            stored += 1
+            self._after_batch(client, folder, uidvalidity, fetching, result)
+            self._report(folder, stored, batches, total)
+
         for index, batch in enumerate(batches):
             if self.cancel.is_set():
                 break
@@ -326,23 +336,11 @@ class _ImapImport:
             bodies = fetching.result()
             following = batches[index + 1] if index + 1 < len(batches) else None
             fetching = fetcher.submit(self._bodies, client, following) if following else None
-            mails = list(bodies.items())
-            parsing.append((batch, bodies, parser.submit(mails)))
-            if len(parsing) < 2 and following:
-                continue  # store it once the next one is parsing
-            batch, bodies, pending = parsing.popleft()
-            self._store_and_advance(folder, uidvalidity, batch, bodies, parser.result(pending, list(bodies.items())),
-                                    result, state)  # fmt: skip
-            stored += 1
-            self._after_batch(client, folder, uidvalidity, fetching, result)
-            self._report(folder, stored, batches, total)
+            parsing.append((batch, bodies, parser.submit(list(bodies.items()))))
+            if len(parsing) == 2 or not following:  # the oldest is stored while the newest parses
+                store_oldest()
         while parsing and not self.cancel.is_set():
-            batch, bodies, pending = parsing.popleft()
-            prepared = parser.result(pending, list(bodies.items()))
-            self._store_and_advance(folder, uidvalidity, batch, bodies, prepared, result, state)
-            stored += 1
-            self._after_batch(client, folder, uidvalidity, fetching, result)
-            self._report(folder, stored, batches, total)
+            store_oldest()
         if self.cancel.is_set():
             result.notes.append("cancelled: stopped after the last complete batch")
 
