@@ -85,7 +85,7 @@ class CertInfo:
     key_type: str
     self_signed: bool
     email_protection: bool
-    can_encrypt: bool  # an RSA key: what cryptography's PKCS#7 envelope can encrypt to
+    can_encrypt: bool  # an RSA key, or EC on a NIST curve (ECDH, RFC 5753): what mail can be encrypted to
 
     def valid_at(self, when: dt.datetime | None = None) -> bool:
         when = when or dt.datetime.now(dt.UTC)
@@ -129,7 +129,8 @@ def describe(cert: x509.Certificate) -> CertInfo:
         key_type=key_type,
         self_signed=cert.issuer == cert.subject,
         email_protection=_for_email(cert),
-        can_encrypt=isinstance(key, rsa.RSAPublicKey),
+        can_encrypt=isinstance(key, rsa.RSAPublicKey)
+        or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in ("secp256r1", "secp384r1", "secp521r1")),
     )
 
 
