@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 
+from .certs import identifies
+
 #: dhSinglePass-stdDH-*kdf-scheme (RFC 5753 §7.1.4, SEC 1): the hash of the X9.63 KDF
 SCHEMES: dict[str, type[hashes.HashAlgorithm]] = {
     "1.3.133.16.840.63.0.2": hashes.SHA1,
@@ -81,24 +83,12 @@ def recipient_info(cert: x509.Certificate, key: bytes) -> asn1_cms.RecipientInfo
     )
 
 
-def _for_me(rid: asn1_cms.KeyAgreementRecipientIdentifier, cert: x509.Certificate) -> bool:
-    if rid.name == "issuer_and_serial_number":
-        return rid.chosen["serial_number"].native == cert.serial_number and (
-            rid.chosen["issuer"].dump() == cert.issuer.public_bytes()
-        )
-    try:
-        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except x509.ExtensionNotFound:
-        return False
-    return rid.chosen["subject_key_identifier"].native == ski
-
-
 def content_key(info: asn1_cms.KeyAgreeRecipientInfo, cert: x509.Certificate, key) -> bytes | None:
     """The content key, when an entry of ``info`` is for ``cert``; None when none is.
 
     ValueError when it is for us but does not unwrap; UnsupportedAlgorithm for a scheme not read here.
     """
-    entry = next((e for e in info["recipient_encrypted_keys"] if _for_me(e["rid"], cert)), None)
+    entry = next((e for e in info["recipient_encrypted_keys"] if identifies(e["rid"], cert)), None)
     if entry is None:
         return None
     scheme = info["key_encryption_algorithm"]["algorithm"].dotted

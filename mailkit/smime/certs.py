@@ -13,6 +13,7 @@ __all__ = [
     "CertInfo",
     "describe",
     "fingerprint",
+    "identifies",
     "load_bundle",
     "load_certificates",
     "self_signed",
@@ -49,6 +50,20 @@ HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the DER certificate, hex, as ``openssl x509 -fingerprint -sha256`` shows it without colons."""
     return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def identifies(choice, cert: x509.Certificate) -> bool:
+    """Whether a CMS identifier (asn1crypto's choice of issuer and serial number, or subject key identifier —
+    plain, or inside a key agreement's RecipientKeyIdentifier) names ``cert``."""
+    if choice.name == "issuer_and_serial_number":
+        named = choice.chosen
+        same_issuer = named["issuer"].dump() == cert.issuer.public_bytes()
+        return same_issuer and named["serial_number"].native == cert.serial_number
+    key_id = choice.chosen["subject_key_identifier"] if choice.name == "r_key_id" else choice.chosen
+    try:
+        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == key_id.native
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _addresses(cert: x509.Certificate) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from . import agreement
 from .certs import HASHES as _HASHES
+from .certs import identifies
 
 GCM = "aes256_gcm"
 CBC = "aes256_cbc"
@@ -110,19 +111,6 @@ def _key_transport(cert: x509.Certificate, key: bytes) -> asn1_cms.RecipientInfo
     )
 
 
-def _for_me(rid: asn1_cms.RecipientIdentifier, cert: x509.Certificate) -> bool:
-    if rid.name == "issuer_and_serial_number":
-        chosen = rid.chosen
-        return chosen["serial_number"].native == cert.serial_number and (
-            chosen["issuer"].dump() == cert.issuer.public_bytes()
-        )
-    try:
-        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except x509.ExtensionNotFound:
-        return False
-    return rid.chosen.native == ski
-
-
 def _unwrap(info: asn1_cms.KeyTransRecipientInfo, key) -> bytes:
     algorithm = info["key_encryption_algorithm"]
     name = algorithm["algorithm"].native
@@ -142,7 +130,7 @@ def _unwrap(info: asn1_cms.KeyTransRecipientInfo, key) -> bytes:
 
 def _content_key(recipient_infos, cert: x509.Certificate, key) -> bytes:
     for info in recipient_infos:
-        if info.name == "ktri" and _for_me(info.chosen["rid"], cert):
+        if info.name == "ktri" and identifies(info.chosen["rid"], cert):
             return _unwrap(info.chosen, key)
         if info.name == "kari" and (found := agreement.content_key(info.chosen, cert, key)) is not None:
             return found
