@@ -38,6 +38,7 @@ from . import (
 )
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
 from ._common import _Result, print_envelope
+from ._effects import EFFECTS
 
 COMMAND_MODULES = (
     accounts,
@@ -76,8 +77,19 @@ GLOBAL_OPTIONS = (
 EPILOG = "exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's layout, but a blank line in a description starts a new paragraph."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(super(_Formatter, self)._fill_text(part, width, indent) for part in text.split("\n\n"))
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that hands its complaints to the error boundary instead of exiting."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         raise UsageError(self.prog, message)
@@ -110,6 +122,7 @@ def _spread_global_options(parser: argparse.ArgumentParser) -> None:
             existing = child._option_string_actions.get(flags[-1])
             if existing is not None:
                 existing.default = argparse.SUPPRESS
+                existing.help = existing.help or keywords["help"]
             else:
                 usable = [f for f in flags if f not in child._option_string_actions]
                 child.add_argument(*usable, **{**keywords, "default": argparse.SUPPRESS})
@@ -134,7 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.add_commands(sub, command)
     _spread_global_options(parser)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
+    """A group's --help says what it is (its line in the list above it); a command's ends with what it
+    reads and writes (``_effects.EFFECTS``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            lines = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, child in action.choices.items():
+                child.description = child.description or lines.get(name)
+                effects = EFFECTS.get(" ".join((*path, name)))
+                if effects and child.get_default("func") is not None:
+                    child.description = f"{child.description}\n\n{effects}"
+                _describe(child, (*path, name))
 
 
 def _run(argv: list[str]) -> int:

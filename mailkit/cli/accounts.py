@@ -252,44 +252,52 @@ def cmd_check(args) -> int:
     return 0 if ok else 1
 
 
+_NAME = "the account's name in mailkit.toml (`mailkit accounts list`)"
+
+
 def add_commands(sub, command) -> None:
     p = command(sub, "init", cmd_init, "create an empty workspace")
-    p.add_argument("dir", nargs="?")
+    p.add_argument("dir", nargs="?", help="the folder to make (default: the workspace, -w)")
 
     accounts = sub.add_parser("accounts", help="the workspace's accounts").add_subparsers(dest="action", required=True)
     p = command(accounts, "list", cmd_accounts_list, "list accounts")
     p.add_argument("--json", action="store_true")
     p = command(accounts, "show", cmd_accounts_show, "show one account (secrets appear as references only)")
-    p.add_argument("name")
+    p.add_argument("name", help=_NAME)
     p.add_argument("--json", action="store_true")
     p = command(accounts, "remove", cmd_accounts_remove, "remove an account")
-    p.add_argument("name")
+    p.add_argument("name", help=_NAME)
     p = command(accounts, "add", cmd_accounts_add, "add an account from options")
-    p.add_argument("name")
-    p.add_argument("--address", required=True)
-    p.add_argument("--display-name", default="")
-    p.add_argument("--description", default="")
-    p.add_argument("--owner", default="")
-    p.add_argument("--smtp-host")
-    p.add_argument("--smtp-port", type=int)
-    p.add_argument("--smtp-security", default="starttls", choices=("none", "starttls", "tls"))
+    p.add_argument("name", help="the new account's name: letters, digits, '.', '_' and '-'")
+    p.add_argument("--address", required=True, help="its e-mail address")
+    p.add_argument("--display-name", default="", help="the sender name recipients see, e.g. 'Firma GmbH'")
+    p.add_argument("--description", default="", help="a note for people, e.g. what the mailbox is for")
+    p.add_argument("--owner", default="", help="the employee responsible for it")
+    p.add_argument("--smtp-host", help="the SMTP server (none and no --sendmail: the account sends nothing)")
+    p.add_argument("--smtp-port", type=int, help="default: 587 for starttls, 465 for tls, 25 for none")
+    p.add_argument("--smtp-security", default="starttls", choices=("none", "starttls", "tls"), help="default starttls")
     p.add_argument("--sendmail", metavar="COMMAND", help="send through this local command instead of SMTP")
     incoming = p.add_mutually_exclusive_group()
-    incoming.add_argument("--imap-host")
-    incoming.add_argument("--pop3-host")
-    p.add_argument("--in-port", type=int)
-    p.add_argument("--in-security", default="tls", choices=("none", "starttls", "tls"))
-    p.add_argument("--base-folder", default="INBOX")
+    incoming.add_argument("--imap-host", help="receive by IMAP from this server")
+    incoming.add_argument("--pop3-host", help="receive by POP3 from this server")
+    p.add_argument("--in-port", type=int, help="default: IMAP 993 / POP3 995 for tls, 143 / 110 otherwise")
+    p.add_argument("--in-security", default="tls", choices=("none", "starttls", "tls"), help="default tls")
+    p.add_argument("--base-folder", default="INBOX", help="the IMAP folder to import (default INBOX)")
     p.add_argument("--sent-folder", help="export sent mail into this IMAP folder")
-    p.add_argument("--auth", default="password", choices=("none", "password", "oauth2"))
+    p.add_argument(
+        "--auth",
+        default="password",
+        choices=("none", "password", "oauth2"),
+        help="how to log in (default password; oauth2: then `mailkit oauth setup`)",
+    )
     p.add_argument("--login", help="user name (default: the address)")
     secret = p.add_mutually_exclusive_group()
     secret.add_argument("--password-ref", help="a secret reference: env:NAME, file:PATH, keyring:SERVICE/USER")
     secret.add_argument("--password-stdin", action="store_true", help="read the password; keep it in the workspace")
     secret.add_argument("--password-env", metavar="VAR", help="take the password from $VAR; keep it in the workspace")
-    p.add_argument("--ca-file")
+    p.add_argument("--ca-file", help="a PEM file of CAs to verify the servers with (default: the system's)")
     p.add_argument("--insecure", action="store_true", help="do not verify certificates (warned about)")
-    p.add_argument("--replace", action="store_true")
+    p.add_argument("--replace", action="store_true", help="overwrite an account of the same name")
     p = command(
         accounts,
         "import-kivitendo",
@@ -324,12 +332,12 @@ def add_commands(sub, command) -> None:
         dest="action", required=True
     )
     p = command(secrets, "set", cmd_secrets_set, "store a secret (from the terminal or stdin) and print its reference")
-    p.add_argument("key")
+    p.add_argument("key", help="its name in secrets.toml, e.g. info.password (reference workspace:info.password)")
     p.add_argument("--password-env", metavar="VAR", help="take the value from $VAR")
     p = command(secrets, "list", cmd_secrets_list, "list the stored secrets' references (never values)")
     p.add_argument("--json", action="store_true")
 
     p = command(sub, "check", cmd_check, "log in to each account's servers and report")
-    p.add_argument("accounts", nargs="*")
-    p.add_argument("--all", action="store_true")
+    p.add_argument("accounts", nargs="*", metavar="ACCOUNT", help="the accounts to check")
+    p.add_argument("--all", action="store_true", help="every account of the workspace (at once, in parallel)")
     p.add_argument("--json", action="store_true")

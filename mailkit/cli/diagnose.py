@@ -87,14 +87,14 @@ AUTOCONFIG_SOURCES = ("preset", "autoconfig", "mx", "srv", "probe")
 
 def add_commands(sub, command) -> None:
     p = command(sub, "autoconfig", cmd_autoconfig, "guess account settings from an e-mail address")
-    p.add_argument("address", type=address)
+    p.add_argument("address", type=address, help="the e-mail address, e.g. info@firma.de")
     p.add_argument("--source", action="append", choices=AUTOCONFIG_SOURCES, help="only this source (repeatable)")
     p.add_argument("--save", metavar="NAME", help="save a candidate as account NAME in mailkit.toml")
     p.add_argument("--pick", type=int, default=1, metavar="N", help="with --save: the N-th candidate (default 1)")
     p.add_argument("--replace", action="store_true", help="with --save: overwrite an account of that name")
     p.add_argument("--json", action="store_true")
     p = command(sub, "diagnose", cmd_diagnose, "check everything between this machine and an account")
-    p.add_argument("account")
+    p.add_argument("account", help="the account's name in mailkit.toml")
     p.add_argument("--json", action="store_true")
     p.add_argument("--verbose", action="store_true", help="also the protocol transcript (passwords redacted)")
     p.add_argument(

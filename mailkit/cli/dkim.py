@@ -171,33 +171,40 @@ def add_commands(sub, command) -> None:
     )
 
     def key_args(p, testing=False):
-        p.add_argument("--domain", required=True)
-        p.add_argument("--selector", required=True)
+        p.add_argument("--domain", required=True, help="the signing domain, e.g. firma.de")
+        p.add_argument(
+            "--selector", required=True, help="the selector, e.g. mk2026 (the record is SELECTOR._domainkey)"
+        )
         if testing:
             p.add_argument("--testing", action="store_true", help="t=y in the record: receivers go easy while testing")
         p.add_argument("--json", action="store_true")
 
     p = command(group, "generate", cmd_generate, "generate a key pair and print its DNS record")
     key_args(p, testing=True)
-    p.add_argument("--algorithm", choices=DKIM_ALGORITHMS, default="rsa")
+    p.add_argument("--algorithm", choices=DKIM_ALGORITHMS, default="rsa", help="rsa (default) or ed25519")
     p.add_argument("--bits", type=int, default=2048, help="RSA size: 2048 (default), 3072, 4096; 1024 warns")
     key_args(command(group, "record", cmd_record, "print the DNS record of a key"), testing=True)
     key_args(command(group, "check", cmd_check, "compare the published record with the key"))
     p = command(group, "sign", cmd_sign, "sign a message file (- for stdin) with a key of the workspace")
-    p.add_argument("file")
-    p.add_argument("--selector")
+    p.add_argument("file", help="the message (RFC 5322, as sent), - for stdin")
+    p.add_argument("--selector", help="the key's selector (or --account)")
     p.add_argument("--domain", help="default: the From address's domain")
     p.add_argument("--account", help="take the selector from this account's dkim_selector")
     p.add_argument("-o", "--output", help="write the signed message here (default: stdout; with --json not at all)")
     p = command(group, "verify", cmd_verify, "verify a message's DKIM signature through DNS")
-    p.add_argument("file")
+    p.add_argument("file", help="the message as received (with its DKIM-Signature header), - for stdin")
     p.add_argument("--json", action="store_true")
     p = command(group, "rotate", cmd_rotate, "a new selector next to the old one, both records and the steps")
-    p.add_argument("--domain", required=True)
+    p.add_argument("--domain", required=True, help="the signing domain")
     p.add_argument("--old", required=True, help="the selector in use")
     p.add_argument("--new", help="the new selector (default: mkYYYYMM)")
     p.add_argument("--json", action="store_true")
     p = command(group, "suggest", cmd_suggest, "SPF and DMARC records for the domain, from the accounts' servers")
-    p.add_argument("--domain", required=True)
-    p.add_argument("--dmarc-policy", choices=("none", "quarantine", "reject"), default="none")
+    p.add_argument("--domain", required=True, help="the domain the accounts send for")
+    p.add_argument(
+        "--dmarc-policy",
+        choices=("none", "quarantine", "reject"),
+        default="none",
+        help="the DMARC policy to suggest (default none: report only)",
+    )
     p.add_argument("--json", action="store_true")

@@ -146,10 +146,12 @@ def cmd_sandbox_app(args) -> int:
 def add_commands(sub, command) -> None:
     oauth = sub.add_parser("oauth", help="OAuth2 for an account").add_subparsers(dest="action", required=True)
     p = command(oauth, "setup", cmd_setup, "switch an account to OAuth2 (Microsoft 365, Google or generic)")
-    p.add_argument("name")
-    p.add_argument("--provider", default="microsoft", choices=("microsoft", "google", "generic"))
+    p.add_argument("name", help="the account's name in mailkit.toml")
+    p.add_argument(
+        "--provider", default="microsoft", choices=("microsoft", "google", "generic"), help="default microsoft"
+    )
     p.add_argument("--tenant", help="Microsoft: the tenant id or domain")
-    p.add_argument("--client-id", required=True)
+    p.add_argument("--client-id", required=True, help="the app's client (application) id")
     p.add_argument("--authority-url", help="default: the provider's")
     p.add_argument("--scope", action="append", help="a scope (repeat); default: the provider's for the flow")
     secret = p.add_mutually_exclusive_group()
@@ -157,22 +159,26 @@ def add_commands(sub, command) -> None:
     secret.add_argument("--client-secret-env", metavar="VAR", help="app-only: take it from $VAR, keep it in the store")
     secret.add_argument("--client-secret-stdin", action="store_true", help="app-only: read it, keep it in the store")
     p = command(oauth, "token", cmd_token, "get a token (cached or new) and show what it is for, never its value")
-    p.add_argument("name")
-    p.add_argument("--protocol", choices=("imap", "pop3", "smtp"))
+    p.add_argument("name", help="the account's name in mailkit.toml")
+    p.add_argument(
+        "--protocol",
+        choices=("imap", "pop3", "smtp"),
+        help="a token for this protocol only (default: one for all three)",
+    )
     p.add_argument("--refresh", action="store_true", help="do not use the cache")
     p.add_argument("--json", action="store_true")
     p = command(oauth, "login", cmd_login, "sign a user in with the device code (prints the code and URL)")
-    p.add_argument("name")
+    p.add_argument("name", help="the account's name in mailkit.toml")
     p.add_argument("--browser", action="store_true", help="authorization code with PKCE on a loopback redirect")
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for the browser (default 300)")
     p.add_argument("--json", action="store_true")
     p = command(oauth, "check", cmd_check, "token, audience, permissions, expiry and SASL login, with remedies")
-    p.add_argument("name")
+    p.add_argument("name", help="the account's name in mailkit.toml")
     p.add_argument("--json", action="store_true")
     p = command(oauth, "forget", cmd_forget, "remove the account's cached tokens")
-    p.add_argument("name")
+    p.add_argument("name", help="the account's name in mailkit.toml")
     p = command(oauth, "sandbox-app", cmd_sandbox_app, "sandbox: register an app-only client for a mailbox")
-    p.add_argument("address")
+    p.add_argument("address", help="the sandbox mailbox's address, e.g. info@mailkit.test")
     p.add_argument("--pop3", action="store_true", help="the account receives by POP3")
     p.add_argument("--no-grant", action="store_true", help="do not give the app the mailbox (to see the remedy)")
     p.add_argument("--json", action="store_true")

@@ -94,13 +94,13 @@ def add_commands(sub, command) -> None:
     group = sub.choices["accounts"]
     accounts = next(a for a in group._actions if isinstance(a, argparse._SubParsersAction))
     p = command(accounts, "receive", cmd_accounts_receive, "show or change what happens to an account's new mail")
-    p.add_argument("name")
+    p.add_argument("name", help="the account's name in mailkit.toml")
     p.add_argument("--after-import", metavar="ACTION", help="keep | seen | delete | move:FOLDER (POP3: keep | delete)")
     p.add_argument("--since", metavar="DATE", help="import only mail from this day on (YYYY-MM-DD; '' for all)")
     p.add_argument("--poll-interval", type=float, metavar="MINUTES", help="minutes between polls of `mailkit watch`")
     p.add_argument("--retention-days", type=int, metavar="DAYS", help="purge older journal entries; 0: never")
     p.add_argument("--ticket-queue", metavar="QUEUE", help="turn tickets on with this default queue")
-    p.add_argument("--ticket-project", metavar="PROJECT")
+    p.add_argument("--ticket-project", metavar="PROJECT", help="the project new tickets belong to")
     p.add_argument("--ticket-prefix", metavar="TEXT", help="before the number, e.g. T for T20261201-0001")
     p.add_argument("--tickets-closed", action=argparse.BooleanOptionalAction, default=None,
                    help="import tickets as closed")  # fmt: skip

@@ -30,6 +30,6 @@ def add_commands(sub, command) -> None:
         cmd_report_onboarding,
         "the handover page: accounts as configured, a fresh diagnosis with remedies, the DNS records and their state",
     )
-    p.add_argument("accounts", nargs="+", metavar="ACCOUNT")
+    p.add_argument("accounts", nargs="+", metavar="ACCOUNT", help="the accounts to hand over (names in mailkit.toml)")
     p.add_argument("--out", required=True, help="the HTML file to write (mode 0600)")
     p.add_argument("--lang", choices=LANGUAGES, default="de", help="German (default) or English")

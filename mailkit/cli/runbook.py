@@ -38,6 +38,13 @@ def cmd_runbook(args) -> int:
 def add_commands(sub, command) -> None:
     p = command(sub, "runbook", cmd_runbook, "run a runbook notebook headless and write it with an HTML report")
     p.add_argument("notebook", help="a notebook file, or the name of one of mailkit's runbooks")
-    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="set a name of the notebook's parameters cell (repeatable), e.g. -p ACCOUNT info; unknown: refused",
+    )
     p.add_argument("--out", default="build/runbooks", help="where the executed notebook and report go")
     p.add_argument("--json", action="store_true")

@@ -208,7 +208,7 @@ def add_commands(sub, command) -> None:
             p.add_argument("--postgres", action="store_true", help="also a PostgreSQL cluster for a shared journal")
     p = command(sandbox, "publish", cmd_sandbox_publish, "set TXT records in the sandbox's DNS (none: remove them)")
     p.add_argument("name", help="e.g. mk2026._domainkey.mailkit.test")
-    p.add_argument("type", choices=["TXT"])
+    p.add_argument("type", choices=["TXT"], help="the record type (TXT only)")
     p.add_argument("values", nargs="*", help="the record values (each one record)")
     p.add_argument("--dir", help="sandbox folder (default: the workspace)")
     p.add_argument("--json", action="store_true")

@@ -241,8 +241,10 @@ def add_commands(sub, command) -> None:
         "sending.security=tls display_name='Firma GmbH' dkim_selector=mk2026 senders.invoice=rechnung@firma.de "
         "(an empty value unsets an optional field); checked like the account form",
     )
-    p.add_argument("name")
-    p.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    p.add_argument("name", help="the account's name in mailkit.toml")
+    p.add_argument(
+        "assignments", nargs="+", metavar="KEY=VALUE", help="a field by its dotted name; an empty value unsets it"
+    )
 
     for table, what in (("users", "the ERP's users: name, e-mail, groups, senders they may use"),
                         ("groups", "groups of users and the sender addresses all of them may use")):  # fmt: skip
@@ -252,11 +254,11 @@ def add_commands(sub, command) -> None:
         fields = ", ".join(f.name for f in dataclasses.fields(_TABLES[table]))
         p = command(group, "set", cmd_table_set, f"add or change one of the {table} in mailkit.toml (fields: {fields})")
         p.set_defaults(table=table)
-        p.add_argument("name")
+        p.add_argument("name", help=f"the entry's name in [{table}] of mailkit.toml (made if new)")
         p.add_argument("assignments", nargs="+", metavar="KEY=VALUE", help="lists separated by commas")
         p = command(group, "remove", cmd_table_remove, f"remove one of the {table} from mailkit.toml")
         p.set_defaults(table=table)
-        p.add_argument("name")
+        p.add_argument("name", help=f"the entry's name in [{table}] of mailkit.toml")
 
     p = command(
         sub,
@@ -264,7 +266,7 @@ def add_commands(sub, command) -> None:
         cmd_senders,
         "show or set an account's sender address per document type (desk4), in mailkit.toml",
     )
-    p.add_argument("account")
+    p.add_argument("account", help="the account's name in mailkit.toml")
     p.add_argument(
         "assignments", nargs="*", metavar="TYPE=ADDRESS", help="e.g. invoice=rechnung@firma.de; empty removes"
     )
@@ -284,4 +286,4 @@ def add_commands(sub, command) -> None:
     p.add_argument("--html-file", help="read the HTML signature from this UTF-8 file")
 
     p = command(sub, "policy", cmd_policy, "show or set the sending policy: bcc_archive=ADDRESS, clerk_cc=true|false")
-    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE", help="none: show the policy")
