@@ -12,6 +12,7 @@ __all__ = ["imap_login", "pop3_login", "smtp_login"]
 import base64
 import contextlib
 import imaplib
+import logging
 import poplib
 import smtplib
 import socket
@@ -122,6 +123,17 @@ def _oauth_login(
                 raise AuthError(f"{name} {chosen} at {where} refused for {user!r} ({said}): {advice}") from None
             token = source.token(protocol, force_refresh=True)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+class _NoPortWarning(logging.Filter):
+    """imapclient logs TLS on port 143 as a warning, a stray line on stderr and in notebooks; mailkit says
+    it in words where it matters: ``Account.warnings`` when the account is saved, the probe on a mix-up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Attempting to establish an encrypted connection to a port")
+
+
+logging.getLogger("imapclient.imapclient").addFilter(_NoPortWarning())
 
 
 @contextlib.contextmanager
