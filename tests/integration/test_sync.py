@@ -76,6 +76,8 @@ def test_first_import_then_no_change_then_only_new(world):
     first = import_imap(account, ws, journal)
     assert first.totals["new"] == 30 and first.totals["bytes"] == sum(len(r) for r in raws)
     assert journal.count() == 30 and journal.count("locations") == 30
+    # into an empty journal nothing is recognised by headers: only the bodies are fetched
+    assert imap_sessions(sandbox, account.address)[-1]["hdr_count"] == 0
     # the journal gives back the exact bytes
     stored = {journal.raw(row) for (row,) in journal.db.execute("SELECT id FROM messages")}
     assert stored == set(raws)
@@ -91,6 +93,7 @@ def test_first_import_then_no_change_then_only_new(world):
     third = import_imap(account, ws, journal)
     assert third.totals["new"] == 1 and third.totals["known"] == 0
     assert body_fetches_since(sandbox, account.address, sessions) == 1
+    assert imap_sessions(sandbox, account.address)[-1]["hdr_count"] == 1  # a journal with mail: headers first
     runs = journal.db.execute("SELECT status, new FROM runs ORDER BY id").fetchall()
     assert runs == [("ok", 30), ("ok", 0), ("ok", 1)]
 
