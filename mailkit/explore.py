@@ -2,7 +2,10 @@
 
 The :class:`~mailkit.widgets.JournalExplorer` widget and ``mailkit journal explore`` both ask
 :func:`explore`, so a consultant clicking and an admin scripting see the same tables. This module
-only picks frames and filters them; every number comes from :mod:`mailkit.analysis`.
+only picks what to load and filters it; every number comes from :mod:`mailkit.analysis`. The
+database does the counting (:mod:`mailkit.journal.aggregates`: messages per UTC hour, per
+correspondent, per verdict, per record), so ten million messages come back as thousands of rows;
+only the response times thread every message in pandas.
 
 What each filter means per view: the time range applies to every view (a message's Date, a send's
 creation, a run's start); ``direction`` to the message views (sends are outbound, so ``in`` leaves
@@ -24,7 +27,7 @@ import pandas as pd
 
 from . import analysis
 from .errors import ConfigError, FieldProblem
-from .journal import frames
+from .journal import aggregates, frames
 from .journal.views import VIEWS
 
 if TYPE_CHECKING:
@@ -113,62 +116,68 @@ def explore(journal: Journal, query: Query) -> View:
     window = {"since": query.since, "until": query.until, "account": list(query.accounts) or None}
     lang = query.lang
     figure = None
+    counted = {"direction": query.direction, "domain": query.domain, **window}  # the database counts for us
     if query.view == "volume":
-        mail = frames.messages(journal, columns=("date", "account", "direction", "domain"), direction=query.direction,
-                               **window)  # fmt: skip
-        table = analysis.volume(_matching(mail, "domain", query.domain), query.per, tz=query.tz)
+        mail = aggregates.message_counts(journal, ("account", "direction"), time=analysis.utc_bucket(query.tz),
+                                         **counted)  # fmt: skip
+        table = analysis.volume(mail, query.per, tz=query.tz)
         if len(table) and table.to_numpy().sum():
             figure = analysis.plot_volume(table, lang)
         caption = f"{int(table.to_numpy().sum()):,} messages per {query.per}"
     elif query.view == "correspondents":
-        mail = frames.messages(journal, columns=("date", "direction", "correspondent", "domain"),
-                               direction=query.direction, **window)  # fmt: skip
-        mail = _matching(mail, "domain", query.domain)
+        mail = aggregates.message_counts(journal, ("direction", "domain"), dates=True, **counted)
         table = analysis.correspondents(mail, "domain", query.top)
         caption = f"{mail['domain'].nunique():,} domains, top {len(table)} shown"
     elif query.view == "failures":
-        tried = frames.send_recipients(journal, **window)
-        tried = _matching(tried, "domain", query.domain)
+        # without a domain, the database counts the recipients tried and hands over only the failed ones
+        tried = _matching(frames.send_recipients(journal, failed_only=not query.domain, **window), "domain",
+                          query.domain)  # fmt: skip
         if query.direction == "in":
             tried = tried.iloc[:0]
         table = analysis.failures_by_reason(tried, lang)
         if len(table):
             figure = analysis.plot_failures(table, lang)
-        tried_count = int((tried["outcome"] != "pending").sum())
+        if query.domain or query.direction == "in":
+            tried_count = int((tried["outcome"] != "pending").sum())
+        else:
+            outcomes = aggregates.send_outcomes(journal, **window)
+            tried_count = int(outcomes.sum() - outcomes.get("pending", 0))
         caption = f"{int(table['failures'].sum()):,} failed of {tried_count:,} recipients"
         table = table.head(query.top)
     elif query.view == "response_times":
         # thread everything from ``since`` on (a reply after ``until`` or from a colleague's account still
         # answers), then keep the inbound mail the filters select
-        columns = ("id", "message_id", "in_reply_to", "date", "account", "direction")
-        mail = frames.messages(journal, columns=columns, since=query.since)
-        times = analysis.response_times(mail, frames.references(journal, since=query.since))
-        selected = frames.messages(journal, columns=("id", "domain"), direction="in", **window)
-        times = times[times["id"].isin(_matching(selected, "domain", query.domain)["id"])]
+        since = {"since": query.since}
+        times = analysis.response_times(aggregates.thread_messages(journal, **since),
+                                        aggregates.thread_references(journal, **since))  # fmt: skip
+        if query.domain:
+            selected = frames.messages(journal, columns=("id", "domain"), direction="in", **window)
+            times = times[times["id"].isin(_matching(selected, "domain", query.domain)["id"])]
+        else:  # the inbound mail of the window: times has only dated mail from ``since`` on, all inbound
+            kept = times["account"].isin(query.accounts) if query.accounts else pd.Series(True, index=times.index)
+            if query.until:
+                kept &= times["date"] < pd.Timestamp(query.until, tz="UTC")
+            times = times[kept]
         table = analysis.response_stats(times, query.group, tz=query.tz)
         if len(table) and table["answered"].sum():
             figure = analysis.plot_response_times(table, lang)
         caption = f"{int(table['answered'].sum()):,} of {len(times):,} inbound messages answered"
     elif query.view == "authentication":
-        mail = frames.messages(journal, columns=("direction", "domain", "spf", "dkim", "dmarc"),
-                               direction=query.direction, **window)  # fmt: skip
-        table = analysis.authentication(_matching(mail, "domain", query.domain), "domain")
+        # authentication is checked on inbound mail: outbound is not even counted
+        mail = aggregates.message_counts(journal, ("direction", "domain", "spf", "dkim", "dmarc"),
+                                         **{**counted, "direction": query.direction or "in"})  # fmt: skip
+        table = analysis.authentication(mail, "domain")
         checked = int(table["dmarc"].drop(columns="pass_share").to_numpy().sum())
         if len(table):
             figure = analysis.plot_authentication(table, lang)
         table = table.head(query.top)
         caption = f"{checked:,} inbound messages checked, top {len(table)} domains shown"
     elif query.view == "attachments":
-        found = frames.attachments(journal, columns=("message", "mime_type", "size"), direction=query.direction,
-                                   **window)  # fmt: skip
-        if query.domain:
-            mail = frames.messages(journal, columns=("id", "domain"), direction=query.direction, **window)
-            found = found[found["message"].isin(_matching(mail, "domain", query.domain)["id"])]
-        table = analysis.attachment_types(found)
+        table = analysis.attachment_types(aggregates.attachment_types(journal, **counted))
         if len(table):
             figure = analysis.plot_attachments(table, lang, query.top)
+        caption = f"{int(table['count'].sum()):,} attachments, {int(table['total_bytes'].sum()) / 1e6:,.1f} MB"
         table = table.head(query.top)
-        caption = f"{len(found):,} attachments, {int(found['size'].sum()) / 1e6:,.1f} MB"
     elif query.view == "runs":
         runs = frames.runs(journal, **window)
         table = analysis.run_health(runs, frames.quarantine(journal, **window))
@@ -176,18 +185,15 @@ def explore(journal: Journal, query: Query) -> View:
             figure = analysis.plot_runs(runs, lang)
         caption = f"{len(runs):,} runs, {int((runs['status'] == 'failed').sum()):,} failed"
     elif query.view == "smime":
-        columns = ("direction", "domain", "smime_status", "smime_encrypted")
-        mail = frames.messages(journal, columns=columns, direction=query.direction, **window)
-        table = analysis.smime_shares(_matching(mail, "domain", query.domain), "direction")
+        mail = aggregates.message_counts(journal, ("direction", "smime_status", "smime_encrypted"), **counted)
+        table = analysis.smime_shares(mail, "direction")
         checked = int(table["messages"].sum() - table["unchecked"].sum())
         signed = checked - int(table["none"].sum())
         if len(table):
             figure = analysis.plot_smime(table, lang)
         caption = f"{checked:,} messages checked, {signed:,} signed, {int(table['encrypted'].sum()):,} encrypted"
     else:  # records
-        columns = ("id", "date", "direction", "record_type", "record_number", "correspondent", "domain")
-        mail = frames.messages(journal, columns=columns, direction=query.direction, **window)
-        table = analysis.records(_matching(mail, "domain", query.domain))
+        table = analysis.records(aggregates.record_counts(journal, correspondents=True, **counted))
         caption = f"{len(table):,} records, {int(table['awaiting_reply'].sum()):,} awaiting a reply"
         table = table.head(query.top)
     return View(query, table, figure, caption)

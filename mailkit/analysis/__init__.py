@@ -48,7 +48,7 @@ from .runs import run_health
 from .smime import plot_smime, smime_shares
 from .summary import SUMMARY_COLUMNS, Summary, summarize, summary
 from .threads import response_stats, response_times
-from .volumes import DEFAULT_TZ, correspondents, volume
+from .volumes import DEFAULT_TZ, correspondents, utc_bucket, volume
 
 __all__ = [
     "BASIC_CODES",
@@ -90,6 +90,7 @@ __all__ = [
     "summary",
     "tls_summary",
     "unaligned_sources",
+    "utc_bucket",
     "volume",
     "with_services",
 ]

@@ -143,15 +143,17 @@ def authentication(messages: pd.DataFrame, by: str | None = "domain") -> pd.Data
 
     Counts per ``(method, result)`` for pass / fail / softfail / none / other (neutral, policy,
     temperror, permerror), and ``(dmarc, pass_share)``; mail without an Authentication-Results
-    header is left out (nothing was checked). Rows: most mail first.
+    header is left out (nothing was checked). Rows: most mail first. A ``count`` column weighs each row.
     """
     checked = messages[(messages["direction"] == "in") & messages["dmarc"].notna()]
     keys = checked[by] if by else pd.Series("all", index=checked.index, name="all")
+    weights = {"values": checked["count"], "aggfunc": "sum"} if "count" in checked else {}
     shown = ["pass", "fail", "softfail", "none"]
     parts = {}
     for method in ("spf", "dkim", "dmarc"):
         results = checked[method].astype("object").where(checked[method].isin(shown), "other")
-        parts[method] = pd.crosstab(keys, results).reindex(columns=[*shown, "other"], fill_value=0)
+        counts = pd.crosstab(keys, results, **weights).fillna(0).astype("int64")
+        parts[method] = counts.reindex(columns=[*shown, "other"], fill_value=0)
     combined = pd.concat(parts, axis=1)
     total = combined["dmarc"].sum(axis=1)
     combined[("dmarc", "pass_share")] = combined[("dmarc", "pass")] / total

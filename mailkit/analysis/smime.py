@@ -30,12 +30,22 @@ _COLOURS = {"valid": "green", "invalid": "red", "untrusted": "orange", "expired"
 
 
 def smime_shares(messages: pd.DataFrame, by: str = "direction") -> pd.DataFrame:
-    """Per ``by``: messages, unchecked, count per S/MIME status, and the signed, valid and encrypted shares."""
+    """Per ``by``: messages, unchecked, count per S/MIME status, and the signed, valid and encrypted shares.
+
+    A ``count`` column weighs each row (the journal's counts per status and encryption).
+    """
     status = messages["smime_status"].astype("object").fillna("unchecked")
-    counts = pd.crosstab(messages[by], status).reindex(columns=["unchecked", *STATUSES], fill_value=0)
+    encrypted = messages["smime_encrypted"]
+    if "count" in messages:
+        weights = {"values": messages["count"], "aggfunc": "sum"}
+        encrypted = encrypted * messages["count"]
+    else:
+        weights = {}
+    counts = pd.crosstab(messages[by], status, **weights).fillna(0).astype("int64")
+    counts = counts.reindex(columns=["unchecked", *STATUSES], fill_value=0)
     table = pd.DataFrame({"messages": counts.sum(axis=1)}).join(counts)
     checked = (table["messages"] - table["unchecked"]).replace(0, np.nan)
-    encrypted = messages.groupby(by, observed=True)["smime_encrypted"].sum().reindex(table.index, fill_value=0)
+    encrypted = encrypted.groupby(messages[by], observed=True).sum().reindex(table.index, fill_value=0)
     table["signed_share"] = (checked - table["none"]) / checked
     table["valid_share"] = table["valid"] / checked
     table["encrypted"] = encrypted.astype(int)

@@ -153,33 +153,53 @@ def summarize(
     lang: str = "en",
 ) -> Summary:
     """The summary from frames already loaded and :func:`response_times` (pure); :func:`summary` loads them."""
+    inbound = messages[messages["direction"] == "in"]
+    return _assemble(
+        first=messages["date"].min(),
+        last=messages["date"].max(),
+        total=len(messages),
+        per_account=messages.groupby(["account", "direction"], observed=True).size(),
+        directions=messages["direction"].value_counts(),
+        domains=messages["domain"].value_counts(),
+        checked=inbound[inbound["dmarc"].notna()].assign(count=1),
+        times=times,
+        statuses=sends["status"].value_counts(),
+        outcomes=send_recipients["outcome"].value_counts(),
+        send_recipients=send_recipients,
+        types=attachments["mime_type"].value_counts(),
+        attachment_bytes=int(attachments["size"].sum()),
+        runs=runs,
+        quarantined=len(quarantine),
+        record_table=records(messages),
+        lang=lang,
+    )
+
+
+def _assemble(
+    *, first, last, total, per_account, directions, domains, checked, times, statuses, outcomes, send_recipients, types,
+    attachment_bytes, runs, quarantined, record_table, lang,
+) -> Summary:  # fmt: skip
+    """The summary from counts: messages per (account, direction), per domain, per MIME type, ..."""
     index = _lang(lang)
-    direction = messages["direction"]
-    inbound, outbound = int((direction == "in").sum()), int((direction == "out").sum())
-    per_account = (
-        messages.groupby(["account", "direction"], observed=True).size().unstack(fill_value=0)
-        .reindex(columns=["in", "out"], fill_value=0)
-    )  # fmt: skip
-    domains = messages["domain"].value_counts().head(5)
+    per_account = per_account.unstack(fill_value=0).reindex(columns=["in", "out"], fill_value=0)
+    inbound, outbound = int(directions.get("in", 0)), int(directions.get("out", 0))
     delays = times["delay"].dropna() / pd.Timedelta(hours=1)
     failed_recipients = failures(send_recipients, lang)
     reasons = failures_by_reason(send_recipients, lang).head(3) if len(failed_recipients) else pd.DataFrame()
-    checked = messages[(direction == "in") & messages["dmarc"].notna()]
-    dmarc_pass = int((checked["dmarc"] == "pass").sum())
-    tried = int((send_recipients["outcome"] != "pending").sum())
+    checked_count = int(checked["count"].sum())
+    verdict = {m: checked.groupby(m, observed=True)["count"].sum() for m in ("spf", "dkim", "dmarc")}
+    tried = int(outcomes.sum() - outcomes.get("pending", 0))
     ordered_runs = runs.sort_values("started_at")
     broken = ordered_runs[ordered_runs["status"] == "failed"]
-    record_table = records(messages)
-    types = attachments["mime_type"].value_counts().head(3)
     return Summary(
-        period={"first": _iso(messages["date"].min()), "last": _iso(messages["date"].max())},
+        period={"first": _iso(first), "last": _iso(last)},
         messages={
-            "total": len(messages),
+            "total": int(total),
             "in": inbound,
             "out": outbound,
             "accounts": {str(a): {"in": int(r["in"]), "out": int(r["out"])} for a, r in per_account.iterrows()},
         },
-        top_domains=[{"domain": str(d), "messages": int(n)} for d, n in domains.items()],
+        top_domains=[{"domain": str(d), "messages": int(n)} for d, n in domains.head(5).items()],
         response={
             "inbound": len(times),
             "answered": len(delays),
@@ -188,11 +208,11 @@ def summarize(
             "p90_hours": _number(delays.quantile(0.9)) if len(delays) else None,
         },
         sends={
-            "attempts": len(sends),
-            "sent": int((sends["status"] == "sent").sum()),
-            "failed": int((sends["status"] == "failed").sum()),
-            "pending": int((sends["status"] == "pending").sum()),
-            "refused_recipients": int((send_recipients["outcome"] == "refused").sum()),
+            "attempts": int(statuses.sum()),
+            "sent": int(statuses.get("sent", 0)),
+            "failed": int(statuses.get("failed", 0)),
+            "pending": int(statuses.get("pending", 0)),
+            "refused_recipients": int(outcomes.get("refused", 0)),
             "failure_rate": _number(len(failed_recipients) / tried) if tried else None,
         },
         top_failures=[
@@ -205,16 +225,16 @@ def summarize(
             for row in reasons.itertuples()
         ],
         authentication={
-            "checked": len(checked),
-            "dmarc_pass_share": _number(dmarc_pass / len(checked)) if len(checked) else None,
-            "spf_fail": int(checked["spf"].isin(["fail", "softfail"]).sum()),
-            "dkim_fail": int((checked["dkim"] == "fail").sum()),
-            "dmarc_fail": int((checked["dmarc"] == "fail").sum()),
+            "checked": checked_count,
+            "dmarc_pass_share": _number(verdict["dmarc"].get("pass", 0) / checked_count) if checked_count else None,
+            "spf_fail": int(verdict["spf"].get("fail", 0) + verdict["spf"].get("softfail", 0)),
+            "dkim_fail": int(verdict["dkim"].get("fail", 0)),
+            "dmarc_fail": int(verdict["dmarc"].get("fail", 0)),
         },
         attachments={
-            "count": len(attachments),
-            "bytes": int(attachments["size"].sum()),
-            "top_types": [{"mime_type": str(t), "count": int(n)} for t, n in types.items()],
+            "count": int(types.sum()),
+            "bytes": attachment_bytes,
+            "top_types": [{"mime_type": str(t), "count": int(n)} for t, n in types.head(3).items()],
         },
         runs={
             "runs": len(runs),
@@ -222,7 +242,7 @@ def summarize(
             "interrupted": int((runs["status"] == "interrupted").sum()),
             "last": _iso(ordered_runs["started_at"].iloc[-1]) if len(runs) else None,
             "last_failure": None if broken.empty else str(broken["error_text"].iloc[-1]),
-            "quarantined": len(quarantine),
+            "quarantined": quarantined,
         },
         records={
             "records": len(record_table),
@@ -233,20 +253,68 @@ def summarize(
     )
 
 
+def _by_count(counts: pd.DataFrame, key: str) -> pd.Series:
+    """Weighted counts per category, most first: what ``value_counts`` gives of the rows they stand for."""
+    return counts.groupby(key, observed=False)["count"].sum().sort_values(ascending=False)
+
+
 def summary(
     journal: Journal, *, since=None, until=None, account=None, lang: str = "en", messages: pd.DataFrame | None = None
 ) -> Summary:
-    """Load what the summary needs (in parallel: the queries release the GIL) and summarise it.
+    """Ask the journal for the counts the summary needs (in parallel: the queries release the GIL) and summarise.
 
-    ``messages``: a messages frame already loaded with the same filters (and at least
-    :data:`SUMMARY_COLUMNS`), so a notebook that has one does not read the journal twice.
+    The database groups and counts (:mod:`mailkit.journal.aggregates`); only the response times
+    thread messages in pandas. ``messages``: a messages frame already loaded with the same filters
+    (and at least :data:`SUMMARY_COLUMNS`), so a notebook that has one summarises that instead.
     """
-    from ..journal import frames
+    from ..journal import aggregates, frames
 
     _lang(lang)
     window = {"since": since, "until": until, "account": account}
-    if messages is None:
-        messages = frames.messages(journal, columns=SUMMARY_COLUMNS, **window)  # itself read in parallel
+    if messages is not None:
+        return _from_frames(journal, messages, window, lang)
+    jobs = {
+        # one scan for the counts per account, direction, domain and authentication verdict
+        "messages": lambda: aggregates.message_counts(journal, ("account", "direction", "domain", "spf", "dkim",
+                                                                "dmarc"), dates=True, **window),
+        "times": lambda: response_times(aggregates.thread_messages(journal, **window),
+                                        aggregates.thread_references(journal, **window)),
+        "statuses": lambda: aggregates.send_statuses(journal, **window),
+        "outcomes": lambda: aggregates.send_outcomes(journal, **window),
+        "send_recipients": lambda: frames.send_recipients(journal, failed_only=True, **window),
+        "runs": lambda: frames.runs(journal, **window),
+        "attachments": lambda: aggregates.attachment_totals(journal, **window),
+        "quarantine": lambda: frames.quarantine(journal, **window),
+        "records": lambda: aggregates.record_counts(journal, **window),
+    }  # fmt: skip
+    with ThreadPoolExecutor(2) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        got = {name: future.result() for name, future in futures.items()}
+    counts, attachments = got["messages"], got["attachments"]
+    return _assemble(
+        first=counts["first"].min(),
+        last=counts["last"].max(),
+        total=int(counts["count"].sum()),
+        per_account=counts.groupby(["account", "direction"], observed=True)["count"].sum(),
+        directions=counts.groupby("direction", observed=True)["count"].sum(),
+        domains=_by_count(counts, "domain"),
+        checked=counts[(counts["direction"] == "in") & counts["dmarc"].notna()],
+        times=got["times"],
+        statuses=got["statuses"],
+        outcomes=got["outcomes"],
+        send_recipients=got["send_recipients"],
+        types=_by_count(attachments, "mime_type"),
+        attachment_bytes=int(attachments["size"].sum()),
+        runs=got["runs"],
+        quarantined=len(got["quarantine"]),
+        record_table=records(got["records"]),
+        lang=lang,
+    )
+
+
+def _from_frames(journal: Journal, messages: pd.DataFrame, window: dict, lang: str) -> Summary:
+    from ..journal import frames
+
     jobs = {
         # threading the mail runs beside the other queries: Arrow and SQLite release the GIL
         "times": lambda: response_times(messages, frames.references(journal, **window)),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .volumes import DEFAULT_TZ, _bucket
 
@@ -28,23 +26,36 @@ def _components(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
 
 
 def _threads(messages: pd.DataFrame, references: pd.DataFrame) -> np.ndarray:
-    """A thread number per message, from Message-ID, In-Reply-To and References."""
+    """A thread number per message, from Message-ID, In-Reply-To and References.
+
+    The keys may be the Message-IDs themselves or 64-bit hashes of them (the database's, which
+    keeps ten million of them small); a message without Message-ID is a thread of its own.
+    Threads are numbered by the first appearance of their smallest key: messages, then
+    In-Reply-To, then References, each in row order.
+    """
     count = len(messages)
-    ids = messages["message_id"].astype("str")
-    own = ids.where(ids.notna(), "\0" + messages["id"].astype("str"))  # no Message-ID: a thread of its own
+    ids = messages["message_id"]
+    has = ids.notna().to_numpy()
     replied = messages["in_reply_to"].notna().to_numpy()
     rows = pd.Index(messages["id"]).get_indexer(references["id"])
     kept = rows >= 0
-    parts = [own, messages["in_reply_to"][replied].astype("str"), references["ref"][kept].astype("str")]
-    arrays = [pa.array(part) for part in parts]
-    chunks = [c for a in arrays for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))  # one dictionary for all
-    codes = np.concatenate([np.zeros(0, "int64")] + [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks])
-    uniques = encoded.chunks[0].dictionary if encoded.num_chunks else []
-    start_refs = count + int(replied.sum())
-    a = np.concatenate([codes[:count][replied], codes[:count][rows[kept]]])
-    b = np.concatenate([codes[count:start_refs], codes[start_refs:]])
-    return _components(a, b, len(uniques))[codes[:count]]
+    parts = [ids[has], messages["in_reply_to"][replied], references["ref"][kept]]
+    keys = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    codes, uniques = pd.factorize(keys.to_numpy() if keys.dtype.kind in "iu" else keys)
+    # each message without a Message-ID is a key of its own, at its row: renumber all by first appearance
+    position = np.concatenate([np.flatnonzero(has), count + np.arange(len(keys) - int(has.sum()))])
+    first = np.full(len(uniques), len(position) + count, dtype="int64")
+    np.minimum.at(first, codes, position)
+    alone = np.flatnonzero(~has)
+    order = np.argsort(np.concatenate([first, alone]), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    own = np.empty(count, dtype="int64")
+    own[has] = rank[codes[: int(has.sum())]]
+    own[alone] = rank[len(uniques) :]
+    linked = rank[codes[int(has.sum()) :]]
+    a = np.concatenate([own[replied], own[rows[kept]]])
+    return _components(a, linked, len(order))[own]
 
 
 def response_times(messages: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:

@@ -2,10 +2,10 @@
 
 A million messages must load in a few seconds, which Python's ``sqlite3`` (one Python object per
 cell) cannot do: the frames are read with the ADBC driver of the journal's database (SQLite, or
-PostgreSQL through its binary COPY) straight into Arrow, typed there
-(timestamps, dictionary-encoded categories) and handed to pandas. The large messages query runs
-over id ranges on all cores in parallel; SQLite and the driver release the GIL. The readers are
-connections of their own: they see what is committed, not a transaction still open on the journal.
+PostgreSQL by binary COPY) straight into Arrow, typed there (timestamps, dictionary-encoded
+categories), handed to pandas. The large messages query runs over id ranges on all cores in
+parallel; SQLite and the driver release the GIL. The readers are connections of their own: they
+see what is committed, not a transaction still open on the journal.
 
 Column types: dates are ``datetime64[us, UTC]``; account, folder, direction, status and other
 repeated labels are categoricals; integers that may be missing are ``Int64``; text is pandas'
@@ -125,9 +125,10 @@ def _arrow(journal: Journal, sql: str, params: tuple) -> pa.Table:
         return cursor.fetch_arrow_table()
 
 
-def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None, order: str = "") -> pa.Table:
+def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | None = None, tail: str = "") -> pa.Table:
     """Run one query; with ``split`` (a table and its aliased id column), over id ranges in parallel on SQLite.
 
+    ``tail`` (ORDER BY, GROUP BY) follows each range's WHERE: a group then comes once per range.
     PostgreSQL plans its own parallel scans: there the query goes as it is.
     """
     workers = min(os.cpu_count() or 1, 8)
@@ -139,12 +140,12 @@ def _read(journal: Journal, sql: str, params: list, split: tuple[str, str] | Non
         if low is not None and high - low >= _PARALLEL_ROWS:
             edges = np.linspace(low, high + 1, workers + 1).astype(int)
             where = " AND " if " WHERE " in sql else " WHERE "
-            ranged = sql + f"{where}{split} >= ? AND {split} < ?" + order
+            ranged = sql + f"{where}{split} >= ? AND {split} < ?" + tail
             jobs = [(ranged, (*params, int(a), int(b))) for a, b in itertools.pairwise(edges)]
             with ThreadPoolExecutor(workers) as pool:
                 parts = list(pool.map(lambda job: _arrow(journal, *job), jobs))
             return pa.concat_tables(_same_types(parts))
-    return _arrow(journal, sql + order, tuple(params))
+    return _arrow(journal, sql + tail, tuple(params))
 
 
 def _same_types(parts: list[pa.Table]) -> list[pa.Table]:
@@ -301,7 +302,7 @@ def messages(
                            status=status, record=record)  # fmt: skip
     select = ", ".join(f"{MESSAGE_COLUMNS[c][0]} AS {c}" for c in loaded) or "m.id"
     sql = f"SELECT {select} FROM messages m{where}"
-    table = _read(journal, sql, params, split=("messages", "m.id"), order=" ORDER BY m.id")
+    table = _read(journal, sql, params, split=("messages", "m.id"), tail=" ORDER BY m.id")
     frame = _frame(table, {c: MESSAGE_COLUMNS[c][1] for c in loaded})
     if "domain" in wanted:
         frame["domain"] = _domains(frame["correspondent"])
@@ -417,15 +418,16 @@ def sends(
 
 
 def send_recipients(
-    journal: Journal, *, since=None, until=None, account=None, status=None, record=None
+    journal: Journal, *, since=None, until=None, account=None, status=None, record=None, failed_only: bool = False
 ) -> pd.DataFrame:
     """One row per recipient of each send, with its own outcome: what failure analysis counts.
 
     ``outcome`` is ``accepted``, ``refused`` (the server refused this recipient, the mail went to
-    others), ``failed`` (the whole send failed: the send's own code and reply) or ``pending``.
+    others), ``failed`` (the whole send failed: its code and reply) or ``pending``; ``failed_only``: refused, failed.
     """
     where, params = _where("s.created_at", since=since, until=until, account=account, status=status,
                            record=record, prefix="s", record_columns=("document_type", "record_number"))  # fmt: skip
+    where += ((" AND " if where else " WHERE ") + "(f.key IS NOT NULL OR s.status = 'failed')") if failed_only else ""
     sql = f"""
         SELECT s.id AS send, s.account AS account, s.created_at AS created_at, r.value AS recipient,
                CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'
@@ -434,7 +436,8 @@ def send_recipients(
                     WHEN s.status = 'failed' THEN s.smtp_code END AS smtp_code,
                CASE WHEN f.key IS NOT NULL THEN json_extract(f.value, '$[1]')
                     WHEN s.status = 'failed' THEN s.smtp_reply END AS smtp_reply
-        FROM sends s CROSS JOIN json_each(s.recipients) r LEFT JOIN json_each(s.refused) f ON f.key = r.value{where}
+        FROM sends s CROSS JOIN {journal.backend.json_items("s.recipients", "r")}
+             LEFT JOIN {journal.backend.json_members("s.refused", "f")} ON f.key = r.value{where}
         ORDER BY s.id, CAST(r.key AS INTEGER)"""
     kinds = {"send": "id", "account": "cat", "created_at": "time", "recipient": "cat", "outcome": "cat",
              "smtp_code": "int", "smtp_reply": "str"}  # fmt: skip

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import socket
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 from ..errors import AccountBusyError, SyncError
 from ..secrets import Secret
 from .backends import PostgresBackend, SQLiteBackend, parse_url
+from .codec import compress, decompress, decompress_head
 from .parse import ParsedMessage, header_identity
 
 #: kivitendo's journal levels: no attachment rows, rows without content, rows with content
@@ -61,7 +61,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_record ON messages(record_type, record_number);
     CREATE TABLE raw_messages (
         message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
-        data       BLOB NOT NULL        -- zlib-compressed RFC 822 bytes, exactly as fetched
+        data       BLOB NOT NULL        -- compressed RFC 822 bytes, exactly as fetched (codec.py)
     );
     CREATE TABLE attachments (
         id         INTEGER PRIMARY KEY,
@@ -172,7 +172,7 @@ MIGRATIONS: list[str] = [
         uid         INTEGER,
         reason      TEXT NOT NULL,
         size        INTEGER NOT NULL,
-        data        BLOB NOT NULL,      -- zlib-compressed raw bytes: nothing is lost
+        data        BLOB NOT NULL,      -- compressed raw bytes (codec.py): nothing is lost
         created_at  TEXT NOT NULL,
         UNIQUE (account, folder, uidvalidity, uid)
     );
@@ -381,14 +381,6 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def _compress(raw: bytes) -> bytes:
-    """zlib at level 1, chosen by measurement on realistic mail (bench/bench_sync.py's corpus, 1,000 mails):
-    levels 1, 3 and 6 took 3.4, 4.1 and 4.2 s and kept 74.0, 73.9 and 73.1 % of the bytes — most of a
-    mail is base64 of already compressed attachments, so a slower level buys nothing. zlib releases
-    the GIL while it works; any level reads back with the same ``zlib.decompress``."""
-    return zlib.compress(raw, 1)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -500,7 +492,7 @@ class Journal:
         hashes = []
         query = "SELECT m.id, r.data FROM messages m LEFT JOIN raw_messages r ON r.message_id = m.id "
         for row, data in self.db.execute(query + "WHERE m.header_hash IS NULL"):
-            head = zlib.decompressobj().decompress(data, 1 << 20) if data is not None else None
+            head = decompress_head(data, 1 << 20) if data is not None else None
             hashes.append(("" if head is None else header_identity(head).header_hash, row))
         with self.transaction():
             self.db.executemany("UPDATE messages SET header_hash=? WHERE id=?", hashes)
@@ -543,14 +535,27 @@ class Journal:
         return found
 
     def add_message(
-        self, parsed: ParsedMessage, raw: bytes, *, account: str, direction: str, status: str = "imported"
+        self,
+        parsed: ParsedMessage,
+        raw: bytes,
+        *,
+        account: str,
+        direction: str,
+        status: str = "imported",
+        stored: bytes | None = None,
     ) -> tuple[int, bool]:
-        """Insert a message (once: its key is unique); returns (row id, whether it was new)."""
+        """Insert a message (once: its key is unique); returns (row id, whether it was new).
+
+        Its S/MIME status starts as ``none``: the sync asks :func:`mailkit.smime.record` for the
+        mails whose parse says they are S/MIME, and that overwrites it. ``stored``: the raw bytes
+        compressed already (:func:`~mailkit.journal.codec.compress`), as the sync's worker does.
+        """
         cursor = self.db.execute(
             """INSERT INTO messages (message_key, message_id, in_reply_to, refs, date_utc, from_addr, from_name,
                    to_addrs, cc_addrs, subject, size, content_hash, direction, status, account, auth_results,
-                   parse_errors, first_seen, header_hash, same_id_as)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT min(id) FROM messages WHERE message_id = ?))
+                   parse_errors, first_seen, header_hash, smime_status, smime_encrypted, same_id_as)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'none',0,
+                       (SELECT min(id) FROM messages WHERE message_id = ?))
                ON CONFLICT (message_key) DO NOTHING RETURNING id""",
             (
                 parsed.key,
@@ -579,7 +584,8 @@ class Journal:
         if inserted is None:
             return self.ids_for_keys([parsed.key])[parsed.key], False
         row = inserted[0]
-        self.db.execute("INSERT INTO raw_messages (message_id, data) VALUES (?, ?)", (row, _compress(raw)))
+        data = stored if stored is not None else compress(raw)
+        self.db.execute("INSERT INTO raw_messages (message_id, data) VALUES (?, ?)", (row, data))
         if self.attachments != "none":
             self.db.executemany(
                 "INSERT INTO attachments (message_id, name, mime_type, size, sha256, content) VALUES (?,?,?,?,?,?)",
@@ -595,7 +601,7 @@ class Journal:
         found = self.db.execute("SELECT data FROM raw_messages WHERE message_id = ?", (message_row,)).fetchone()
         if found is None:
             raise SyncError(f"no raw message {message_row} in {self.where}")
-        return zlib.decompress(found[0])
+        return decompress(found[0])
 
     def link_record(self, message_row: int, record_type: str, record_number: str) -> None:
         self.db.execute(
@@ -819,9 +825,19 @@ class Journal:
 
     # -- quarantine --------------------------------------------------------------------------
     def quarantine(
-        self, account: str, folder: str, reason: str, raw: bytes, uidvalidity: int | None = None, uid: int | None = None
+        self,
+        account: str,
+        folder: str,
+        reason: str,
+        raw: bytes,
+        uidvalidity: int | None = None,
+        uid: int | None = None,
+        stored: bytes | None = None,
     ) -> bool:
-        """Keep a message that cannot be imported, with the reason (POP3 mail has no UID: None)."""
+        """Keep a message that cannot be imported, with the reason (POP3 mail has no UID: None).
+
+        ``stored``: the raw bytes compressed already, as for :meth:`add_message`.
+        """
         cursor = self.db.execute(
             """INSERT INTO quarantine (account, folder, uidvalidity, uid, reason, size, data, created_at)
                VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""",
@@ -832,7 +848,7 @@ class Journal:
                 uid,
                 reason,
                 len(raw),
-                _compress(raw),
+                stored if stored is not None else compress(raw),
                 _now(),
             ),
         )

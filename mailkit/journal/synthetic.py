@@ -35,6 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import SyncError
+from .codec import compress
 from .store import Journal
 
 _LOCAL = ZoneInfo("Europe/Berlin")
@@ -513,7 +514,7 @@ class _Generator:
             uid = 4_000_000 + index
             rows.append(
                 (account, "INBOX", _uidvalidity(account, "INBOX"), uid, rng.choice(reasons), len(raw),
-                 zlib.compress(raw), self.clock.iso(second))
+                 compress(raw), self.clock.iso(second))
             )  # fmt: skip
             self._found(account, "INBOX", second, 0, 1)
         return rows
@@ -553,6 +554,51 @@ class _Generator:
 
 def _uidvalidity(account: str, folder: str) -> int:
     return 1_700_000_000 + zlib.crc32(f"{account}/{folder}".encode()) % 1_000_000
+
+
+_MESSAGE_COLUMNS = (
+    "message_key",
+    "message_id",
+    "in_reply_to",
+    "refs",
+    "date_utc",
+    "from_addr",
+    "from_name",
+    "to_addrs",
+    "cc_addrs",
+    "subject",
+    "size",
+    "content_hash",
+    "direction",
+    "status",
+    "account",
+    "record_type",
+    "record_number",
+    "queue",
+    "auth_results",
+    "parse_errors",
+    "first_seen",
+    "id",
+    "header_hash",
+)
+_LOCATION_COLUMNS = ("message_id", "account", "folder", "uidvalidity", "uid", "flags", "internaldate", "seen_at")
+_SEND_COLUMNS = (
+    "account", "batch", "batch_key", "message_id", "message_row", "document_type", "record_number", "user", "sender",
+    "recipients", "subject", "transport", "created_at", "sent_at", "status", "smtp_code", "smtp_reply", "refused",
+    "copy_status", "copy_folder", "copy_uidvalidity", "copy_uid", "copy_error",
+)  # fmt: skip
+
+
+def _insert(store: Journal, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows into a table: ``executemany`` on SQLite, COPY on PostgreSQL (ten million rows in minutes, not hours)."""
+    if store.backend.name == "sqlite":
+        marks = ",".join("?" * len(columns))
+        store.db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    with store.db.raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        for row in rows:
+            copy.write_row(row)
 
 
 def synthetic_batches(
@@ -601,30 +647,10 @@ def generate(
         for batch in batches:
             with store.transaction():
                 # header_hash '': invented mail is never rebound to a server's, and the store need not fill it
-                db.executemany(
-                    """INSERT INTO messages (message_key, message_id, in_reply_to, refs, date_utc, from_addr,
-                           from_name, to_addrs, cc_addrs, subject, size, content_hash, direction, status, account,
-                           record_type, record_number, queue, auth_results, parse_errors, first_seen, id,
-                           header_hash)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'')""",
-                    batch.messages,
-                )
-                db.executemany(
-                    """INSERT INTO locations (message_id, account, folder, uidvalidity, uid, flags, internaldate,
-                           seen_at) VALUES (?,?,?,?,?,?,?,?)""",
-                    batch.locations,
-                )
-                db.executemany(
-                    "INSERT INTO attachments (message_id, name, mime_type, size, sha256) VALUES (?,?,?,?,?)",
-                    batch.attachments,
-                )
-                db.executemany(
-                    """INSERT INTO sends (account, batch, batch_key, message_id, message_row, document_type,
-                           record_number, user, sender, recipients, subject, transport, created_at, sent_at, status,
-                           smtp_code, smtp_reply, refused, copy_status, copy_folder, copy_uidvalidity, copy_uid,
-                           copy_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    batch.sends,
-                )
+                _insert(store, "messages", _MESSAGE_COLUMNS, [(*row, "") for row in batch.messages])
+                _insert(store, "locations", _LOCATION_COLUMNS, batch.locations)
+                _insert(store, "attachments", ("message_id", "name", "mime_type", "size", "sha256"), batch.attachments)
+                _insert(store, "sends", _SEND_COLUMNS, batch.sends)
             if progress:
                 progress(generator.made, messages)
         quarantine = generator.quarantine()

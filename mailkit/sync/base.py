@@ -21,12 +21,12 @@ from dataclasses import asdict, dataclass, field
 from imapclient.exceptions import IMAPClientError
 
 from ..errors import ConfigError, MailkitError, SyncError
-from ..journal.backends import DATA_REFUSALS
 from ..journal.parse import ParsedMessage
 
 AFTER_ACTIONS = ("keep", "seen", "delete")
-#: what the journal raises for one message's data (not for a full disk or a lock): quarantined, not fatal
-STORE_REFUSALS = (*DATA_REFUSALS, ValueError, OverflowError)
+#: besides its database's refusals (Journal.backend.data_refusals), what storing one message's data raises
+#: (not a full disk or a lock): the message is quarantined, the import goes on
+STORE_REFUSALS = (ValueError, OverflowError)
 COUNTS = ("new", "known", "rebound", "flags_changed", "gone", "quarantined", "errors", "bytes")
 
 
@@ -44,6 +44,7 @@ class SyncOptions:
     batch_bytes: int = 16 * 1024 * 1024
     accept_rebind: bool = False  # go on after a UIDVALIDITY change even when few known messages match
     rebind_threshold: float = 0.8
+    parse_processes: int | None = None  # None: a worker process when it pays (journal/prepare.py); 0: parse here
 
     def __post_init__(self) -> None:
         if self.after not in AFTER_ACTIONS and not (self.after.startswith("move:") and len(self.after) > 5):

@@ -18,8 +18,7 @@ __all__ = ["import_imap"]
 
 import contextlib
 import datetime as dt
-import hashlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,14 +27,13 @@ import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from ..errors import SyncError
-from ..journal.backends import DATABASE_ERRORS
-from ..journal.parse import IDENTITY_HEADERS, HeaderIdentity, QuarantineReason, header_identity, parse_message
+from ..journal.parse import IDENTITY_HEADERS, HeaderIdentity, header_identity
+from ..journal.prepare import BatchParser, Prepared
 from ..journal.store import Journal, Location
 from ..model import Account
 from ..net.connect import imap_login
 from ..net.imap import compress_uids, uid_fetch
 from ..secrets import logger
-from ..smime import record as record_smime
 from ..workspace import Workspace
 from .actions import take_pending
 from .base import (
@@ -60,7 +58,7 @@ _SESSION_FLAGS = {b"\\Recent"}
 @dataclass
 class _Candidate:
     uid: int
-    identity: HeaderIdentity
+    identity: HeaderIdentity | None  # None: not fetched (nothing in the journal to recognise it by)
     size: int
     flags: tuple[str, ...]
     internaldate: dt.datetime | None
@@ -139,7 +137,7 @@ class _ImapImport:
         except BaseException as exc:  # whatever stops the run, its row says so
             folder_result.status, folder_result.error = run_failure(exc)
             folder_result.errors += 1
-            with contextlib.suppress(*DATABASE_ERRORS):
+            with contextlib.suppress(*self.journal.backend.errors):
                 self.journal.finish_run(run_id, folder_result.status, folder_result.counts(), folder_result.error)
             raise
         status = "cancelled" if self.cancel.is_set() else "failed" if folder_result.error else "ok"
@@ -209,7 +207,11 @@ class _ImapImport:
         self._take_pending(client, folder, uidvalidity, result)
 
     def _scan(self, client, first_uid: int) -> list[_Candidate]:
-        """The identity headers, size and flags of every message from ``first_uid`` on (per the options)."""
+        """The identity headers, size and flags of every message from ``first_uid`` on (per the options).
+
+        Into an empty journal (a first import) nothing can be recognised by its headers, so they
+        are not fetched: for 2,000 mails their parse in imapclient costs more than Dovecot's send.
+        """
         criteria: list = []
         if self.options.unread_only:
             criteria.append("UNSEEN")
@@ -222,7 +224,9 @@ class _ImapImport:
             uid_set = compress_uids(uids)
         else:
             uid_set = f"{first_uid}:*"
-        fetched, _ = uid_fetch(client, uid_set, ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", _HEADER_ITEM])
+        items = ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE"]
+        headers = self.journal.last_message_row() > 0
+        fetched, _ = uid_fetch(client, uid_set, [*items, _HEADER_ITEM] if headers else items)
         candidates = []
         for uid in sorted(fetched):
             if uid < first_uid:  # `n:*` always returns the last message, even below n
@@ -231,7 +235,7 @@ class _ImapImport:
             candidates.append(
                 _Candidate(
                     uid,
-                    header_identity(data.get(_HEADER_KEY, b"")),
+                    header_identity(data.get(_HEADER_KEY, b"")) if headers else None,
                     data.get(b"RFC822.SIZE", 0),
                     _flags(data.get(b"FLAGS", ())),
                     data.get(b"INTERNALDATE"),
@@ -246,12 +250,13 @@ class _ImapImport:
         size, and no other mail of the scan shares them. Every other mail is downloaded, and its
         bytes decide (a known mail is rebound then, a different one gets its own row).
         """
-        pairs = [(c.identity.header_hash, c.size) for c in candidates]
-        rows = self.journal.rows_for_headers(pairs)
+        identified = [c for c in candidates if c.identity is not None]
+        pairs = [(c.identity.header_hash, c.size) for c in identified if c.identity is not None]
+        rows = self.journal.rows_for_headers(pairs) if pairs else {}
         in_scan = Counter(pairs)
-        for candidate, pair in zip(candidates, pairs, strict=True):
+        for candidate, pair in zip(identified, pairs, strict=True):
             found = rows.get(pair, ())
-            if candidate.identity.message_id and len(found) == 1 and in_scan[pair] == 1:
+            if candidate.identity and candidate.identity.message_id and len(found) == 1 and in_scan[pair] == 1:
                 candidate.row = found[0]
         return {row for found in rows.values() for row in found}
 
@@ -291,42 +296,80 @@ class _ImapImport:
         todo = [c for c in candidates if c.uid not in quarantined]
         result.known += sum(1 for c in todo if c.uid in here)
         todo = [c for c in todo if c.uid not in here]
-        done = 0
         batches = list(self._batches(todo))
-        ahead: Future | None = None  # the next batch's bodies, fetched while this one is parsed and stored
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailkit-fetch") as fetcher:
-            for index, batch in enumerate(batches):
-                if self.cancel.is_set():
-                    result.notes.append("cancelled: stopped after the last complete batch")
-                    return
-                if self.options.dry_run:  # without the bodies: mail that only its bytes could tell counts as new
-                    unknown = sum(1 for c in batch if c.row is None)
-                    result.new += unknown
-                    result.rebound += len(batch) - unknown
-                else:
-                    bodies = ahead.result() if ahead is not None else self._bodies(client, batch)
-                    following = batches[index + 1] if index + 1 < len(batches) else None
-                    ahead = fetcher.submit(self._bodies, client, following) if following else None
-                    self._store_and_advance(folder, uidvalidity, batch, bodies, result, state)
-                    if ahead is not None:
-                        ahead.result()  # the connection is free again before the actions below use it
-                    self._take_pending(client, folder, uidvalidity, result)
-                done += len(batch)
-                if self.progress:
-                    self.progress(folder, done, len(todo))
+        if self.options.dry_run:  # without the bodies: mail that only its bytes could tell counts as new
+            for done, batch in enumerate(batches, 1):
+                unknown = sum(1 for c in batch if c.row is None)
+                result.new += unknown
+                result.rebound += len(batch) - unknown
+                self._report(folder, done, batches, len(todo))
+            return
+        todo_bytes = sum(c.size for c in todo if c.row is None)
+        workers = self.options.parse_processes
+        worker = BatchParser.worth_a_worker(todo_bytes) if workers is None else workers > 0
+        keep = self.journal.attachments == "content"
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailkit-fetch") as fetcher,
+            BatchParser(keep, worker=worker) as parser,
+        ):
+            self._pipeline(client, folder, uidvalidity, batches, len(todo), result, state, fetcher, parser)
+
+    def _pipeline(self, client, folder, uidvalidity, batches, total, result, state, fetcher, parser) -> None:
+        """Fetch batch k+1 while batch k is parsed (in the worker) and batch k-1 stored, always in order."""
+        fetching: Future | None = fetcher.submit(self._bodies, client, batches[0]) if batches else None
+        parsing: deque[tuple[list[_Candidate], dict[int, bytes], object]] = deque()
+        stored = 0
+        for index, batch in enumerate(batches):
+            if self.cancel.is_set():
+                break
+            assert fetching is not None  # each batch's fetch starts before its turn
+            bodies = fetching.result()
+            following = batches[index + 1] if index + 1 < len(batches) else None
+            fetching = fetcher.submit(self._bodies, client, following) if following else None
+            mails = list(bodies.items())
+            parsing.append((batch, bodies, parser.submit(mails)))
+            if len(parsing) < 2 and following:
+                continue  # store it once the next one is parsing
+            batch, bodies, pending = parsing.popleft()
+            self._store_and_advance(folder, uidvalidity, batch, bodies, parser.result(pending, list(bodies.items())),
+                                    result, state)  # fmt: skip
+            stored += 1
+            self._after_batch(client, folder, uidvalidity, fetching, result)
+            self._report(folder, stored, batches, total)
+        while parsing and not self.cancel.is_set():
+            batch, bodies, pending = parsing.popleft()
+            prepared = parser.result(pending, list(bodies.items()))
+            self._store_and_advance(folder, uidvalidity, batch, bodies, prepared, result, state)
+            stored += 1
+            self._after_batch(client, folder, uidvalidity, fetching, result)
+            self._report(folder, stored, batches, total)
+        if self.cancel.is_set():
+            result.notes.append("cancelled: stopped after the last complete batch")
+
+    def _after_batch(self, client, folder, uidvalidity, fetching: Future | None, result) -> None:
+        if self.options.after == "keep":
+            return
+        if fetching is not None:
+            fetching.result()  # the connection is free again before the actions use it
+        self._take_pending(client, folder, uidvalidity, result)
+
+    def _report(self, folder: str, done_batches: int, batches: list[list[_Candidate]], total: int) -> None:
+        if self.progress:
+            self.progress(folder, sum(len(b) for b in batches[:done_batches]), total)
 
     @staticmethod
-    def _bodies(client, batch: list[_Candidate]) -> dict:
+    def _bodies(client, batch: list[_Candidate]) -> dict[int, bytes]:
+        """The raw bytes of the batch's mails that only their bytes can tell (an expunged one is missing)."""
         unknown = [c.uid for c in batch if c.row is None]
-        return uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0] if unknown else {}
+        if not unknown:
+            return {}
+        fetched = uid_fetch(client, compress_uids(unknown), ["BODY.PEEK[]"])[0]
+        return {uid: data[b"BODY[]"] for uid, data in fetched.items() if b"BODY[]" in data}
 
-    def _store_and_advance(self, folder, uidvalidity, batch, bodies, result, state) -> None:
+    def _store_and_advance(self, folder, uidvalidity, batch, bodies, prepared, result, state) -> None:
         """One batch and the folder's advanced state in one transaction: a run stopped later resumes after it."""
         with self.journal.transaction():
-            # in key order (a mail's key is the hash of its bytes): two workers storing the same mail
-            # (one mail in two mailboxes) into a shared journal wait for each other, never deadlock
-            in_key_order = sorted(batch, key=lambda c: _content_key(bodies, c.uid))
-            self._store_batch(folder, uidvalidity, in_key_order, bodies, result)
+            self._store_batch(folder, uidvalidity, batch, bodies, {p.uid: p for p in prepared}, result)
             if self.options.after != "keep":  # taken below, and retried by later runs until done
                 self.journal.add_pending_actions(
                     self.account.name, folder, uidvalidity, [c.uid for c in batch], self.options.after
@@ -341,9 +384,11 @@ class _ImapImport:
                     messages=state["messages"],
                 )
 
-    def _store_batch(self, folder, uidvalidity, batch, bodies, result) -> None:
+    def _store_batch(self, folder, uidvalidity, batch, bodies, prepared, result) -> None:
         locations = []
-        for candidate in batch:
+        # in key order (a mail's key is the hash of its bytes): two workers storing the same mail
+        # (one mail in two mailboxes) into a shared journal wait for each other, never deadlock
+        for candidate in sorted(batch, key=lambda c: _key(prepared.get(c.uid))):
             location = Location(
                 self.account.name, folder, uidvalidity, candidate.uid, candidate.flags, candidate.internaldate
             )
@@ -351,38 +396,48 @@ class _ImapImport:
                 result.rebound += 1
                 locations.append((candidate.row, location))
                 continue
-            raw = bodies.get(candidate.uid, {}).get(b"BODY[]")
-            if raw is None:  # expunged between the header scan and the body fetch
+            raw, ready = bodies.get(candidate.uid), prepared.get(candidate.uid)
+            if raw is None or ready is None:  # expunged between the header scan and the body fetch
                 result.notes.append(f"UID {candidate.uid} vanished during the run")
                 continue
             result.bytes += len(raw)
-            try:
-                parsed = parse_message(raw, self.journal.attachments == "content")
-            except QuarantineReason as reason:
-                result.quarantined += self.journal.quarantine(
-                    self.account.name, folder, str(reason), raw, uidvalidity, candidate.uid
-                )
-                continue
-            outbound = folder in self.sent_folders or (parsed.from_addr or "") in self.own_addresses
-            try:
-                with self.journal.savepoint():
-                    row, is_new = self.journal.add_message(
-                        parsed, raw, account=self.account.name, direction="out" if outbound else "in"
-                    )
-            except STORE_REFUSALS as exc:  # this message only: the rest of the batch goes on
-                refusal = f"the journal could not store it: {type(exc).__name__}: {exc}"
-                result.quarantined += self.journal.quarantine(
-                    self.account.name, folder, refusal, raw, uidvalidity, candidate.uid
-                )
-                continue
-            if is_new:
-                record_smime(self.journal, self.workspace, self.account.name, row, raw, parsed.from_addr)
-            result.new += is_new
-            result.rebound += not is_new
-            locations.append((row, location))
-            if is_new:
-                self._route(ImportedMessage(row, self.account.name, folder, candidate.uid, parsed), result)
+            row = self._store_message(folder, uidvalidity, candidate, raw, ready, result)
+            if row is not None:
+                locations.append((row, location))
         self.journal.add_locations(locations)
+
+    def _store_message(self, folder, uidvalidity, candidate, raw: bytes, ready: Prepared, result) -> int | None:
+        """The journal row of one fetched mail, or None when it went to the quarantine."""
+        parsed = ready.message
+        if parsed is None:
+            result.quarantined += self.journal.quarantine(
+                self.account.name, folder, ready.quarantine_reason, raw, uidvalidity, candidate.uid, ready.stored
+            )
+            return None
+        outbound = folder in self.sent_folders or (parsed.from_addr or "") in self.own_addresses
+        try:
+            with self.journal.savepoint():
+                row, is_new = self.journal.add_message(
+                    parsed, raw, account=self.account.name, direction="out" if outbound else "in", stored=ready.stored
+                )
+        except (
+            *self.journal.backend.data_refusals,
+            *STORE_REFUSALS,
+        ) as exc:  # this message only: the rest of the batch goes on
+            refusal = f"the journal could not store it: {type(exc).__name__}: {exc}"
+            result.quarantined += self.journal.quarantine(
+                self.account.name, folder, refusal, raw, uidvalidity, candidate.uid, ready.stored
+            )
+            return None
+        if is_new and parsed.smime:  # rare: the S/MIME code (cryptography) loads only then
+            from ..smime import record as record_smime
+
+            record_smime(self.journal, self.workspace, self.account.name, row, raw, parsed.from_addr)
+        result.new += is_new
+        result.rebound += not is_new
+        if is_new:
+            self._route(ImportedMessage(row, self.account.name, folder, candidate.uid, parsed), result)
+        return row
 
     def _route(self, message: ImportedMessage, result: FolderResult) -> None:
         for route in self.routes:
@@ -436,5 +491,5 @@ class _ImapImport:
             result.gone += self.journal.mark_gone(self.account.name, folder, uidvalidity, vanished)
 
 
-def _content_key(bodies: dict, uid: int) -> bytes:
-    return hashlib.sha256(bodies.get(uid, {}).get(b"BODY[]") or b"").digest()
+def _key(prepared: Prepared | None) -> str:
+    return prepared.message.key if prepared is not None and prepared.message is not None else ""

@@ -21,8 +21,6 @@ from ..errors import MailkitError
 from ..journal.parse import QuarantineReason, parse_message
 from ..journal.store import Journal
 from ..model import Account, Autoresponder, Receiving, Tickets
-from ..send import autorespond
-from ..send.autoresponder import DEFAULT_TIMEZONE, AutoReply
 from ..workspace import Workspace
 from .documents import file_documents
 
@@ -67,6 +65,8 @@ def run_intake(account: Account, workspace: Workspace, journal: Journal, *, afte
 
 
 def _zone(receiving: Receiving) -> zoneinfo.ZoneInfo:
+    from ..send.autoresponder import DEFAULT_TIMEZONE  # the sending side loads only when mail needs it
+
     auto = receiving.autoresponder
     return zoneinfo.ZoneInfo(auto.timezone if auto else DEFAULT_TIMEZONE)
 
@@ -132,6 +132,9 @@ def _autoreply(
         address = _receiving_address(account, row)
         if address:
             replying = dataclasses.replace(account, senders={**account.senders, "autoreply": address})
+    from ..send import autorespond  # the sending side (DKIM, S/MIME) loads only when a reply may go out
+    from ..send.autoresponder import AutoReply
+
     template = AutoReply(settings.subject, settings.text)
     try:
         outcome, reason = autorespond(

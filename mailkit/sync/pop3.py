@@ -14,12 +14,10 @@ import contextlib
 import poplib
 
 from ..errors import SyncError
-from ..journal.backends import DATABASE_ERRORS
 from ..journal.parse import QuarantineReason, header_identity, parse_message
 from ..journal.store import Journal
 from ..model import Account
 from ..net.connect import pop3_login
-from ..smime import record as record_smime
 from ..workspace import Workspace
 from .base import STORE_REFUSALS, Cancel, FolderResult, Progress, SyncOptions, SyncResult, run_failure
 
@@ -116,11 +114,13 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
                                     row, is_new = journal.add_message(
                                         parsed, raw, account=account.name, direction=direction
                                     )
-                            except STORE_REFUSALS as exc:
+                            except (*journal.backend.data_refusals, *STORE_REFUSALS) as exc:
                                 reason = f"the journal could not store it: {type(exc).__name__}: {exc} (UIDL {uidl})"
                                 folder_result.quarantined += journal.quarantine(account.name, FOLDER, reason, raw)
                             else:
-                                if is_new:
+                                if is_new and parsed.smime:  # rare: the S/MIME code (cryptography) loads only then
+                                    from ..smime import record as record_smime
+
                                     record_smime(journal, workspace, account.name, row, raw, parsed.from_addr)
                                 folder_result.new += is_new
                                 folder_result.rebound += not is_new
@@ -143,7 +143,7 @@ def _import_pop3(account, workspace, journal, options, progress, cancel) -> Sync
     except BaseException as exc:  # whatever stops the run, its row says so
         folder_result.status, folder_result.error = run_failure(exc)
         folder_result.errors += 1
-        with contextlib.suppress(*DATABASE_ERRORS):
+        with contextlib.suppress(*journal.backend.errors):
             journal.finish_run(run_id, folder_result.status, folder_result.counts(), folder_result.error)
         raise
     folder_result.status = "cancelled" if cancel.is_set() else "ok"

@@ -1,9 +1,12 @@
 """IMAP and POP3 import into the journal against the sandbox's real Dovecot."""
 
 import dataclasses
+import datetime as dt
 import email.utils
+import os
 import random
 import re
+import signal
 import threading
 import time
 
@@ -13,6 +16,8 @@ from mailkit.errors import AuthError, ConnectError, SyncError
 from mailkit.journal import Journal
 from mailkit.model import Receiving
 from mailkit.net.connect import imap_login
+from mailkit.sandbox.corpus import CorpusMail
+from mailkit.sandbox.hostile import hostile_corpus
 from mailkit.sync import Cancel, LinkRecordBySubject, SyncOptions, import_imap
 from mailkit.sync.pop3 import import_pop3
 from mailkit.sync.records import cleanup_record_folders, create_record_folder, sync_record
@@ -71,6 +76,8 @@ def test_first_import_then_no_change_then_only_new(world):
     first = import_imap(account, ws, journal)
     assert first.totals["new"] == 30 and first.totals["bytes"] == sum(len(r) for r in raws)
     assert journal.count() == 30 and journal.count("locations") == 30
+    # into an empty journal nothing is recognised by headers: only the bodies are fetched
+    assert imap_sessions(sandbox, account.address)[-1]["hdr_count"] == 0
     # the journal gives back the exact bytes
     stored = {journal.raw(row) for (row,) in journal.db.execute("SELECT id FROM messages")}
     assert stored == set(raws)
@@ -86,6 +93,7 @@ def test_first_import_then_no_change_then_only_new(world):
     third = import_imap(account, ws, journal)
     assert third.totals["new"] == 1 and third.totals["known"] == 0
     assert body_fetches_since(sandbox, account.address, sessions) == 1
+    assert imap_sessions(sandbox, account.address)[-1]["hdr_count"] == 1  # a journal with mail: headers first
     runs = journal.db.execute("SELECT status, new FROM runs ORDER BY id").fetchall()
     assert runs == [("ok", 30), ("ok", 0), ("ok", 1)]
 
@@ -219,8 +227,6 @@ def test_unread_only_and_since(world):
     result = import_imap(account, ws, journal, SyncOptions(unread_only=True))
     assert result.totals["new"] == 2
     journal2 = Journal(ws.path / "other.sqlite")
-    import datetime as dt
-
     future = import_imap(account, ws, journal2, SyncOptions(since=dt.date.today() + dt.timedelta(days=2)))
     assert future.totals["new"] == 0
     journal2.close()
@@ -430,3 +436,33 @@ def test_pop3_delete_removes_mail_processed_before_it_was_turned_on(world):
     with imap_login(account, ws) as client:
         assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0
     assert journal.count() == 5
+
+
+def test_the_parsing_worker_gives_the_journal_what_this_process_would_and_its_death_loses_nothing(world):
+    """Mail parsed in the worker process: the same rows; a worker killed mid-run only moves the parsing here."""
+    sandbox, ws, account, journal = world
+    raws = [m.raw for m in hostile_corpus()][::3] + [mail(i) for i in range(60)]
+    when = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    sandbox.write_maildir(account.address, (CorpusMail("Worker", raw, (), when) for raw in raws))
+    killed = []
+
+    def kill_the_worker(folder, done, total):
+        children = [int(p) for p in os.popen(f"pgrep -P {os.getpid()} -f mailkit.journal.prepare").read().split()]
+        if done and not killed and children:
+            os.kill(children[0], signal.SIGKILL)
+            killed.append(children[0])
+
+    options = SyncOptions(folders=["Worker"], batch_count=25, parse_processes=1)
+    result = import_imap(account, ws, journal, options, progress=kill_the_worker)
+    assert killed and result.ok
+    totals = result.totals
+    assert totals["new"] + totals["quarantined"] + totals["rebound"] == len(raws) and totals["quarantined"] > 0
+    in_worker = set(journal.db.execute("SELECT message_key, parse_errors, subject FROM messages").fetchall())
+
+    local = Journal(ws.path / "local.sqlite")
+    here = import_imap(account, ws, local, dataclasses.replace(options, parse_processes=0))
+    assert here.totals == totals
+    assert set(local.db.execute("SELECT message_key, parse_errors, subject FROM messages").fetchall()) == in_worker
+    assert local.quarantined() and [q["reason"] for q in local.quarantined()] == [
+        q["reason"] for q in journal.quarantined()
+    ]

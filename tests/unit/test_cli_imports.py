@@ -39,6 +39,12 @@ def test_sync_check_send_diagnose_and_dkim_never_import_pandas_matplotlib_or_ipy
     assert "msal" not in loaded_after("import mailkit.sync.watch")  # OAuth2's libraries only for OAuth2 accounts
 
 
+def test_a_sync_into_an_sqlite_journal_loads_neither_psycopg_nor_the_smime_code():
+    """A no-change run is mostly the interpreter's start: PostgreSQL's driver and S/MIME load only when needed."""
+    loaded = loaded_after("import mailkit.cli.sync, mailkit.sync.watch, mailkit.journal.store")
+    assert not loaded & {"psycopg", "cryptography", "dkim"}, loaded
+
+
 def test_the_spelled_out_choices_match_the_library():
     assert cli_diagnose.AUTOCONFIG_SOURCES == autoconfig.SOURCES
     assert cli_dkim.DKIM_ALGORITHMS == dkim.ALGORITHMS

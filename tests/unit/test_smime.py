@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mailkit.errors import ConfigError, PolicyError
+from mailkit.journal.parse import parse_message
 from mailkit.model import Account, Smime
 from mailkit.smime import CertStore, cms, envelope, examine, load_bundle, protect, self_signed
 from mailkit.smime.mime import find, split_entity
@@ -173,3 +174,27 @@ def test_the_panel_imports_a_pkcs12_saves_the_setting_and_shows_the_rows(tmp_pat
     panel.sign.value, panel.encrypt.value = True, "always (refuse otherwise)"
     panel.save()
     assert Workspace.open(ws.path).get("info").smime == Smime(sign=True, encrypt="always")
+
+
+def test_the_parser_flags_every_mail_the_smime_check_looks_at_and_no_plain_one(ws):
+    """The sync runs the CMS check only where parse_message says S/MIME: a mail it misses goes unverified."""
+    signed, _ = protect(MAIL, ws, sender="info@firma.test", recipients=["k@kunde.test"], sign=True, encrypt="never")
+    own = ["info@firma.test"]
+    sealed, _ = protect(MAIL, ws, sender="info@firma.test", recipients=own, sign=False, encrypt="always")
+    shapes = [signed, sealed, signed.replace(b"\r\n", b"\n")]
+    shapes += [
+        f"From: a@b.test\r\nContent-Type: {ctype}\r\n\r\n--b\r\nonly one part\r\n--b--\r\n".encode()
+        for ctype in (
+            'multipart/signed; protocol="application/pkcs7-signature"; boundary="b"',
+            'multipart/signed;\r\n protocol="application/x-pkcs7-signature"; boundary="b"',
+            "application/pkcs7-mime; smime-type=signed-data",
+            "APPLICATION/X-PKCS7-MIME",
+            'application/octet-stream; name="smime.p7m"',
+        )
+    ]
+    for raw in shapes:
+        assert find(raw).kind != "none"
+        assert parse_message(raw).smime, raw[:200]
+    mixed = b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n"
+    for plain in (MAIL, mixed):
+        assert find(plain).kind == "none" and not parse_message(plain).smime

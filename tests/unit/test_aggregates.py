@@ -1,0 +1,140 @@
+"""Analysis pushed down into SQL: the explorer's tables and the summary equal the pandas path over row frames.
+
+The reference is the per-row path (``frames`` + :mod:`mailkit.analysis` without counts), as the
+explorer computed every table before the database did the counting; the journal is synthetic
+(threads, sends, failures, attachments, runs) plus real mails the generator does not make: no
+Date, no Message-ID, a Unicode and an upper-case address, S/MIME verdicts, a record without mail.
+"""
+
+import datetime as dt
+import itertools
+
+import pandas as pd
+import pytest
+
+from mailkit import analysis
+from mailkit.explore import Query, _matching, explore
+from mailkit.journal import Journal, frames, parse_message
+from mailkit.journal.synthetic import generate
+
+WINDOWS = [
+    {},
+    {"since": dt.date(2025, 3, 1), "until": dt.date(2025, 5, 1), "direction": "in"},
+    {"accounts": ("vertrieb",), "direction": "out", "domain": "LOGISTIK"},
+    {"domain": "kunde", "since": dt.date(2025, 2, 1)},
+]
+
+
+def _add(journal, raw: bytes, direction="in", **fields) -> int:
+    with journal.transaction():
+        row = journal.add_message(parse_message(raw), raw, account="info", direction=direction, status="imported")[0]
+        for column, value in fields.items():
+            journal.db.execute(f"UPDATE messages SET {column} = ? WHERE id = ?", (value, row))
+    return row
+
+
+@pytest.fixture(scope="module")
+def synthetic_rows():
+    return 2500
+
+
+@pytest.fixture
+def journal(journal_where, synthetic_rows):
+    with Journal(journal_where) as j:
+        generate(j, synthetic_rows, seed=11, start=dt.date(2025, 1, 1), days=150)
+        _add(j, b"From: ohne@datum.test\r\nTo: info@firma.test\r\nSubject: kein Datum\r\n\r\nx\r\n")
+        _add(j, b"From: Jo <JO@Kunde.TEST>\r\nDate: Mon, 03 Mar 2025 09:00:00 +0100\r\n\r\nohne Message-ID\r\n",
+             smime_status="valid", smime_encrypted=1)  # fmt: skip
+        _add(j, "From: müller@bäcker.test\r\nMessage-ID: <u@b.test>\r\nDate: Tue, 04 Mar 2025 23:59:59 +0000\r\n"
+             "\r\nx\r\n".encode(), smime_status="none", record_type="order", record_number="1")  # fmt: skip
+        _add(j, b"To: kunde@kunde.test\r\nFrom: info@firma.test\r\nDate: Wed, 05 Mar 2025 10:00:00 +0100\r\n\r\nx\r\n",
+             direction="out", smime_status="untrusted", record_type="order", record_number="1")  # fmt: skip
+        yield j
+
+
+def _row_path(journal: Journal, query: Query) -> pd.DataFrame:
+    """The table as the explorer computed it before: row frames, then pandas."""
+    window = {"since": query.since, "until": query.until, "account": list(query.accounts) or None}
+    messages = lambda columns: _matching(  # noqa: E731
+        frames.messages(journal, columns=columns, direction=query.direction, **window), "domain", query.domain
+    )
+    if query.view == "volume":
+        return analysis.volume(messages(("date", "account", "direction", "domain")), query.per, tz=query.tz)
+    if query.view == "correspondents":
+        return analysis.correspondents(messages(("date", "direction", "correspondent", "domain")), "domain", query.top)
+    if query.view == "failures":
+        tried = _matching(frames.send_recipients(journal, **window), "domain", query.domain)
+        tried = tried.iloc[:0] if query.direction == "in" else tried
+        return analysis.failures_by_reason(tried, query.lang).head(query.top)
+    if query.view == "response_times":
+        columns = ("id", "message_id", "in_reply_to", "date", "account", "direction")
+        mail = frames.messages(journal, columns=columns, since=query.since)
+        times = analysis.response_times(mail, frames.references(journal, since=query.since))
+        selected = frames.messages(journal, columns=("id", "domain"), direction="in", **window)
+        times = times[times["id"].isin(_matching(selected, "domain", query.domain)["id"])]
+        return analysis.response_stats(times, query.group, tz=query.tz)
+    if query.view == "authentication":
+        return analysis.authentication(messages(("direction", "domain", "spf", "dkim", "dmarc")), "domain").head(
+            query.top
+        )
+    if query.view == "attachments":
+        found = frames.attachments(journal, columns=("message", "mime_type", "size"), direction=query.direction,
+                                   **window)  # fmt: skip
+        if query.domain:
+            found = found[found["message"].isin(messages(("id", "domain"))["id"])]
+        return analysis.attachment_types(found).head(query.top)
+    if query.view == "smime":
+        return analysis.smime_shares(messages(("direction", "domain", "smime_status", "smime_encrypted")))
+    assert query.view == "records"
+    columns = ("id", "date", "direction", "record_type", "record_number", "correspondent", "domain")
+    return analysis.records(messages(columns)).head(query.top)
+
+
+def _shown_categories(table: pd.DataFrame) -> pd.DataFrame:
+    return table.set_axis(_shown(table.index), axis=0).set_axis(_shown(table.columns), axis=1)
+
+
+def _shown(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.CategoricalIndex):
+        return index.remove_unused_categories()
+    if isinstance(index, pd.MultiIndex):
+        index = index.remove_unused_levels()
+        return index.set_levels([_shown(level) for level in index.levels])
+    return index
+
+
+PUSHED_DOWN = ("volume", "correspondents", "failures", "response_times", "authentication", "attachments", "smime",
+               "records")  # fmt: skip
+
+
+def test_every_view_and_the_summary_counted_by_the_database_equal_the_pandas_path(journal, monkeypatch):
+    monkeypatch.setattr(frames, "_PARALLEL_ROWS", 500)  # SQLite counts over id ranges in parallel: groups repeat
+    monkeypatch.setattr(frames.os, "cpu_count", lambda: 3)
+    for window, view in itertools.product(WINDOWS, PUSHED_DOWN):
+        query = Query(view=view, top=500, **window)
+        pushed, rows = explore(journal, query).table, _row_path(journal, query)
+        if query.domain:  # the row path kept the categories of the domains it filtered out; they show no row
+            pushed, rows = _shown_categories(pushed), _shown_categories(rows)
+        pd.testing.assert_frame_equal(pushed, rows, check_index_type=True, obj=f"{view} {window}")
+        if view in ("volume", "correspondents", "records", "response_times") and not window:
+            assert len(rows) > 2, f"{view}: the corpus gives too little to compare"
+    # local buckets from UTC hours (or minutes, where the zone's offset is not whole hours)
+    for tz, per in itertools.product(["Europe/Berlin", "Asia/Kolkata"], ["hour", "weekday", "day", "week", "month"]):
+        query = Query(view="volume", per=per, tz=tz)
+        pd.testing.assert_frame_equal(explore(journal, query).table, _row_path(journal, query), obj=f"{tz} {per}")
+    for window in [{}, {"account": "vertrieb", "since": "2025-02-01"}]:
+        pushed = analysis.summary(journal, **window).to_dict()
+        frame = frames.messages(journal, columns=analysis.SUMMARY_COLUMNS, **window)
+        assert pushed == analysis.summary(journal, messages=frame, **window).to_dict()
+        assert pushed["messages"]["total"] > 100 and pushed["sends"]["failed"] > 0
+
+
+def test_an_empty_journal_gives_the_same_empty_tables(journal_where):
+    with Journal(journal_where) as j:
+        for view in PUSHED_DOWN:
+            query = Query(view=view)
+            pd.testing.assert_frame_equal(explore(j, query).table, _row_path(j, query), obj=view)
+        assert (
+            analysis.summary(j).to_dict()
+            == analysis.summary(j, messages=frames.messages(j, columns=analysis.SUMMARY_COLUMNS)).to_dict()
+        )
