@@ -12,6 +12,10 @@ __all__ = ["EFFECTS"]
 
 _NOTHING = "Changes nothing."
 _TOML = "Reads and rewrites mailkit.toml (comments and order are not kept); nothing else."
+_CRL = (
+    "fetches the CAs' revocation lists over HTTP (5 s timeout) into keys/smime/crl/ and marks a revoked "
+    "certificate in keys/smime/people.json"
+)
 
 #: command words -> what it reads and writes
 EFFECTS: dict[str, str] = {
@@ -53,9 +57,9 @@ EFFECTS: dict[str, str] = {
     "sandbox status": f"Reads .sandbox/ under --dir. {_NOTHING}",
     "sandbox publish": "Changes the TXT records the sandbox's DNS server answers with; no file of the workspace.",
     "send": "Reads the account, the body/HTML files (UTF-8, else Windows-1252), the attachments and the DKIM "
-    "or S/MIME keys it "
-    "uses; sends over SMTP (or sendmail), records the attempt and every recipient's outcome in the journal, "
-    "and appends a copy to the Sent folder when the account exports sent mail.",
+    "or S/MIME keys it uses (S/MIME certificates checked against their CAs' revocation lists, cached in "
+    "keys/smime/crl/); sends over SMTP (or sendmail), records the attempt and every recipient's outcome in the "
+    "journal, and appends a copy to the Sent folder when the account exports sent mail.",
     "send-test": "Sends one test mail over the account's sending side and records it in the journal.",
     "send-batch": "Reads FILE (the CSV above) and the files its rows name; sends over the account, records "
     "each mail in the journal (a re-run with the same --batch skips what was sent) and exits 1 when a row "
@@ -125,13 +129,13 @@ EFFECTS: dict[str, str] = {
     "smime import": "Reads FILE (PKCS#12, PEM or DER); writes an own key and chain to keys/smime/own/ADDRESS/ "
     "(0600), correspondents' certificates to keys/smime/people/.",
     "smime trust": "Reads FILE and writes it to keys/smime/trust/ACCOUNT/ as a trust anchor.",
-    "smime list": f"Reads keys/smime/. {_NOTHING}",
-    "smime show": f"Reads keys/smime/. {_NOTHING}",
+    "smime list": f"Reads keys/smime/; {_CRL}.",
+    "smime show": f"Reads keys/smime/; {_CRL}.",
     "smime selfsign": "Writes a new key and self-signed certificate to keys/smime/own/ADDRESS/ (0600).",
     "smime export": "Reads keys/smime/ and writes the certificate as PEM to stdout or --output; never a key.",
     "smime forget": "Removes the certificate (or with --own the own key too) from keys/smime/; with --revoked "
     "keeps it marked revoked.",
-    "smime verify": "Reads the message (a file, stdin or a journal row) and keys/smime/trust/; adds a valid "
-    "signer's certificate to keys/smime/people/ unless --no-harvest.",
+    "smime verify": "Reads the message (a file, stdin or a row of the workspace's journal) and keys/smime/trust/; "
+    f"{_CRL}; adds a valid signer's certificate to keys/smime/people/ unless --no-harvest.",
     "smime decrypt": "Reads the message and the own key; writes the decrypted message to stdout or --output (0600).",
 }

@@ -26,7 +26,7 @@ import pickle
 import signal
 import subprocess
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
@@ -122,9 +122,14 @@ class BatchParser:
             return pending
         try:
             return pending.result()
-        except _WorkerGone:  # killed, out of memory: the rest is parsed here
-            code = self.process.poll() if self.process else None
-            log.warning("the parsing worker process ended (exit code %s); parsing in this process from now on", code)
+        except (_WorkerGone, CancelledError):  # killed, out of memory: this and the rest are parsed here
+            if self.process is not None:  # the first batch to notice says so; later ones were queued behind it
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=1)
+                log.warning(
+                    "the parsing worker process ended (exit code %s); parsing in this process from now on",
+                    self.process.returncode,
+                )
             self.close()
             return prepare_batch(mails, self.keep)
 

@@ -125,6 +125,17 @@ def _oauth_login(
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
+class _NoPortWarning(logging.Filter):
+    """imapclient logs TLS on port 143 as a warning, a stray line on stderr and in notebooks; mailkit says
+    it in words where it matters: ``Account.warnings`` when the account is saved, the probe on a mix-up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Attempting to establish an encrypted connection to a port")
+
+
+logging.getLogger("imapclient.imapclient").addFilter(_NoPortWarning())
+
+
 def _quiet_imaplib(client: imapclient.IMAPClient) -> None:
     """imaplib's debug level 0 unless imapclient's imaplib logger would print it.
 

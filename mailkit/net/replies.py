@@ -14,6 +14,8 @@ from __future__ import annotations
 
 __all__ = ["IMAP_CODES", "imap_reply", "smtp_reply", "text_of"]
 
+import ast
+import contextlib
 import re
 
 from ..formats.smtp_codes import BASIC_CODES, ENHANCED_CODES, enhanced_code
@@ -36,15 +38,26 @@ IMAP_CODES = {
     "CANNOT": "the server cannot do this with that name or setting",
 }
 _IMAP_CODE = re.compile(r"\[([A-Z-]+)")
+_BYTES_REPR = re.compile(r"""^b(['"]).*\1$""", re.DOTALL)
 
 
 def text_of(said) -> str:
-    """A server's words as text, whatever the library handed over (bytes, a list of bytes, a str)."""
+    """A server's words as text, whatever the library handed over (bytes, a list of bytes, a str).
+
+    imapclient's LoginError carries ``str()`` of the server's bytes: that repr is read back too.
+
+    >>> text_of("b'[AUTHENTICATIONFAILED] Authentication failed.'"), text_of([b"5.7.8", "denied"])
+    ('[AUTHENTICATIONFAILED] Authentication failed.', '5.7.8 denied')
+    """
     if isinstance(said, bytes | bytearray):
         return bytes(said).decode("utf-8", "replace").strip()
     if isinstance(said, list | tuple):
         return " ".join(text_of(part) for part in said)
-    return str(said).strip()
+    text = str(said).strip()
+    if _BYTES_REPR.match(text):
+        with contextlib.suppress(ValueError, SyntaxError):
+            return text_of(ast.literal_eval(text))
+    return text
 
 
 def imap_reply(said) -> str:

@@ -27,7 +27,7 @@ def issue(
     valid_from: dt.datetime | None = None,
     valid_until: dt.datetime | None = None,
 ) -> Bundle:
-    """An emailProtection certificate for ``address`` with an RSA key (RSA: mail can be encrypted to it)."""
+    """An emailProtection certificate for ``address`` with an RSA key (what every mail program encrypts to)."""
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return Bundle(ca.issue_email(address, key.public_key(), valid_from=valid_from, valid_until=valid_until), (), key)
 

@@ -13,6 +13,7 @@ __all__ = [
     "CertInfo",
     "describe",
     "fingerprint",
+    "identifies",
     "load_bundle",
     "load_certificates",
     "self_signed",
@@ -51,6 +52,20 @@ def fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
+def identifies(choice, cert: x509.Certificate) -> bool:
+    """Whether a CMS identifier (asn1crypto's choice of issuer and serial number, or subject key identifier —
+    plain, or inside a key agreement's RecipientKeyIdentifier) names ``cert``."""
+    if choice.name == "issuer_and_serial_number":
+        named = choice.chosen
+        same_issuer = named["issuer"].dump() == cert.issuer.public_bytes()
+        return same_issuer and named["serial_number"].native == cert.serial_number
+    key_id = choice.chosen["subject_key_identifier"] if choice.name == "r_key_id" else choice.chosen
+    try:
+        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == key_id.native
+    except x509.ExtensionNotFound:
+        return False
+
+
 def _addresses(cert: x509.Certificate) -> tuple[str, ...]:
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -85,7 +100,7 @@ class CertInfo:
     key_type: str
     self_signed: bool
     email_protection: bool
-    can_encrypt: bool  # an RSA key: what cryptography's PKCS#7 envelope can encrypt to
+    can_encrypt: bool  # an RSA key, or EC on a NIST curve (ECDH, RFC 5753): what mail can be encrypted to
 
     def valid_at(self, when: dt.datetime | None = None) -> bool:
         when = when or dt.datetime.now(dt.UTC)
@@ -129,7 +144,8 @@ def describe(cert: x509.Certificate) -> CertInfo:
         key_type=key_type,
         self_signed=cert.issuer == cert.subject,
         email_protection=_for_email(cert),
-        can_encrypt=isinstance(key, rsa.RSAPublicKey),
+        can_encrypt=isinstance(key, rsa.RSAPublicKey)
+        or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in ("secp256r1", "secp384r1", "secp521r1")),
     )
 
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import verification
 
 from .certs import HASHES as _HASHES
+from .certs import identifies
 from .envelope import CAPABILITIES
 
 _DER = serialization.Encoding.DER
@@ -125,20 +126,7 @@ def _verify_raw(public_key, signature: bytes, data: bytes, digest, algorithm: as
 
 
 def _find_signer(sid, certs: list[x509.Certificate]) -> x509.Certificate | None:
-    for cert in certs:
-        if sid.name == "issuer_and_serial_number":
-            if cert.serial_number == sid.chosen["serial_number"].native and (
-                cert.issuer.public_bytes() == sid.chosen["issuer"].dump()
-            ):
-                return cert
-        else:
-            try:
-                ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-            except x509.ExtensionNotFound:
-                continue
-            if ski == sid.chosen.native:
-                return cert
-    return None
+    return next((cert for cert in certs if identifies(sid, cert)), None)
 
 
 def check_signature(der: bytes, detached_content: bytes | None) -> SignatureCheck:

@@ -1,10 +1,10 @@
 """CMS encryption: EnvelopedData (AES-CBC, RFC 5652) and AuthEnvelopedData (AES-GCM, RFC 5083/5084).
 
-cryptography's PKCS#7 envelope builder writes AES-CBC only and its decryptor reads AES-CBC only, so
-both structures are read here, and AuthEnvelopedData is written here: asn1crypto encodes and decodes
-the structures, cryptography does every primitive (RSA key transport — PKCS#1 v1.5 or OAEP —, AES-GCM,
-AES-CBC, 3DES for old mail). Which cipher a recipient reads is what their SMIMECapabilities say
-(:data:`CAPABILITIES`); AES-256-CBC is what every S/MIME client reads.
+cryptography's PKCS#7 envelope builder writes AES-CBC to RSA recipients only and its decryptor reads
+AES-CBC only, so both structures are written and read here: asn1crypto encodes and decodes them,
+cryptography does every primitive (RSA key transport — PKCS#1 v1.5 or OAEP —, ECDH key agreement in
+:mod:`.agreement`, AES-GCM, AES-CBC, 3DES for old mail). Which cipher a recipient reads is what their
+SMIMECapabilities say (:data:`CAPABILITIES`); AES-256-CBC is what every S/MIME client reads.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import padding as block_padding
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.serialization import pkcs7
 
+from . import agreement
 from .certs import HASHES as _HASHES
+from .certs import identifies
 
 GCM = "aes256_gcm"
 CBC = "aes256_cbc"
@@ -45,22 +46,37 @@ class GCMParameters(core.Sequence):
 
 
 def encrypt(content: bytes, recipients: list[x509.Certificate], cipher: str = CBC) -> bytes:
-    """The content encrypted for every (RSA) recipient: EnvelopedData for ``CBC``, AuthEnvelopedData for ``GCM``."""
-    if cipher == CBC:
-        builder = pkcs7.PKCS7EnvelopeBuilder().set_data(content).set_content_encryption_algorithm(algorithms.AES256)
-        for cert in recipients:
-            builder = builder.add_recipient(cert)
-        return builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
-    if cipher != GCM:
+    """The content encrypted for every (RSA or EC) recipient: EnvelopedData for ``CBC``, AuthEnvelopedData for
+    ``GCM``."""
+    if cipher not in (CBC, GCM):
         raise ValueError(f"cipher {cipher!r} is not {CBC} or {GCM}")
-    key, nonce = os.urandom(32), os.urandom(_GCM_NONCE)
+    key = os.urandom(32)
+    infos = [_recipient_info(cert, key) for cert in recipients]
+    if cipher == CBC:
+        iv = os.urandom(16)
+        padder = block_padding.PKCS7(128).padder()
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        sealed = encryptor.update(padder.update(content) + padder.finalize()) + encryptor.finalize()
+        enveloped = asn1_cms.EnvelopedData(
+            {
+                "version": "v2" if any(info.name == "kari" for info in infos) else "v0",  # RFC 5652 §6.1
+                "recipient_infos": infos,
+                "encrypted_content_info": {
+                    "content_type": "data",
+                    "content_encryption_algorithm": {"algorithm": CBC, "parameters": iv},
+                    "encrypted_content": sealed,
+                },
+            }
+        )
+        return asn1_cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump()
+    nonce = os.urandom(_GCM_NONCE)
     encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
     sealed = encryptor.update(content) + encryptor.finalize()
     params = GCMParameters({"aes_nonce": nonce, "aes_icvlen": _GCM_TAG})
     auth_enveloped = asn1_cms.AuthEnvelopedData(
         {
             "version": "v0",
-            "recipient_infos": [_key_transport(cert, key) for cert in recipients],
+            "recipient_infos": infos,
             "auth_encrypted_content_info": {
                 "content_type": "data",
                 "content_encryption_algorithm": {"algorithm": GCM, "parameters": params},
@@ -72,10 +88,17 @@ def encrypt(content: bytes, recipients: list[x509.Certificate], cipher: str = CB
     return asn1_cms.ContentInfo({"content_type": "authenticated_enveloped_data", "content": auth_enveloped}).dump()
 
 
+def _recipient_info(cert: x509.Certificate, key: bytes) -> asn1_cms.RecipientInfo:
+    """Key transport to an RSA key, key agreement (ECDH) with an EC one."""
+    if isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
+        return agreement.recipient_info(cert, key)
+    return _key_transport(cert, key)
+
+
 def _key_transport(cert: x509.Certificate, key: bytes) -> asn1_cms.RecipientInfo:
     public = cert.public_key()
     if not isinstance(public, rsa.RSAPublicKey):
-        raise ValueError(f"{cert.subject.rfc4514_string()} has no RSA key: mailkit encrypts to RSA certificates only")
+        raise ValueError(f"{cert.subject.rfc4514_string()} has no RSA key")
     issuer = asn1_x509.Name.load(cert.issuer.public_bytes())
     return asn1_cms.RecipientInfo(
         name="ktri",
@@ -86,19 +109,6 @@ def _key_transport(cert: x509.Certificate, key: bytes) -> asn1_cms.RecipientInfo
             "encrypted_key": public.encrypt(key, padding.PKCS1v15()),
         },
     )
-
-
-def _for_me(rid: asn1_cms.RecipientIdentifier, cert: x509.Certificate) -> bool:
-    if rid.name == "issuer_and_serial_number":
-        chosen = rid.chosen
-        return chosen["serial_number"].native == cert.serial_number and (
-            chosen["issuer"].dump() == cert.issuer.public_bytes()
-        )
-    try:
-        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except x509.ExtensionNotFound:
-        return False
-    return rid.chosen.native == ski
 
 
 def _unwrap(info: asn1_cms.KeyTransRecipientInfo, key) -> bytes:
@@ -120,10 +130,10 @@ def _unwrap(info: asn1_cms.KeyTransRecipientInfo, key) -> bytes:
 
 def _content_key(recipient_infos, cert: x509.Certificate, key) -> bytes:
     for info in recipient_infos:
-        if info.name == "ktri" and _for_me(info.chosen["rid"], cert):
+        if info.name == "ktri" and identifies(info.chosen["rid"], cert):
             return _unwrap(info.chosen, key)
-    if not isinstance(cert.public_key(), rsa.RSAPublicKey) and any(info.name == "kari" for info in recipient_infos):
-        raise UnsupportedAlgorithm("encrypted to an EC key by key agreement (RFC 5753), which mailkit cannot decrypt")
+        if info.name == "kari" and (found := agreement.content_key(info.chosen, cert, key)) is not None:
+            return found
     raise NotForThisKey("the mail is not encrypted for this certificate")
 
 

@@ -129,7 +129,7 @@ def protect(
             if own is not None and checked.revoked(own, sender):
                 own = None
             if own is None:
-                notes.append(f"{sender} has no RSA certificate of its own: the Sent copy cannot be decrypted")
+                notes.append(f"{sender} has no certificate of its own to encrypt to: the Sent copy cannot be decrypted")
             elif sender.lower() not in certs:
                 certs[sender.lower()] = own
     outer, inner = split_entity(data)

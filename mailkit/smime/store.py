@@ -294,8 +294,9 @@ class CertStore:
         return (entry.get("revoked_reason") or "revoked by hand") if entry.get("revoked") else ""
 
     def issuers(self) -> list[x509.Certificate]:
-        """Every CA certificate this workspace knows: own chains, every account's anchors, the system's."""
-        accounts = sorted(self.workspace.accounts)
+        """Every CA certificate this workspace knows: own chains, the anchors under trust/, the system's."""
+        trust = self.root / "trust"
+        accounts = sorted(p.name for p in trust.iterdir() if p.is_dir()) if trust.is_dir() else []
         own = [c for i in self.identities() for c in i.chain]
         return own + [c for a in accounts for c in self.own_anchors(a)] + list(_system_anchors())
 

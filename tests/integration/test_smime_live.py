@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mailkit.cli import main
@@ -264,6 +264,38 @@ def test_a_correspondent_announcing_aes_gcm_gets_authenveloped_data_that_openssl
     plain = openssl("-decrypt", "-in", str(message), "-recip", str(cert), "-inkey", str(key))
     assert plain.returncode == 0 and b"multipart/signed" in plain.stdout, plain.stderr
     assert examine(data, theirs, "x", "info@mailkit.test", harvest=False).cipher == "aes256_gcm"
+
+
+def test_ec_certificates_are_encrypted_to_and_decrypted_by_ecdh_both_ways_with_openssl(world, tmp_path):
+    """RFC 5753 key agreement: mailkit encrypts to a correspondent's EC certificate (openssl decrypts), and
+    decrypts what openssl encrypted to an own EC certificate, in AES-CBC and AES-GCM."""
+    sandbox, _ = world
+    ws = sandbox.workspace
+    store = CertStore(ws)
+    theirs_key = ec.generate_private_key(ec.SECP256R1())
+    theirs = Bundle(sandbox.ca.issue_email("ec-partner@kunde.test", theirs_key.public_key()), (), theirs_key)
+    store.add_person(theirs.cert, "imported")
+    raw = compose(mail("ec-partner@kunde.test", "An EC"), sender="info@mailkit.test").data
+    data, protection = protect(
+        raw, ws, sender="info@mailkit.test", recipients=["ec-partner@kunde.test"], sign=True, encrypt="always"
+    )
+    assert protection.cipher == "aes256_cbc" and "ec-partner@kunde.test" in protection.encrypted_for
+    cert, key = write_bundle(theirs, tmp_path, "ec-partner")
+    message = tmp_path / "to-ec.eml"
+    message.write_bytes(data)
+    plain = openssl("-decrypt", "-in", str(message), "-recip", str(cert), "-inkey", str(key))
+    assert plain.returncode == 0 and b"multipart/signed" in plain.stdout, plain.stderr
+    own_key = ec.generate_private_key(ec.SECP384R1())
+    own = store.import_identity(Bundle(sandbox.ca.issue_email("ec@mailkit.test", own_key.public_key()), (), own_key))
+    body = tmp_path / "body.txt"
+    body.write_bytes(b"Content-Type: text/plain\n\nAn einen EC-Schluessel.\n")
+    for cipher, name in (("-aes256", "aes256_cbc"), ("-aes-256-gcm", "aes256_gcm")):
+        made = openssl("-encrypt", cipher, "-in", str(body), "-subject", "EC", str(own.key_file.with_name("cert.pem")))
+        assert made.returncode == 0, made.stderr
+        result = examine(made.stdout, ws, "info", None, harvest=False)
+        assert (result.decrypted, result.cipher) == (True, name), result
+    assert b"An einen EC-Schluessel." in decrypt_message(made.stdout, ws)
+    store.forget_identity("ec@mailkit.test")
 
 
 def test_tampered_wrong_signer_expired_untrusted_and_undecryptable_are_journal_states(world, tmp_path):

@@ -9,6 +9,7 @@ import re
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,8 @@ def test_first_import_then_no_change_then_only_new(world):
     first = import_imap(account, ws, journal)
     assert first.totals["new"] == 30 and first.totals["bytes"] == sum(len(r) for r in raws)
     assert journal.count() == 30 and journal.count("locations") == 30
+    # into an empty journal nothing is recognised by headers: only the bodies are fetched
+    assert imap_sessions(sandbox, account.address)[-1]["hdr_count"] == 0
     # the journal gives back the exact bytes
     stored = {journal.raw(row) for (row,) in journal.db.execute("SELECT id FROM messages")}
     assert stored == set(raws)
@@ -91,6 +94,7 @@ def test_first_import_then_no_change_then_only_new(world):
     third = import_imap(account, ws, journal)
     assert third.totals["new"] == 1 and third.totals["known"] == 0
     assert body_fetches_since(sandbox, account.address, sessions) == 1
+    assert imap_sessions(sandbox, account.address)[-1]["hdr_count"] == 1  # a journal with mail: headers first
     runs = journal.db.execute("SELECT status, new FROM runs ORDER BY id").fetchall()
     assert runs == [("ok", 30), ("ok", 0), ("ok", 1)]
 
@@ -435,7 +439,21 @@ def test_pop3_delete_removes_mail_processed_before_it_was_turned_on(world):
     assert journal.count() == 5
 
 
-def test_the_parsing_worker_gives_the_journal_what_this_process_would_and_its_death_loses_nothing(world):
+def parsing_workers() -> list[int]:
+    """The pids of this process's parsing workers (``python -m mailkit.journal.prepare``), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and b"mailkit.journal.prepare" in command:
+            found.append(int(entry))
+    return found
+
+
+def test_the_parsing_worker_gives_the_journal_what_this_process_would_and_its_death_loses_nothing(world, caplog):
     """Mail parsed in the worker process: the same rows; a worker killed mid-run only moves the parsing here."""
     sandbox, ws, account, journal = world
     raws = [m.raw for m in hostile_corpus()][::3] + [mail(i) for i in range(60)]
@@ -444,14 +462,15 @@ def test_the_parsing_worker_gives_the_journal_what_this_process_would_and_its_de
     killed = []
 
     def kill_the_worker(folder, done, total):
-        children = [int(p) for p in os.popen(f"pgrep -P {os.getpid()} -f mailkit.journal.prepare").read().split()]
-        if done and not killed and children:
-            os.kill(children[0], signal.SIGKILL)
-            killed.append(children[0])
+        if done and not killed and (workers := parsing_workers()):
+            os.kill(workers[0], signal.SIGKILL)
+            killed.append(workers[0])
 
     options = SyncOptions(folders=["Worker"], batch_count=25, parse_processes=1)
-    result = import_imap(account, ws, journal, options, progress=kill_the_worker)
-    assert killed and result.ok
+    with caplog.at_level("WARNING", logger="mailkit"):
+        result = import_imap(account, ws, journal, options, progress=kill_the_worker)
+    assert killed and result.ok and not parsing_workers()
+    assert "parsing worker process ended (exit code -9)" in caplog.text
     totals = result.totals
     assert totals["new"] + totals["quarantined"] + totals["rebound"] == len(raws) and totals["quarantined"] > 0
     in_worker = set(journal.db.execute("SELECT message_key, parse_errors, subject FROM messages").fetchall())

@@ -68,3 +68,9 @@ def test_help_shows_the_effects_and_no_internal_reprs(cli, words):
 def test_the_help_of_commands_that_read_files_names_format_and_encoding(cli, words, said):
     flat = re.sub(r"\s", "", cli(*words.split(), "--help")[1])
     assert [s for s in said if re.sub(r"\s", "", s) not in flat] == []
+
+
+@pytest.mark.parametrize("action", ["stop", "status"])
+def test_sandbox_stop_and_status_list_only_their_own_options(cli, action):
+    out = cli("sandbox", action, "--help")[1]
+    assert "--dir" in out and "--demo-mail" not in out and "--postgres" not in out
