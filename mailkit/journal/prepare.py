@@ -78,7 +78,10 @@ def _receive(pipe: IO[bytes]) -> object:
     head = pipe.read(_LENGTH)
     if len(head) < _LENGTH:
         raise _WorkerGone
-    data = pipe.read(int.from_bytes(head, "big"))
+    length = int.from_bytes(head, "big")
+    data = pipe.read(length)
+    if len(data) < length:  # it ended in the middle of an answer
+        raise _WorkerGone
     return pickle.loads(data)  # our own child's answer, on our own pipe
 
 
@@ -125,7 +128,7 @@ class BatchParser:
         except (_WorkerGone, CancelledError):  # killed, out of memory: this and the rest are parsed here
             if self.process is not None:  # the first batch to notice says so; later ones were queued behind it
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.process.wait(timeout=1)
+                    self.process.wait(timeout=5)
                 log.warning(
                     "the parsing worker process ended (exit code %s); parsing in this process from now on",
                     self.process.returncode,
