@@ -44,7 +44,7 @@ class SyncOptions:
     batch_bytes: int = 16 * 1024 * 1024
     accept_rebind: bool = False  # go on after a UIDVALIDITY change even when few known messages match
     rebind_threshold: float = 0.8
-    parse_processes: int | None = None  # None: a worker process when it pays (journal/prepare.py); 0: parse here
+    parse_processes: int | None = None  # worker processes; None: as many as pay (journal/prepare.py); 0: here
 
     def __post_init__(self) -> None:
         if self.after not in AFTER_ACTIONS and not (self.after.startswith("move:") and len(self.after) > 5):

@@ -306,16 +306,16 @@ class _ImapImport:
             return
         todo_bytes = sum(c.size for c in todo if c.row is None)
         workers = self.options.parse_processes
-        worker = BatchParser.worth_a_worker(todo_bytes) if workers is None else workers > 0
+        workers = BatchParser.workers_for(todo_bytes) if workers is None else workers
         keep = self.journal.attachments == "content"
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailkit-fetch") as fetcher,
-            BatchParser(keep, worker=worker) as parser,
+            BatchParser(keep, workers=workers) as parser,
         ):
             self._pipeline(client, folder, uidvalidity, batches, len(todo), result, state, fetcher, parser)
 
     def _pipeline(self, client, folder, uidvalidity, batches, total, result, state, fetcher, parser) -> None:
-        """Fetch batch k+1 while batch k is parsed (in the worker) and batch k-1 stored, always in order."""
+        """Fetch batch k+1 while batch k is parsed (in the workers, with the ones before) and the oldest stored."""
         fetching: Future | None = fetcher.submit(self._bodies, client, batches[0]) if batches else None
         parsing: deque[tuple[list[_Candidate], dict[int, bytes], object]] = deque()
         stored = 0
@@ -337,7 +337,7 @@ class _ImapImport:
             following = batches[index + 1] if index + 1 < len(batches) else None
             fetching = fetcher.submit(self._bodies, client, following) if following else None
             parsing.append((batch, bodies, parser.submit(list(bodies.items()))))
-            if len(parsing) == 2 or not following:  # the oldest is stored while the newest parses
+            if len(parsing) > parser.depth or not following:  # the oldest is stored while the newer parse
                 store_oldest()
         while parsing and not self.cancel.is_set():
             store_oldest()

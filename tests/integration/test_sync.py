@@ -470,7 +470,7 @@ def test_the_parsing_worker_gives_the_journal_what_this_process_would_and_its_de
     with caplog.at_level("WARNING", logger="mailkit"):
         result = import_imap(account, ws, journal, options, progress=kill_the_worker)
     assert killed and result.ok and not parsing_workers()
-    assert "parsing worker process ended (exit code -9)" in caplog.text
+    assert "a parsing worker process ended (exit codes -9)" in caplog.text
     totals = result.totals
     assert totals["new"] + totals["quarantined"] + totals["rebound"] == len(raws) and totals["quarantined"] > 0
     in_worker = set(journal.db.execute("SELECT message_key, parse_errors, subject FROM messages").fetchall())

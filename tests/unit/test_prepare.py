@@ -3,6 +3,8 @@
 import os
 import signal
 
+import pytest
+
 from mailkit.journal.codec import decompress
 from mailkit.journal.prepare import BatchParser, prepare_batch
 from mailkit.sandbox.hostile import hostile_corpus
@@ -17,35 +19,37 @@ def _answers(prepared) -> list[tuple]:
     return [(p.uid, p.message, p.quarantine_reason, decompress(p.stored)) for p in prepared]
 
 
-def test_the_worker_answers_as_this_process_does_batch_by_batch_in_order():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_workers_answer_as_this_process_does_batch_by_batch_in_order(workers):
     batches = _batches()
-    with BatchParser(False, worker=True) as parser:
-        worker_pid = parser.process.pid
-        pending = [parser.submit(batch) for batch in batches]  # all in flight at once
+    with BatchParser(False, workers=workers) as parser:
+        processes = [w.process for w in parser.workers]
+        pending = [parser.submit(batch) for batch in batches]  # all in flight at once, taking turns
         answers = [parser.result(p, batch) for p, batch in zip(pending, batches, strict=True)]
-    assert worker_pid != os.getpid()
+    assert len({p.pid for p in processes} - {os.getpid()}) == workers
     assert any(p.quarantine_reason for batch in answers for p in batch)  # hostile mail: some cannot be read
     for batch, answer in zip(batches, answers, strict=True):
         assert _answers(answer) == _answers(prepare_batch(batch, False))
         assert [decompress(p.stored) for p in answer] == [raw for _, raw in batch]
-    assert parser.process is None  # closed: the worker has ended
+    assert not parser.workers and all(p.returncode == 0 for p in processes)  # closed: the workers have ended
 
 
 def test_a_killed_worker_is_replaced_by_parsing_here():
     batches = _batches()
-    with BatchParser(False, worker=True) as parser:
+    with BatchParser(False, workers=1) as parser:
         first = parser.result(parser.submit(batches[0]), batches[0])
-        process = parser.process
+        process = parser.workers[0].process
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         rest = [parser.result(parser.submit(batch), batch) for batch in batches[1:]]
-        assert parser.process is None and parser.courier is None
+        assert not parser.workers
     for batch, answer in zip(batches, [first, *rest], strict=True):
         assert _answers(answer) == _answers(prepare_batch(batch, False))
 
 
-def test_small_imports_and_single_cores_stay_in_process(monkeypatch):
-    assert not BatchParser.worth_a_worker(1024 * 1024)
-    assert BatchParser.worth_a_worker(64 * 1024 * 1024)
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert not BatchParser.worth_a_worker(64 * 1024 * 1024)
+def test_small_imports_and_single_cores_stay_in_process_and_a_core_is_left_for_the_import(monkeypatch):
+    big = 64 * 1024 * 1024
+    for cores, workers in ((1, 0), (2, 1), (3, 2), (16, 2)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert BatchParser.workers_for(big) == workers
+        assert BatchParser.workers_for(1024 * 1024) == 0
