@@ -12,6 +12,7 @@ import dataclasses
 
 import ipywidgets as w
 
+from ..i18n import TEXTS, text
 from ..model import (
     DOCUMENT_TARGETS,
     SECURITIES,
@@ -97,26 +98,14 @@ TABS: dict[str, list[str]] = {
     "signatures": ["signature", "signature_html", "dkim_selector", "smime.sign", "smime.encrypt"],
     "senders": [f"senders.{d}" for d in _DOC_TYPES],
 }
-# placeholders: what an empty field means
-_PLACEHOLDERS = {
+# placeholders that are examples, the same in every language; the ones in words are i18n's placeholder.*
+_EXAMPLES = {
     "name": "info",
     "address": "info@firma.de",
     "display_name": "Firma GmbH",
     "sending.host": "smtp.firma.de",
-    "sending.username": "(the account's)",
-    "sending.password": "(the account's) or env:SMTP_PASSWORD",
     "receiving.host": "imap.firma.de",
-    "receiving.username": "(the account's)",
-    "receiving.password": "(the account's) or env:IMAP_PASSWORD",
-    "receiving.since": "2026-01-31 (empty: all mail)",
-    "receiving.documents.hook": "MODULE:FUNCTION",
     "receiving.tickets.prefix": "T",
-    "auth.username": "(the address)",
-    "auth.oauth2.client_secret": "env:CLIENT_SECRET (app-only)",
-    "auth.oauth2.authority_url": "(the provider's)",
-    "auth.oauth2.scopes": "(the provider's defaults)",
-    "ca_file": "(the system's)",
-    "dkim_selector": "(none: not signed)",
     "signature_html": "<p>…</p>",
 }
 _CHOICES = {
@@ -132,9 +121,15 @@ _CHOICES = {
 TEXTAREAS = ("signature", "signature_html", "receiving.autoresponder.text")
 
 
+def placeholder(name: str, lang: str) -> str:
+    """What an empty field means, in ``lang``: an example, or words from :mod:`mailkit.i18n`."""
+    key = "placeholder.sender" if name.startswith("senders.") else f"placeholder.{name}"
+    return text(key, lang) if key in TEXTS else _EXAMPLES.get(name, "")
+
+
 def field_widget(name: str) -> w.ValueWidget:
-    """The widget for one field, chosen by the model's type for it."""
-    placeholder = _PLACEHOLDERS.get(name, "(the account's address)" if name.startswith("senders.") else "")
+    """The widget for one field, chosen by the model's type for it (placeholders in English until set_lang)."""
+    placeholder_text = placeholder(name, "en")
     hint = str if name in ("password", *SWITCHES) else field_type(Account, name.split("."))
     if name in SWITCHES:
         return checkbox(name, style=_STYLE)
@@ -146,7 +141,7 @@ def field_widget(name: str) -> w.ValueWidget:
         return w.Combobox(options=_AFTER_IMPORT, description=name, style=_STYLE, layout=_LAYOUT, ensure_option=False)
     if name in TEXTAREAS:
         layout = w.Layout(width="42em", height="7em")
-        return w.Textarea(description=name, placeholder=placeholder, style=_STYLE, layout=layout)
+        return w.Textarea(description=name, placeholder=placeholder_text, style=_STYLE, layout=layout)
     if hint is bool:
         return checkbox(name, style=_STYLE)
     if name.endswith(".port"):
@@ -155,7 +150,7 @@ def field_widget(name: str) -> w.ValueWidget:
         return w.BoundedIntText(value=0, min=0, max=10**6, description=name, style=_STYLE, layout=_LAYOUT)
     if hint is float:
         return w.FloatText(description=name, style=_STYLE, layout=_LAYOUT)
-    return w.Text(description=name, placeholder=placeholder, style=_STYLE, layout=_LAYOUT)
+    return w.Text(description=name, placeholder=placeholder_text, style=_STYLE, layout=_LAYOUT)
 
 
 DEFAULTS = Account(

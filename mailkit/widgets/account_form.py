@@ -40,7 +40,7 @@ from ..model import (
 )
 from ..oauth import PROVIDERS, default_scopes, effective_flow
 from ..workspace import Workspace
-from ._account_fields import DEFAULTS, SWITCHES, TABS, TEXTAREAS, field_widget, model_value, put
+from ._account_fields import DEFAULTS, SWITCHES, TABS, TEXTAREAS, field_widget, model_value, placeholder, put
 from ._controls import busy, button, on_enter
 
 
@@ -104,6 +104,8 @@ class AccountForm(w.VBox):
                 widget.description = text("form.sender", lang, document=document)
             else:
                 widget.description = text(f"form.{name}", lang)
+            if hasattr(widget, "placeholder"):
+                widget.placeholder = placeholder(name, lang)
         for index, tab in enumerate(TABS):
             self.tabs.set_title(index, text(f"tab.{tab}", lang))
         for control, key in (

@@ -154,3 +154,19 @@ def test_an_account_without_a_sending_side_is_edited_and_saved_without_one(ws):
     assert form.save() is not None
     toml = tomllib.loads(ws.config_file.read_text())["accounts"]["archiv"]
     assert "sending" not in toml and toml["receiving"]["retention_days"] == 30
+
+
+def test_placeholders_in_words_follow_the_language_and_examples_stay(tmp_path):
+    """The German form had English hints under German labels ("(empty: all mail)", "(the account's)")."""
+    from mailkit.i18n import TEXTS
+
+    form = AccountForm(Workspace.create(tmp_path / "ws"), lang="de")
+    worded = {n: w for n, w in form.fields.items() if f"placeholder.{n}" in TEXTS or n.startswith("senders.")}
+    assert {"receiving.since", "dkim_selector", "sending.password", "senders.invoice"} <= set(worded)
+    for name, widget in worded.items():
+        key = "placeholder.sender" if name.startswith("senders.") else f"placeholder.{name}"
+        assert widget.placeholder == TEXTS[key][0], name
+    assert form.fields["receiving.host"].placeholder == "imap.firma.de"  # an example, the same in both
+    form.set_lang("en")
+    assert form.fields["receiving.since"].placeholder == "2026-01-31 (empty: all mail)"
+    assert form.fields["senders.invoice"].placeholder == "(the account's address)"
