@@ -311,7 +311,11 @@ def _ids(value: str | None) -> list[str]:
 
 def content_key(raw: bytes) -> str:
     """A message's identity in the journal: the hash of its bytes. Two different mails never share it."""
-    return "sha:" + hashlib.sha256(raw).hexdigest()
+    return _key_of(hashlib.sha256(raw).hexdigest())
+
+
+def _key_of(sha256_hex: str) -> str:
+    return "sha:" + sha256_hex
 
 
 def _header_hash(header: Header) -> str:
@@ -540,7 +544,7 @@ def _parse(raw: bytes, keep_attachment_content: bool) -> ParsedMessage:
         problems.append("no From address")
     digest = hashlib.sha256(raw).hexdigest()
     return ParsedMessage(
-        key="sha:" + digest,  # = content_key(raw)
+        key=_key_of(digest),  # content_key(raw), from the one hash of the bytes
         header_hash=_header_hash(header),
         message_id=message_id,
         in_reply_to=(_ids(header.get("in-reply-to")) or [None])[0],

@@ -2,10 +2,11 @@
 
 Parsing, hashing and compressing are CPU work under the GIL (the one-pass parser is pure
 Python); the import's own thread meanwhile stores the batch before and its fetch thread reads
-the batch after. One worker process takes whole batches: it gets the raw bytes and sends back
-what the journal stores — the parse, or why the mail goes to the quarantine, and the compressed
-bytes. It ignores Ctrl-C (the import stops between batches) and ends when its input closes; if
-it dies, the rest is parsed here and the import goes on.
+the batch after. Worker processes (one per core beyond the first, at most two) take whole
+batches in turn: each gets the raw bytes and sends back what the journal stores — the parse, or
+why the mail goes to the quarantine, and the compressed bytes. A worker ignores Ctrl-C (the
+import stops between batches) and ends when its input closes; if one dies, the rest is parsed
+here and the import goes on.
 
 The worker is ``python -m mailkit.journal.prepare`` on two pipes rather than a multiprocessing
 pool: a spawned pool child first re-imports the caller's main script, which costs the CLI's

@@ -7,6 +7,7 @@ import typing
 
 import pytest
 
+from mailkit.i18n import TEXTS
 from mailkit.model import Account, Auth, Receiving, Sending, field_type
 from mailkit.widgets import AccountForm
 from mailkit.workspace import Workspace
@@ -158,8 +159,6 @@ def test_an_account_without_a_sending_side_is_edited_and_saved_without_one(ws):
 
 def test_placeholders_in_words_follow_the_language_and_examples_stay(tmp_path):
     """The German form had English hints under German labels ("(empty: all mail)", "(the account's)")."""
-    from mailkit.i18n import TEXTS
-
     form = AccountForm(Workspace.create(tmp_path / "ws"), lang="de")
     worded = {n: w for n, w in form.fields.items() if f"placeholder.{n}" in TEXTS or n.startswith("senders.")}
     assert {"receiving.since", "dkim_selector", "sending.password", "senders.invoice"} <= set(worded)
