@@ -18,6 +18,10 @@ Measured, each through the CLI as a user runs it (``mailkit sync ACCOUNT --folde
 - the rebind after a UIDVALIDITY change (goal: at most 0.5x a full import);
 - peak RSS of ``mailkit sync`` for COUNT and for BIG mails (goal: at most 300 MB), summed over the
   process and its parsing worker (sampled every 20 ms from /proc).
+
+The CLI runs with its byte code cached, as an installed package runs: a ``PYTHONDONTWRITEBYTECODE``
+in the environment (some containers set it) would have every run compile mailkit's source first,
+about 0.1 s of a no-change run.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import mailkit
 from mailkit.net.connect import imap_login
 from mailkit.net.imap import uid_fetch
 from mailkit.sandbox import Sandbox
@@ -108,12 +113,15 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def mailkit_sync(workspace: Path, folder: str) -> tuple[float, int]:
     """One ``mailkit sync`` run as a user starts it: (seconds, peak RSS of it and its worker in MB)."""
     command = [str(MAILKIT), "-w", str(workspace), "sync", "info", "--folder", folder, "--json"]
     peak = 0
     began = time.perf_counter()
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as running:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV) as running:
         while running.poll() is None:
             peak = max(peak, tree_rss(running.pid))
             time.sleep(0.02)
@@ -153,6 +161,7 @@ def main() -> int:
                 client.select_folder(folder, readonly=True)
                 client.search("ALL")
         corpus_bytes = raw_imapclient(account, ws, "INBOX")
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(mailkit.__file__).parent)], env=ENV)
         load = os.getloadavg()[0]
 
         raw, _ = timed(lambda: raw_imapclient(account, ws, "INBOX"))

@@ -3,6 +3,9 @@
 Each command module adds its subcommands (``add_commands``) through the ``command`` helper;
 :func:`main` is the one error boundary around all of them (``_boundary`` maps errors to exit codes).
 ``-w``, ``--json`` and ``--debug`` are accepted anywhere on the line, on every command.
+
+A command line imports and builds only the module its first word names (``COMMANDS``): building all
+of them costs more than a sync that finds nothing new. ``mailkit --help`` and unknown words build all.
 """
 
 from __future__ import annotations
@@ -11,55 +14,37 @@ __all__ = ["build_parser", "iter_commands", "main"]
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 import traceback
 import warnings
 
-from . import (
-    accounts,
-    app,
-    diagnose,
-    dkim,
-    journal_copy,
-    journal_explore,
-    journal_report,
-    journal_reports,
-    journal_view,
-    oauth,
-    receiving,
-    report,
-    runbook,
-    sandbox,
-    send,
-    settings,
-    smime,
-    sync,
-)
 from ._boundary import EXIT_CODES, UsageError, classify, show_warnings_once
 from ._common import _Result, print_envelope
 from ._effects import EFFECTS
 
-COMMAND_MODULES = (
-    accounts,
-    settings,
-    receiving,
-    runbook,
-    sandbox,
-    send,
-    sync,
-    journal_report,
-    journal_explore,
-    journal_reports,
-    journal_copy,
-    journal_view,
-    diagnose,
-    dkim,
-    oauth,
-    app,
-    report,
-    smime,
-)
+# the command modules in the order --help lists them, each with the top-level words it adds or adds to
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "accounts": ("init", "accounts", "secrets", "check"),
+    "settings": ("accounts", "users", "groups", "senders", "signature", "policy"),
+    "receiving": ("accounts",),
+    "runbook": ("runbook",),
+    "sandbox": ("sandbox",),
+    "send": ("send", "send-test", "send-batch", "send-retry-copies"),
+    "sync": ("sync", "watch", "sync-record", "record-folder", "cleanup-folders", "journal"),
+    "journal_report": ("journal",),
+    "journal_explore": ("journal",),
+    "journal_reports": ("journal",),
+    "journal_copy": ("journal",),
+    "journal_view": ("journal",),
+    "diagnose": ("autoconfig", "diagnose"),
+    "dkim": ("dkim",),
+    "oauth": ("oauth",),
+    "app": ("app",),
+    "report": ("report",),
+    "smime": ("smime",),
+}
 
 # options every command takes, anywhere on the line: (flags, the top-level argument's keywords)
 GLOBAL_OPTIONS = (
@@ -129,7 +114,8 @@ def _spread_global_options(parser: argparse.ArgumentParser) -> None:
         _spread_global_options(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(word: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``word`` (a command line's first word) only the modules adding it."""
     parser = _Parser(
         prog="mailkit",
         description="Mail administration for business software.",
@@ -144,11 +130,37 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func, prog=p.prog)
         return p
 
-    for module in COMMAND_MODULES:
-        module.add_commands(sub, command)
+    for name in _modules_for(word):
+        importlib.import_module(f"{__name__}.{name}").add_commands(sub, command)
     _spread_global_options(parser)
     _describe(parser)
     return parser
+
+
+def _modules_for(word: str | None) -> list[str]:
+    """The modules that add ``word``, and the ones creating the groups those add to (all for None)."""
+    chosen = {name for name, words in COMMANDS.items() if word in words}
+    while needed := {_creator(group) for name in chosen for group in COMMANDS[name]} - chosen:
+        chosen |= needed
+    return [name for name in COMMANDS if name in chosen] or list(COMMANDS)
+
+
+def _creator(word: str) -> str:
+    return next(name for name, words in COMMANDS.items() if word in words)
+
+
+def _first_word(argv: list[str]) -> str | None:
+    """The command a line names: its first word that is neither a global option nor the value of ``-w``."""
+    takes_value = {"-w", "--workspace"}
+    words = iter(argv)
+    for arg in words:
+        if arg in takes_value:
+            next(words, None)
+        elif not arg.startswith("-"):
+            return arg
+        elif arg.split("=", 1)[0] not in {"--workspace", "--json", "--debug"} and not arg.startswith("-w"):
+            return None  # --help and the like: the whole parser
+    return None
 
 
 def _describe(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
@@ -166,7 +178,7 @@ def _describe(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> No
 
 
 def _run(argv: list[str]) -> int:
-    args, unknown = build_parser().parse_known_args(argv)
+    args, unknown = build_parser(_first_word(argv)).parse_known_args(argv)
     if unknown:  # named by the command they were given to, not by the top level
         raise UsageError(args.prog, f"unrecognized arguments: {' '.join(unknown)}")
     if not args.json:

@@ -1,10 +1,12 @@
 """Every command's --help says what it is, what each option does, and what it reads and writes."""
 
 import argparse
+import importlib
 import re
 
 import pytest
 
+from mailkit import cli
 from mailkit.cli import build_parser, iter_commands
 from mailkit.cli._effects import EFFECTS
 
@@ -74,3 +76,50 @@ def test_the_help_of_commands_that_read_files_names_format_and_encoding(cli, wor
 def test_sandbox_stop_and_status_list_only_their_own_options(cli, action):
     out = cli("sandbox", action, "--help")[1]
     assert "--dir" in out and "--demo-mail" not in out and "--postgres" not in out
+
+
+def test_the_table_of_command_modules_names_every_word_each_module_adds():
+    """``COMMANDS`` is what lets a command line build one module's parsers: it must say what each adds."""
+    parser = cli._Parser(prog="mailkit")
+    sub = parser.add_subparsers(dest="command")
+
+    def command(parent, name, func, help_text):
+        return parent.add_parser(name, help=help_text, description=help_text)
+
+    def snapshot():
+        return {word: sorted(_children(child)) for word, child in sub.choices.items()}
+
+    for name, words in cli.COMMANDS.items():
+        before = snapshot()
+        importlib.import_module(f"mailkit.cli.{name}").add_commands(sub, command)
+        touched = {word for word, children in snapshot().items() if before.get(word) != children}
+        assert touched == set(words), name
+
+
+def _children(parser):
+    groups = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    return [name for group in groups for name in group.choices]
+
+
+@pytest.mark.parametrize("word", sorted({word for words in cli.COMMANDS.values() for word in words}))
+def test_a_command_line_parses_and_helps_the_same_with_only_its_modules_built(word):
+    partial = {words: parser for words, parser in iter_commands(build_parser(word)) if words[0] == word}
+    whole = {words: parser for words, parser in iter_commands(PARSER) if words[0] == word}
+    assert partial.keys() == whole.keys()
+    for words, parser in whole.items():
+        assert partial[words].format_help() == parser.format_help(), words
+
+
+@pytest.mark.parametrize(
+    ("argv", "word"),
+    [
+        (["sync", "info"], "sync"),
+        (["-w", "sync", "--json", "check"], "check"),
+        (["--workspace", "ws", "--debug", "journal", "explore"], "journal"),
+        (["--workspace=ws", "-wws", "dkim"], "dkim"),
+        (["--help", "sync"], None),
+        ([], None),
+    ],
+)
+def test_the_first_word_skips_global_options_and_their_values(argv, word):
+    assert cli._first_word(argv) == word
