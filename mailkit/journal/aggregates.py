@@ -24,9 +24,11 @@ __all__ = [
     "thread_references",
 ]
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-from .frames import MESSAGE_COLUMNS, _domains, _frame, _read, _where
+from . import rollup
+from .frames import MESSAGE_COLUMNS, _domains, _frame, _moment, _read, _where
 
 if TYPE_CHECKING:  # the DataFrames come from frames, the journal's one read path into pandas
     import pandas as pd
@@ -66,7 +68,12 @@ def message_counts(
 
     ``time``: ``"hour"`` or ``"minute"`` adds the UTC bucket as ``date`` (dated mail only).
     ``dates``: ``first`` and ``last`` Date of each group. ``count`` is the group's size; a group
-    may come in more than one row (parts of the journal counted in parallel): add them up.
+    may come in more than one row (parts of the journal counted in parallel, or counted at
+    ingest and at a window's edge): add them up.
+
+    The counts kept at ingest (:mod:`mailkit.journal.rollup`) answer where the keys and filters
+    allow it: the whole buckets of the window from there, the edges from the messages. A
+    ``domain`` filter or minutes ask the messages.
     """
     keys = [k for k in by if k != "domain"]
     if "domain" in by and "correspondent" not in keys:
@@ -74,26 +81,107 @@ def message_counts(
     unknown = set(keys) - set(_KEYS)
     if unknown:
         raise ValueError(f"cannot count messages by {', '.join(sorted(unknown))}")
-    where, params = _filters(journal, **filters)
-    select = [f"{_KEYS[k][0]} AS {k}" for k in keys]
-    kinds = {k: _KEYS[k][1] for k in keys}
-    if time:
-        select.insert(0, f"{_BUCKETS[time]} AS date")
-        kinds = {"date": "time", **kinds}
-        where = _and(where, "m.date_utc IS NOT NULL")
-    select.append("count(*) AS count")
-    kinds["count"] = "id"
+    kinds = {**({"date": "time"} if time else {}), **{k: _KEYS[k][1] for k in keys}, "count": "id"}
     if dates:
-        select += ["min(m.date_utc) AS first", "max(m.date_utc) AS last"]
         kinds |= {"first": "time", "last": "time"}
-    groups = ", ".join(str(n + 1) for n in range(len(kinds) - (3 if dates else 1)))
-    sql = f"SELECT {', '.join(select)} FROM messages m{where}"
-    # on SQLite over id ranges in parallel: a group may come once per range (the reports add them up)
-    split = ("messages", "m.id") if groups else None
-    frame = _frame(_read(journal, sql, params, split, f" GROUP BY {groups}" if groups else ""), kinds)
+    table = _counts_table(keys, time, dates)
+    if table is not None and (keys or time):
+        frame = _frame(_read(journal, *_from_counts(journal, table, keys, time, dates, filters)), kinds)
+    else:
+        sql, params, grouped = _scan(journal, keys, time, dates, filters)
+        # on SQLite over id ranges in parallel: a group may come once per range (the reports add them up)
+        split = ("messages", "m.id") if grouped else None
+        frame = _frame(_read(journal, sql, params, split, f" GROUP BY {grouped}" if grouped else ""), kinds)
     if "domain" in by:
         frame["domain"] = _domains(frame["correspondent"])
     return frame
+
+
+def _scan(journal: Journal, keys: list[str], time: str | None, dates: bool, filters: dict) -> tuple[str, list, str]:
+    """The counting query over the messages: SQL without its GROUP BY, parameters, the GROUP BY's columns."""
+    where, params = _filters(journal, **filters)
+    select = [f"{_KEYS[k][0]} AS {k}" for k in keys]
+    if time:
+        select.insert(0, f"{_BUCKETS[time]} AS date")
+        where = _and(where, "m.date_utc IS NOT NULL")
+    select.append("count(*) AS count")
+    if dates:
+        select += ["min(m.date_utc) AS first", "max(m.date_utc) AS last"]
+    groups = ", ".join(str(n + 1) for n in range(len(keys) + (1 if time else 0)))
+    return f"SELECT {', '.join(select)} FROM messages m{where}", params, groups
+
+
+def _counts_table(keys: list[str], time: str | None, dates: bool) -> str | None:
+    """The table of counts kept at ingest that holds these groups, if one does."""
+    if time in (None, "hour") and not dates and set(keys) <= set(rollup.columns(rollup.HOURLY)):
+        return rollup.HOURLY
+    if time is None and set(keys) <= set(rollup.columns(rollup.MONTHLY)):
+        return rollup.MONTHLY
+    return None
+
+
+def _from_counts(
+    journal: Journal, table: str, keys: list[str], time: str | None, dates: bool, filters: dict
+) -> tuple[str, list]:
+    """Whole buckets of the window from the counts, its edges (and a window inside one bucket) from the messages."""
+    if filters.get("domain"):
+        return _scan_all(journal, keys, time, dates, filters)
+    since, until = filters.get("since"), filters.get("until")
+    low = high = None  # the whole buckets: from low (inclusive) to high (exclusive)
+    edges = []
+    if since is not None:
+        start = dt.datetime.fromisoformat(_moment(since))
+        low = _bucket_start(start, table, up=True)
+        if start < low:
+            edges.append((start, low))
+    if until is not None:
+        end = dt.datetime.fromisoformat(_moment(until))
+        high = _bucket_start(end, table, up=False)
+        if high < end:
+            edges.append((high, end))
+    if low is not None and high is not None and low >= high:  # no whole bucket: the window from the messages
+        return _scan_all(journal, keys, time, dates, filters)
+    length = rollup.BUCKET_LENGTH[table]
+    bounds, params = [], []
+    if since is not None or until is not None or time:
+        bounds.append("c.bucket <> ''")  # undated mail is in no window
+    for moment, operator in ((low, ">="), (high, "<")):
+        if moment is not None:
+            bounds.append(f"c.bucket {operator} ?")
+            params.append(_moment(moment)[:length])
+    where, more = _where(None, account=filters.get("account"), direction=filters.get("direction"), prefix="c")
+    where = where + "".join(f"{' AND ' if where or n else ' WHERE '}{b}" for n, b in enumerate(bounds))
+    select = [f"{rollup.decoded(table, k)} AS {k}" for k in keys]
+    if time:
+        select.insert(0, "c.bucket || ':00:00+00:00' AS date")
+    select.append("CAST(sum(c.messages) AS BIGINT) AS count")
+    if dates:
+        select += ["min(c.first_date) AS first", "max(c.last_date) AS last"]
+    groups = ", ".join(str(n + 1) for n in range(len(keys) + (1 if time else 0)))
+    parts = [f"SELECT {', '.join(select)} FROM {table} c{where} GROUP BY {groups} HAVING sum(c.messages) > 0"]
+    params = more + params
+    for start, end in edges:
+        sql, edge_params, grouped = _scan(journal, keys, time, dates, {**filters, "since": start, "until": end})
+        parts.append(f"{sql} GROUP BY {grouped}")
+        params += edge_params
+    return " UNION ALL ".join(parts), params
+
+
+def _scan_all(journal: Journal, keys: list[str], time: str | None, dates: bool, filters: dict) -> tuple[str, list]:
+    sql, params, grouped = _scan(journal, keys, time, dates, filters)
+    return f"{sql} GROUP BY {grouped}", params
+
+
+def _bucket_start(moment: dt.datetime, table: str, *, up: bool) -> dt.datetime:
+    """The start of the bucket holding ``moment`` (``up``: of the next one unless ``moment`` starts its own)."""
+    moment = moment.astimezone(dt.UTC)
+    if table == rollup.HOURLY:
+        start = moment.replace(minute=0, second=0, microsecond=0)
+        return start + dt.timedelta(hours=1) if up and start < moment else start
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if not up or start == moment:
+        return start
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
 
 
 def record_counts(journal: Journal, *, correspondents: bool = False, **filters) -> pd.DataFrame:

@@ -52,30 +52,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .rollup import CORRESPONDENT, auth_verdict
+
 if TYPE_CHECKING:
     from .store import Journal
 
 #: the results RFC 8601 registers for SPF, DKIM and DMARC, as categories in that order
 AUTH_RESULTS = ("pass", "fail", "softfail", "neutral", "none", "policy", "temperror", "permerror")
-
-
-def _auth(method: str) -> str:
-    """SQL for one method's result in the first Authentication-Results header that names it.
-
-    ``instr`` on the stored JSON text keeps this in SQLite's C code (parsing every header in
-    Python would cost seconds per million); a method name hidden in a comment can mislead it,
-    which :func:`mailkit.analysis.parse_authentication_results` handles exactly. DKIM passes when
-    any signature passes (RFC 7489's rule). No header at all gives NULL, a header without the
-    method ``none``.
-    """
-    key = f"{method}="
-    found = f"instr(m.auth_results, '{key}')"
-    value = f"substr(m.auth_results, {found} + {len(key)}, 12)"
-    passed = "WHEN instr(m.auth_results, 'dkim=pass') > 0 THEN 'pass' " if method == "dkim" else ""
-    return (
-        f"CASE WHEN m.auth_results IS NULL OR m.auth_results = '[]' THEN NULL {passed}"
-        f"WHEN {found} > 0 THEN {value} ELSE 'none' END"
-    )
 
 
 #: messages: column -> (SQL expression, kind); ``domain`` is derived from ``correspondent``
@@ -90,16 +73,16 @@ MESSAGE_COLUMNS: dict[str, tuple[str, str]] = {
     "from_addr": ("m.from_addr", "cat"),
     "from_name": ("m.from_name", "str"),
     # the other party: who wrote an inbound mail, the first To of an outbound one
-    "correspondent": ("CASE WHEN m.direction = 'in' THEN m.from_addr ELSE json_extract(m.to_addrs, '$[0]') END", "cat"),
+    "correspondent": (CORRESPONDENT, "cat"),
     "domain": ("", "domain"),
     "subject": ("m.subject", "str"),
     "size": ("m.size", "int"),
     "record_type": ("m.record_type", "cat"),
     "record_number": ("m.record_number", "cat"),
     "queue": ("m.queue", "cat"),
-    "spf": (_auth("spf"), "auth"),
-    "dkim": (_auth("dkim"), "auth"),
-    "dmarc": (_auth("dmarc"), "auth"),
+    "spf": (auth_verdict("spf"), "auth"),
+    "dkim": (auth_verdict("dkim"), "auth"),
+    "dmarc": (auth_verdict("dmarc"), "auth"),
     "parse_errors": ("CASE WHEN m.parse_errors = '[]' THEN 0 ELSE json_array_length(m.parse_errors) END", "int"),
     "smime_status": (
         "m.smime_status",

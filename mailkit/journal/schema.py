@@ -11,6 +11,8 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS"]
 
+from . import rollup
+
 MIGRATIONS: list[str] = [
     # 1: the first schema
     """
@@ -360,4 +362,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN worker_host TEXT;
     ALTER TABLE runs ADD COLUMN worker_pid INTEGER
     """,
+    # 8: counts kept at ingest (issue 14): messages per UTC hour and per UTC month, counted from the messages there
+    rollup.migration(),
 ]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import AccountBusyError, SyncError
 from ..secrets import Secret
+from . import rollup
 from .backends import PostgresBackend, SQLiteBackend, parse_url
 from .codec import compress, decompress, decompress_head
 from .parse import ParsedMessage, header_identity
@@ -84,6 +85,7 @@ class Journal(WorkflowTables):
             self.backend = PostgresBackend(location.url, secret)
         self.where = self.backend.where  # for messages: the file, or the URL (never with a password)
         self.db = self.backend.connect()
+        self._uncounted: set[int] = set()  # rows this transaction inserted: counted when it commits (rollup)
         self._migrate()
         if self.db.execute("SELECT 1 FROM messages WHERE header_hash IS NULL LIMIT 1").fetchone():
             self._fill_header_hashes()
@@ -149,10 +151,24 @@ class Journal(WorkflowTables):
         self.db.execute(self.backend.begin)
         try:
             yield self.db
+            self._count_new()
         except BaseException:
+            self._uncounted.clear()
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _count_new(self) -> None:
+        """The messages this transaction inserted go into the counts (:mod:`mailkit.journal.rollup`)."""
+        if self._uncounted:
+            rows, self._uncounted = self._uncounted, set()
+            rollup.count_rows(self, rows)
+
+    def _count_later(self, rows: Iterable[int]) -> None:
+        """New message rows: counted when the transaction commits, at once outside one."""
+        self._uncounted.update(rows)
+        if not self.db.in_transaction:
+            self._count_new()
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -227,6 +243,7 @@ class Journal(WorkflowTables):
         if inserted is None:
             return self.ids_for_keys([parsed.key])[parsed.key], False
         row = inserted[0]
+        self._count_later([row])
         data = stored if stored is not None else compress(raw)
         self.db.execute("INSERT INTO raw_messages (message_id, data) VALUES (?, ?)", (row, data))
         if self.attachments != "none":
@@ -253,10 +270,16 @@ class Journal(WorkflowTables):
         )
 
     def set_smime(self, message_row: int, status: str, encrypted: bool, detail: dict) -> None:
-        self.db.execute(
-            "UPDATE messages SET smime_status = ?, smime_encrypted = ?, smime_detail = ? WHERE id = ?",
-            (status, int(encrypted), json.dumps(detail, ensure_ascii=False, default=str), message_row),
-        )
+        counted = message_row not in self._uncounted  # a row not yet counted is counted as it is at the commit
+        with self.transaction():
+            if counted:
+                rollup.uncount_hourly(self, message_row)
+            self.db.execute(
+                "UPDATE messages SET smime_status = ?, smime_encrypted = ?, smime_detail = ? WHERE id = ?",
+                (status, int(encrypted), json.dumps(detail, ensure_ascii=False, default=str), message_row),
+            )
+            if counted:
+                rollup.count_rows(self, [message_row], (rollup.HOURLY,))
 
     def set_queue(self, message_row: int, queue: str) -> None:
         self.db.execute("UPDATE messages SET queue = ? WHERE id = ?", (queue, message_row))
@@ -482,7 +505,9 @@ class Journal(WorkflowTables):
         if dry_run:
             return self.db.execute(f"SELECT count(*) FROM messages WHERE {where}", args).fetchone()[0]
         with self.transaction():
+            self._count_new()  # the recount below must not meet rows counted again at the commit
             cursor = self.db.execute(f"DELETE FROM messages WHERE {where}", args)
+            rollup.recount_through(self, cutoff, account)
         return cursor.rowcount
 
     # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --

@@ -35,6 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import SyncError
+from . import rollup
 from .codec import compress
 from .store import Journal
 
@@ -581,6 +582,7 @@ _MESSAGE_COLUMNS = (
     "id",
     "header_hash",
 )
+_ID = _MESSAGE_COLUMNS.index("id")
 _LOCATION_COLUMNS = ("message_id", "account", "folder", "uidvalidity", "uid", "flags", "internaldate", "seen_at")
 _SEND_COLUMNS = (
     "account", "batch", "batch_key", "message_id", "message_row", "document_type", "record_number", "user", "sender",
@@ -648,6 +650,8 @@ def generate(
             with store.transaction():
                 # header_hash '': invented mail is never rebound to a server's, and the store need not fill it
                 _insert(store, "messages", _MESSAGE_COLUMNS, [(*row, "") for row in batch.messages])
+                if batch.messages:  # ids in order, ours alone (the journal was empty)
+                    rollup.count_range(store, batch.messages[0][_ID] - 1, batch.messages[-1][_ID])
                 _insert(store, "locations", _LOCATION_COLUMNS, batch.locations)
                 _insert(store, "attachments", ("message_id", "name", "mime_type", "size", "sha256"), batch.attachments)
                 _insert(store, "sends", _SEND_COLUMNS, batch.sends)

@@ -5,9 +5,10 @@ import sys
 
 import pandas as pd
 import pytest
+from test_aggregates import _kept, assert_counts_exact
 
 from mailkit.errors import SyncError
-from mailkit.journal import Journal, parse_message
+from mailkit.journal import Journal, parse_message, rollup
 from mailkit.journal.copy import copy_journal
 from mailkit.journal.synthetic import generate
 from mailkit.workspace import Workspace
@@ -35,6 +36,8 @@ def test_a_stopped_copy_resumes_and_is_verified(tmp_path, postgres_database):
             report = copy_journal(source, target, batch=500)
             assert report.verified and report.already["messages"] == 1000 and report.copied["messages"] == 1001
             assert report.rows["messages"] == 2001 and report.rows["raw_messages"] == 1
+            assert_counts_exact(target)  # each batch counted on arrival, also across the stop
+            assert _kept(target, rollup.MONTHLY) == _kept(source, rollup.MONTHLY)
             again = copy_journal(source, target)  # nothing left to do: still verified
             assert again.verified and sum(again.copied.values()) == 0
             row = target.ids_for_keys([parse_message(RAW).key])[parse_message(RAW).key]
