@@ -1,21 +1,26 @@
 """mailkit: mail administration for business software, in Python and Jupyter.
 
-The public names are re-exported here; everything else lives in private-by-convention modules.
+The public names are re-exported here, loaded on first use (the sync's parsing worker starts
+without the account model); everything else lives in private-by-convention modules.
 """
 
-from .errors import (
-    AuthError,
-    ConfigError,
-    ConnectError,
-    MailkitError,
-    PolicyError,
-    SandboxError,
-    SecretError,
-    SyncError,
-    TLSError,
-    WorkspaceError,
-)
-from .model import Account, Auth, OAuth2, Receiving, Sending, Timeouts
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import (
+        AuthError,
+        ConfigError,
+        ConnectError,
+        MailkitError,
+        PolicyError,
+        SandboxError,
+        SecretError,
+        SyncError,
+        TLSError,
+        WorkspaceError,
+    )
+    from .model import Account, Auth, OAuth2, Receiving, Sending, Timeouts
 
 __version__ = "0.1.0"
 
@@ -37,3 +42,11 @@ __all__ = [
     "Timeouts",
     "WorkspaceError",
 ]
+
+_MODEL = {"Account", "Auth", "OAuth2", "Receiving", "Sending", "Timeouts"}
+
+
+def __getattr__(name: str):
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(".model" if name in _MODEL else ".errors", __name__), name)
