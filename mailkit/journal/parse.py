@@ -355,12 +355,41 @@ IDENTITY_HEADERS = tuple(name.upper() for name in _IDENTITY_FIELDS)
 
 
 # -- fields ------------------------------------------------------------------------------------
+_ADDR_SPEC = r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_NAME = r"[^\x00-\x1f\x7f\"<>()\[\]:;@\\,.]*?"  # no quotes, comments, dots or specials
+_PLAIN_MAILBOX = re.compile(rf"[ \t]*(?:({_PLAIN_NAME})[ \t]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*", re.A)
+
+
+def _plain_addresses(values: list[str]) -> list[tuple[str, str]] | None:
+    """What ``email.utils.getaddresses`` makes of plain lists (no quotes, comments, dots in names), at regex speed.
+
+    None for anything else. The standard library's parser, made strict in 3.11, takes 50 µs an
+    address: a sixth of a message's parse.
+
+    >>> _plain_addresses(["Hans Müller <h.mueller@firma.de>, info@kunde.de"])
+    [('Hans Müller', 'h.mueller@firma.de'), ('', 'info@kunde.de')]
+    >>> _plain_addresses(['"Müller, Hans" <h@firma.de>']) is None
+    True
+    """
+    pairs = []
+    for value in values:
+        for mailbox in value.split(","):
+            found = _PLAIN_MAILBOX.fullmatch(mailbox)
+            if found is None:
+                return None
+            name, inside, bare = found.groups()
+            pairs.append((" ".join(name.split()), inside) if bare is None else ("", bare))
+    return pairs
+
+
 def _addresses(values: list[str], problems: list[str]) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; names RFC 2047-decoded after the split, so commas in them hold."""
     if not values:
         return []
     try:
-        pairs = email.utils.getaddresses(values)
+        pairs = _plain_addresses(values)
+        if pairs is None:
+            pairs = email.utils.getaddresses(values)
     except Exception:  # the standard library's address parser has raised on hostile input before
         problems.append("unreadable address header")
         return []
