@@ -193,7 +193,7 @@ def explore(journal: Journal, query: Query) -> View:
             figure = analysis.plot_smime(table, lang)
         caption = f"{checked:,} messages checked, {signed:,} signed, {int(table['encrypted'].sum()):,} encrypted"
     else:  # records
-        table = analysis.records(aggregates.record_counts(journal, correspondents=True, **counted))
-        caption = f"{len(table):,} records, {int(table['awaiting_reply'].sum()):,} awaiting a reply"
-        table = table.head(query.top)
+        table = analysis.records(aggregates.record_counts(journal, correspondents=True, top=query.top, **counted))
+        totals = aggregates.record_totals(journal, **counted)
+        caption = f"{totals['records']:,} records, {totals['awaiting_reply']:,} awaiting a reply"
     return View(query, table, figure, caption)

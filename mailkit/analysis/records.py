@@ -9,7 +9,8 @@ def records(messages: pd.DataFrame) -> pd.DataFrame:
     """Per record (type and number): its mail in and out, first and last, and whether an answer is due.
 
     ``awaiting_reply`` is true when the record's latest mail came in: the customer wrote last. Also
-    from the journal's counts per record (:func:`mailkit.journal.aggregates.record_counts`).
+    from the journal's counts per record (:func:`mailkit.journal.aggregates.record_counts`). Latest
+    first; records with the same last Date in the order of their first mail.
     """
     if "awaiting_reply" in messages:
         return _from_counts(messages)
@@ -24,7 +25,7 @@ def records(messages: pd.DataFrame) -> pd.DataFrame:
     if "correspondent" in linked:
         table.insert(3, "correspondents", grouped["correspondent"].nunique())
     table["awaiting_reply"] = linked.loc[grouped["date"].idxmax().to_numpy(), "direction"].to_numpy() == "in"
-    return table.sort_values("last", ascending=False)
+    return table.sort_values("last", ascending=False, kind="stable")
 
 
 def _from_counts(counts: pd.DataFrame) -> pd.DataFrame:
@@ -32,4 +33,4 @@ def _from_counts(counts: pd.DataFrame) -> pd.DataFrame:
     columns = ["messages", "in", "out", *(["correspondents"] if "correspondents" in table else []), "first", "last",
                "awaiting_reply"]  # fmt: skip
     table = table.assign(**{"in": table["inbound"], "out": table["messages"] - table["inbound"]})
-    return table[columns].sort_values("last", ascending=False)
+    return table[columns].sort_values("last", ascending=False, kind="stable")

@@ -170,14 +170,14 @@ def summarize(
         attachment_bytes=int(attachments["size"].sum()),
         runs=runs,
         quarantined=len(quarantine),
-        record_table=records(messages),
+        record_totals=_totals(records(messages)),
         lang=lang,
     )
 
 
 def _assemble(
     *, first, last, total, per_account, directions, domains, checked, times, statuses, outcomes, send_recipients, types,
-    attachment_bytes, runs, quarantined, record_table, lang,
+    attachment_bytes, runs, quarantined, record_totals, lang,
 ) -> Summary:  # fmt: skip
     """The summary from counts: messages per (account, direction), per domain, per MIME type, ..."""
     index = _lang(lang)
@@ -244,13 +244,17 @@ def _assemble(
             "last_failure": None if broken.empty else str(broken["error_text"].iloc[-1]),
             "quarantined": quarantined,
         },
-        records={
-            "records": len(record_table),
-            "messages": int(record_table["messages"].sum()),
-            "awaiting_reply": int(record_table["awaiting_reply"].sum()),
-        },
+        records=record_totals,
         lang=("en", "de")[index],
     )
+
+
+def _totals(record_table: pd.DataFrame) -> dict[str, int]:
+    return {
+        "records": len(record_table),
+        "messages": int(record_table["messages"].sum()),
+        "awaiting_reply": int(record_table["awaiting_reply"].sum()),
+    }
 
 
 def _by_count(counts: pd.DataFrame, key: str) -> pd.Series:
@@ -285,7 +289,7 @@ def summary(
         "runs": lambda: frames.runs(journal, **window),
         "attachments": lambda: aggregates.attachment_totals(journal, **window),
         "quarantine": lambda: frames.quarantine(journal, **window),
-        "records": lambda: aggregates.record_counts(journal, **window),
+        "records": lambda: aggregates.record_totals(journal, **window),
     }  # fmt: skip
     with ThreadPoolExecutor(2) as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
@@ -307,7 +311,7 @@ def summary(
         attachment_bytes=int(attachments["size"].sum()),
         runs=got["runs"],
         quarantined=len(got["quarantine"]),
-        record_table=records(got["records"]),
+        record_totals=got["records"],
         lang=lang,
     )
 

@@ -18,6 +18,7 @@ __all__ = [
     "attachment_types",
     "message_counts",
     "record_counts",
+    "record_totals",
     "send_outcomes",
     "send_statuses",
     "thread_messages",
@@ -184,50 +185,55 @@ def _bucket_start(moment: dt.datetime, table: str, *, up: bool) -> dt.datetime:
     return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
 
 
-def record_counts(journal: Journal, *, correspondents: bool = False, **filters) -> pd.DataFrame:
+def record_counts(journal: Journal, *, correspondents: bool = False, top: int | None = None, **filters) -> pd.DataFrame:
     """Per record (type, number) with dated mail: messages, in, first, last, whether its latest mail came in.
 
-    Rows in the order of each record's first message (its lowest id), as pandas' groupby meets them;
-    the latest mail is the first one (lowest id) at the record's latest Date. Without filters the
-    counts kept per record answer (:mod:`mailkit.journal.rollup`), with them the messages.
+    Rows latest first (by the last Date, then by the record's first message, its lowest id: the
+    order a stable sort of pandas' groupby gives); ``top``: only so many. The latest mail is the
+    first one (lowest id) at the record's latest Date. Without filters the counts kept per record
+    answer (:mod:`mailkit.journal.rollup`, an index on the latest Date), with them the messages.
     """
     kinds = {"record_type": "cat", "record_number": "cat", "messages": "id", "inbound": "id",
              **({"correspondents": "id"} if correspondents else {}), "first": "time", "last": "time",
              "awaiting_reply": "bool"}  # fmt: skip
-    if not any(filters.values()):
-        return _frame(_read(journal, _kept_records(correspondents), []), kinds)
-    where, params = _filters(journal, **filters)
-    where = _and(where, "m.record_type IS NOT NULL AND m.record_number IS NOT NULL AND m.date_utc IS NOT NULL")
-    correspondent = MESSAGE_COLUMNS["correspondent"][0]
-    sql = f"""
-        SELECT record_type, record_number, count(*) AS messages,
-               sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS inbound,
-               {"count(DISTINCT correspondent) AS correspondents," if correspondents else ""}
-               min(date_utc) AS first, max(date_utc) AS last,
-               max(CASE WHEN latest = 1 AND direction = 'in' THEN 1 ELSE 0 END) AS awaiting_reply
-        FROM (SELECT m.id, m.record_type, m.record_number, m.direction, m.date_utc,
-                     {correspondent if correspondents else "NULL"} AS correspondent,
-                     row_number() OVER (PARTITION BY m.record_type, m.record_number
-                                        ORDER BY m.date_utc DESC, m.id) AS latest
-              FROM messages m{where}) AS linked
-        GROUP BY record_type, record_number ORDER BY min(id)"""
+    sql, params = _records(journal, filters)
+    columns = ", ".join(k for k in kinds if k != "correspondents" or correspondents)
+    limit = f" LIMIT {int(top)}" if top is not None else ""
+    sql = f"SELECT {columns} FROM ({sql}) AS counted ORDER BY last DESC, first_id{limit}"
     return _frame(_read(journal, sql, params), kinds)
 
 
-def _kept_records(correspondents: bool) -> str:
-    """The records as counted at ingest, in the order of their first message."""
-    joined = select = ""
-    if correspondents:
-        select = "COALESCE(p.correspondents, 0) AS correspondents, "
-        joined = f"""
-            LEFT JOIN (SELECT record_type, record_number, count(*) AS correspondents FROM {rollup.RECORD_CORRESPONDENTS}
-                       WHERE correspondent <> '' AND messages > 0 GROUP BY 1, 2) AS p
-                   ON p.record_type = r.record_type AND p.record_number = r.record_number"""
-    return f"""
-        SELECT r.record_type AS record_type, r.record_number AS record_number, r.messages AS messages,
-               r.inbound AS inbound, {select}r.first_date AS first, r.last_date AS last,
-               r.awaiting_reply AS awaiting_reply
-        FROM {rollup.RECORDS} r{joined} ORDER BY r.first_id"""
+def record_totals(journal: Journal, **filters) -> dict[str, int]:
+    """How many records :func:`record_counts` has, their messages, and how many await a reply."""
+    sql, params = _records(journal, filters)
+    # the reader's own connection, as every count here: the summary asks from several threads at once
+    sql = f"SELECT count(*) AS records, sum(messages) AS messages, sum(awaiting_reply) AS awaiting FROM ({sql}) AS c"
+    records, messages, awaiting = _read(journal, sql, params).to_pylist()[0].values()
+    return {"records": int(records), "messages": int(messages or 0), "awaiting_reply": int(awaiting or 0)}
+
+
+def _records(journal: Journal, filters: dict) -> tuple[str, list]:
+    """SQL for one row per record (the columns of :func:`record_counts` and ``first_id``), and its parameters."""
+    if not any(filters.values()):
+        return (
+            "SELECT record_type, record_number, messages, inbound, correspondents, first_date AS first, "
+            f"last_date AS last, awaiting_reply, first_id FROM {rollup.RECORDS}",
+            [],
+        )
+    where, params = _filters(journal, **filters)
+    where = _and(where, "m.record_type IS NOT NULL AND m.record_number IS NOT NULL AND m.date_utc IS NOT NULL")
+    sql = f"""
+        SELECT record_type, record_number, count(*) AS messages,
+               sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS inbound,
+               count(DISTINCT correspondent) AS correspondents, min(date_utc) AS first, max(date_utc) AS last,
+               max(CASE WHEN latest = 1 AND direction = 'in' THEN 1 ELSE 0 END) AS awaiting_reply, min(id) AS first_id
+        FROM (SELECT m.id, m.record_type, m.record_number, m.direction, m.date_utc,
+                     {MESSAGE_COLUMNS["correspondent"][0]} AS correspondent,
+                     row_number() OVER (PARTITION BY m.record_type, m.record_number
+                                        ORDER BY m.date_utc DESC, m.id) AS latest
+              FROM messages m{where}) AS linked
+        GROUP BY record_type, record_number"""
+    return sql, params
 
 
 def _attachment_source(journal: Journal, **filters) -> tuple[str, list]:

@@ -107,14 +107,52 @@ def _local(host: str) -> bool:
         return False
 
 
+class _Readers:
+    """A pool of ADBC readers, one per thread at a time; one that failed is not reused.
+
+    Opening one costs on both databases: PostgreSQL's reads the server's type catalogue, and on
+    SQLite a reader that is its library's only connection to the file takes itself for the first
+    one and rebuilds the WAL index (the driver brings a SQLite of its own, whose file locks do not
+    see Python's ``sqlite3``), under the journal's own connection. So they are opened once and kept.
+    """
+
+    def __init__(self) -> None:
+        self._readers: list = []
+        self._readers_lock = threading.Lock()
+
+    def _connect_reader(self):
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def arrow_connection(self):
+        with self._readers_lock:
+            connection = self._readers.pop() if self._readers else None
+        if connection is None:
+            connection = self._connect_reader()
+        try:
+            yield connection
+        except BaseException:
+            connection.close()
+            raise
+        with self._readers_lock:
+            self._readers.append(connection)
+
+    def close(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for connection in readers:
+            connection.close()
+
+
 # -- SQLite ----------------------------------------------------------------------------------------
-class SQLiteBackend:
+class SQLiteBackend(_Readers):
     name = "sqlite"
     begin = "BEGIN IMMEDIATE"
     errors: tuple[type[Exception], ...] = (sqlite3.Error,)
     data_refusals: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError)
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
         self.where = str(path)
         self._locks: dict[str, IO[str]] = {}
@@ -158,19 +196,15 @@ class SQLiteBackend:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
 
-    @contextlib.contextmanager
-    def arrow_connection(self):
-        """A reader of its own (opening one costs nothing): it sees what is committed."""
+    def _connect_reader(self):
+        """A reader of its own: it sees what is committed (autocommit: no snapshot kept between reads)."""
         import adbc_driver_sqlite.dbapi as adbc
 
         uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
-        with adbc.connect(uri) as connection:
-            with connection.cursor() as cursor:  # readers opening together may meet a WAL recovery: wait for it
-                cursor.execute("PRAGMA busy_timeout = 30000")
-            yield connection
-
-    def close(self) -> None:
-        """Nothing kept open beside the journal's connection."""
+        connection = adbc.connect(uri, autocommit=True)
+        with connection.cursor() as cursor:  # readers opening together may meet a WAL recovery: wait for it
+            cursor.execute("PRAGMA busy_timeout = 30000")
+        return connection
 
     def arrow_sql(self, sql: str) -> str:
         return sql
@@ -229,7 +263,7 @@ _MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key under which one pr
 _ACCOUNT_LOCKS = 0x6D616363  # "macc": the first half of each account's advisory lock key
 
 
-class PostgresBackend:
+class PostgresBackend(_Readers):
     name = "postgresql"
     begin = "BEGIN"
 
@@ -241,8 +275,7 @@ class PostgresBackend:
         self.url = url
         self.where = url
         self._password = password
-        self._readers: list = []  # idle ADBC connections: opening one reads the server's type catalogue
-        self._readers_lock = threading.Lock()
+        super().__init__()
 
     def connect(self) -> _PostgresConnection:
         import psycopg
@@ -287,21 +320,6 @@ class PostgresBackend:
     def account_unlock(self, db, account: str) -> None:
         db.execute("SELECT pg_advisory_unlock(?::integer, hashtext(?))", (_ACCOUNT_LOCKS, account))
 
-    @contextlib.contextmanager
-    def arrow_connection(self):
-        """An ADBC reader from the pool (one per thread at a time); one that failed is not reused."""
-        with self._readers_lock:
-            connection = self._readers.pop() if self._readers else None
-        if connection is None:
-            connection = self._connect_reader()
-        try:
-            yield connection
-        except BaseException:
-            connection.close()
-            raise
-        with self._readers_lock:
-            self._readers.append(connection)
-
     def _connect_reader(self):
         import adbc_driver_postgresql.dbapi as adbc
 
@@ -316,12 +334,6 @@ class PostgresBackend:
         except Exception as exc:
             reason = str(exc).replace(self._password or "\0", "***").splitlines()[0]
             raise SyncError(f"cannot read the journal at {self.url}: {reason}") from None
-
-    def close(self) -> None:
-        with self._readers_lock:
-            readers, self._readers = self._readers, []
-        for connection in readers:
-            connection.close()
 
     def arrow_sql(self, sql: str) -> str:
         return _numbered(sql)

@@ -7,8 +7,8 @@ the reports group by, exact at every commit:
   and S/MIME shares;
 - ``monthly_counts``: per UTC month, account, direction, correspondent and SPF / DKIM / DMARC
   verdict, with each group's first and last Date — correspondents, authentication, the summary;
-- ``record_counts`` and ``record_correspondents``: per ERP record its dated mail, in, first, last,
-  whether the latest came in, and its mail per correspondent — the records view.
+- ``record_counts``: per ERP record its dated mail, in, first, last, whether the latest came in
+  and how many correspondents wrote or got it — the records view.
 
 A key column is never NULL, so that one group is one row (``ON CONFLICT`` finds it): a nullable
 value is kept as ``'=' || value`` and NULL as ``''`` (integers: ``-1``); :func:`decoded` reads them
@@ -32,12 +32,10 @@ __all__ = [
     "HOURLY",
     "MONTHLY",
     "RECORDS",
-    "RECORD_CORRESPONDENTS",
     "auth_verdict",
     "count_range",
     "count_rows",
     "decoded",
-    "migration",
     "recount_records",
     "recount_through",
     "uncount_hourly",
@@ -135,74 +133,23 @@ def _names(table: str) -> str:
     return ", ".join([*_KEYS[table], "messages", *(["first_date", "last_date"] if _DATES[table] else [])])
 
 
-def _create(table: str) -> str:
-    keys = _KEYS[table]
-    types = {"smime_encrypted": "INTEGER"}
-    lines = [f"{k} {types.get(k, 'TEXT')} NOT NULL" for k in keys] + ["messages INTEGER NOT NULL"]
-    if _DATES[table]:
-        lines += ["first_date TEXT", "last_date TEXT"]
-    lines.append(f"PRIMARY KEY ({', '.join(keys)})")
-    return f"CREATE TABLE {table} (\n    " + ",\n    ".join(lines) + "\n)"
-
-
-def migration() -> str:
-    """The migration that makes the tables and counts the messages already there."""
-    return ";\n".join(
-        [_create(table) for table in _KEYS]
-        + [f"INSERT INTO {table} ({_names(table)}) {_select(table, '1 = 1')}" for table in _KEYS]
-    )
-
-
 RECORDS = "record_counts"
-RECORD_CORRESPONDENTS = "record_correspondents"
 _LINKED = "m.record_type IS NOT NULL AND m.record_number IS NOT NULL AND m.date_utc IS NOT NULL"
-_RECORD_COLUMNS = {
-    RECORDS: "record_type, record_number, messages, inbound, first_id, first_date, last_date, awaiting_reply",
-    RECORD_CORRESPONDENTS: "record_type, record_number, correspondent, messages",
-}
+_RECORD_COLUMNS = (
+    "record_type, record_number, messages, inbound, first_id, first_date, last_date, awaiting_reply, correspondents"
+)
 
 
-def _record_select(table: str, where: str) -> str:
-    if table == RECORD_CORRESPONDENTS:
-        return (
-            f"SELECT m.record_type, m.record_number, {_text(CORRESPONDENT)}, count(*) FROM messages m "
-            f"WHERE {_LINKED} AND {where} GROUP BY 1, 2, 3"
-        )
+def _record_select(where: str) -> str:
     # the latest mail: the first (lowest id) at the record's latest Date
     return f"""SELECT record_type, record_number, count(*), sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END),
-               min(id), min(date_utc), max(date_utc), max(CASE WHEN latest = 1 AND direction = 'in' THEN 1 ELSE 0 END)
-        FROM (SELECT m.id, m.record_type, m.record_number, m.direction, m.date_utc,
+               min(id), min(date_utc), max(date_utc), max(CASE WHEN latest = 1 AND direction = 'in' THEN 1 ELSE 0 END),
+               count(DISTINCT correspondent)
+        FROM (SELECT m.id, m.record_type, m.record_number, m.direction, m.date_utc, {CORRESPONDENT} AS correspondent,
                      row_number() OVER (PARTITION BY m.record_type, m.record_number
                                         ORDER BY m.date_utc DESC, m.id) AS latest
               FROM messages m WHERE {_LINKED} AND {where}) AS linked
         GROUP BY 1, 2"""
-
-
-def record_migration() -> str:
-    """The migration that makes the record tables and counts the records already there."""
-    return f"""
-    CREATE TABLE {RECORDS} (
-        record_type    TEXT NOT NULL,
-        record_number  TEXT NOT NULL,
-        messages       INTEGER NOT NULL,   -- dated mail linked to the record
-        inbound        INTEGER NOT NULL,
-        first_id       INTEGER NOT NULL,   -- the lowest message row: the order the frames meet records in
-        first_date     TEXT NOT NULL,
-        last_date      TEXT NOT NULL,
-        awaiting_reply INTEGER NOT NULL,   -- 1: the latest mail came in
-        PRIMARY KEY (record_type, record_number)
-    );
-    CREATE TABLE {RECORD_CORRESPONDENTS} (
-        record_type   TEXT NOT NULL,
-        record_number TEXT NOT NULL,
-        correspondent TEXT NOT NULL,       -- '=' || address, '' none
-        messages      INTEGER NOT NULL,
-        PRIMARY KEY (record_type, record_number, correspondent)
-    );
-    INSERT INTO {RECORDS} ({_RECORD_COLUMNS[RECORDS]}) {_record_select(RECORDS, "1 = 1")};
-    INSERT INTO {RECORD_CORRESPONDENTS} ({_RECORD_COLUMNS[RECORD_CORRESPONDENTS]})
-        {_record_select(RECORD_CORRESPONDENTS, "1 = 1")}
-    """
 
 
 def recount_records(journal: Journal, pairs: str, params: Iterable = ()) -> None:
@@ -212,17 +159,14 @@ def recount_records(journal: Journal, pairs: str, params: Iterable = ()) -> None
     at once end as the later one's (``ON CONFLICT`` overwrites, no duplicate key).
     """
     params = tuple(params)
-    chosen = f"(m.record_type, m.record_number) IN ({pairs})"
-    for table, key in ((RECORDS, "record_type, record_number"),
-                       (RECORD_CORRESPONDENTS, "record_type, record_number, correspondent")):  # fmt: skip
-        journal.db.execute(f"DELETE FROM {table} WHERE (record_type, record_number) IN ({pairs})", params)
-        names = _RECORD_COLUMNS[table].split(", ")
-        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in key.split(", "))
-        journal.db.execute(
-            f"INSERT INTO {table} ({_RECORD_COLUMNS[table]}) {_record_select(table, chosen)} "
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
-            params,
-        )
+    journal.db.execute(f"DELETE FROM {RECORDS} WHERE (record_type, record_number) IN ({pairs})", params)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS.split(", ")[2:])
+    journal.db.execute(
+        f"INSERT INTO {RECORDS} ({_RECORD_COLUMNS}) "
+        f"{_record_select(f'(m.record_type, m.record_number) IN ({pairs})')} "
+        f"ON CONFLICT (record_type, record_number) DO UPDATE SET {updates}",
+        params,
+    )
 
 
 def records_of_rows(rows: list[int]) -> tuple[str, list]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS"]
 
-from . import rollup
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -363,11 +362,102 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN worker_pid INTEGER
     """,
     # 8: counts kept at ingest (issue 14): messages per UTC hour and per UTC month, counted from the messages there
-    rollup.migration(),
+    """
+    CREATE TABLE hourly_counts (
+        bucket TEXT NOT NULL,
+        account TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        smime_status TEXT NOT NULL,
+        smime_encrypted INTEGER NOT NULL,
+        messages INTEGER NOT NULL,
+        PRIMARY KEY (bucket, account, direction, smime_status, smime_encrypted)
+    );
+    CREATE TABLE monthly_counts (
+        bucket TEXT NOT NULL,
+        account TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        correspondent TEXT NOT NULL,
+        spf TEXT NOT NULL,
+        dkim TEXT NOT NULL,
+        dmarc TEXT NOT NULL,
+        messages INTEGER NOT NULL,
+        first_date TEXT,
+        last_date TEXT,
+        PRIMARY KEY (bucket, account, direction, correspondent, spf, dkim, dmarc)
+    );
+    INSERT INTO hourly_counts (bucket, account, direction, smime_status, smime_encrypted, messages)
+        SELECT COALESCE(substr(m.date_utc, 1, 13), ''), m.account, m.direction,
+        COALESCE('=' || m.smime_status, ''), COALESCE(m.smime_encrypted, -1),
+        count(*) FROM messages m WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
+    INSERT INTO monthly_counts (bucket, account, direction, correspondent, spf, dkim, dmarc, messages,
+        first_date, last_date)
+        SELECT COALESCE(substr(m.date_utc, 1, 7), ''), m.account, m.direction,
+        COALESCE('=' || CASE WHEN m.direction = 'in'
+        THEN m.from_addr ELSE json_extract(m.to_addrs, '$[0]') END, ''),
+        COALESCE('=' || CASE WHEN m.auth_results IS NULL OR m.auth_results = '[]'
+        THEN NULL WHEN instr(m.auth_results, 'spf=') > 0
+        THEN substr(m.auth_results, instr(m.auth_results, 'spf=') + 4, 12)
+        ELSE 'none' END, ''), COALESCE('=' || CASE WHEN m.auth_results IS NULL OR m.auth_results = '[]'
+        THEN NULL WHEN instr(m.auth_results, 'dkim=pass') > 0
+        THEN 'pass' WHEN instr(m.auth_results, 'dkim=') > 0
+        THEN substr(m.auth_results, instr(m.auth_results, 'dkim=') + 5, 12)
+        ELSE 'none' END, ''), COALESCE('=' || CASE WHEN m.auth_results IS NULL OR m.auth_results = '[]'
+        THEN NULL WHEN instr(m.auth_results, 'dmarc=') > 0
+        THEN substr(m.auth_results, instr(m.auth_results, 'dmarc=') + 6, 12)
+        ELSE 'none' END, ''), count(*), min(m.date_utc), max(m.date_utc)
+        FROM messages m WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+    """,
     # 9: analysis (issue 14): attachment types and sizes by an index-only scan, not the whole table
     """
     CREATE INDEX attachments_type_size ON attachments(mime_type, size)
     """,
     # 10: counts per ERP record kept at ingest (issue 14), counted from the messages there
-    rollup.record_migration(),
+    """
+    CREATE TABLE record_counts (
+            record_type    TEXT NOT NULL,
+            record_number  TEXT NOT NULL,
+            messages       INTEGER NOT NULL,   -- dated mail linked to the record
+            inbound        INTEGER NOT NULL,
+            first_id       INTEGER NOT NULL,   -- the lowest message row: the order the frames meet records in
+            first_date     TEXT NOT NULL,
+            last_date      TEXT NOT NULL,
+            awaiting_reply INTEGER NOT NULL,   -- 1: the latest mail came in
+            PRIMARY KEY (record_type, record_number)
+        );
+    CREATE TABLE record_correspondents (
+            record_type   TEXT NOT NULL,
+            record_number TEXT NOT NULL,
+            correspondent TEXT NOT NULL,       -- '=' || address, '' none
+            messages      INTEGER NOT NULL,
+            PRIMARY KEY (record_type, record_number, correspondent)
+        );
+    INSERT INTO record_counts (record_type, record_number, messages, inbound, first_id, first_date, last_date,
+        awaiting_reply)
+        SELECT record_type, record_number, count(*), sum(CASE WHEN direction = 'in'
+        THEN 1 ELSE 0 END),
+                   min(id), min(date_utc), max(date_utc), max(CASE WHEN latest = 1 AND direction = 'in'
+                       THEN 1 ELSE 0 END)
+            FROM (SELECT m.id, m.record_type, m.record_number, m.direction, m.date_utc,
+                         row_number() OVER (PARTITION BY m.record_type, m.record_number
+                                            ORDER BY m.date_utc DESC, m.id) AS latest
+                  FROM messages m WHERE m.record_type IS NOT NULL AND m.record_number IS NOT NULL
+                  AND m.date_utc IS NOT NULL AND 1 = 1) AS linked
+            GROUP BY 1, 2;
+    INSERT INTO record_correspondents (record_type, record_number, correspondent, messages)
+            SELECT m.record_type, m.record_number, COALESCE('=' || CASE WHEN m.direction = 'in'
+                THEN m.from_addr ELSE json_extract(m.to_addrs, '$[0]') END, ''),
+                count(*) FROM messages m WHERE m.record_type IS NOT NULL AND m.record_number IS NOT NULL
+                AND m.date_utc IS NOT NULL AND 1 = 1
+                GROUP BY 1, 2, 3
+    """,
+    # 11: a record's correspondents counted with it (issue 14): the records view reads one table, latest first
+    """
+    ALTER TABLE record_counts ADD COLUMN correspondents INTEGER NOT NULL DEFAULT 0;
+    UPDATE record_counts SET correspondents = (
+        SELECT count(*) FROM record_correspondents c
+        WHERE c.record_type = record_counts.record_type AND c.record_number = record_counts.record_number
+            AND c.correspondent <> '' AND c.messages > 0);
+    DROP TABLE record_correspondents;
+    CREATE INDEX record_counts_latest ON record_counts(last_date DESC, first_id)
+    """,
 ]
