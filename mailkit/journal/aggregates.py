@@ -188,8 +188,14 @@ def record_counts(journal: Journal, *, correspondents: bool = False, **filters) 
     """Per record (type, number) with dated mail: messages, in, first, last, whether its latest mail came in.
 
     Rows in the order of each record's first message (its lowest id), as pandas' groupby meets them;
-    the latest mail is the first one (lowest id) at the record's latest Date.
+    the latest mail is the first one (lowest id) at the record's latest Date. Without filters the
+    counts kept per record answer (:mod:`mailkit.journal.rollup`), with them the messages.
     """
+    kinds = {"record_type": "cat", "record_number": "cat", "messages": "id", "inbound": "id",
+             **({"correspondents": "id"} if correspondents else {}), "first": "time", "last": "time",
+             "awaiting_reply": "bool"}  # fmt: skip
+    if not any(filters.values()):
+        return _frame(_read(journal, _kept_records(correspondents), []), kinds)
     where, params = _filters(journal, **filters)
     where = _and(where, "m.record_type IS NOT NULL AND m.record_number IS NOT NULL AND m.date_utc IS NOT NULL")
     correspondent = MESSAGE_COLUMNS["correspondent"][0]
@@ -205,10 +211,35 @@ def record_counts(journal: Journal, *, correspondents: bool = False, **filters) 
                                         ORDER BY m.date_utc DESC, m.id) AS latest
               FROM messages m{where}) AS linked
         GROUP BY record_type, record_number ORDER BY min(id)"""
-    kinds = {"record_type": "cat", "record_number": "cat", "messages": "id", "inbound": "id",
-             **({"correspondents": "id"} if correspondents else {}), "first": "time", "last": "time",
-             "awaiting_reply": "bool"}  # fmt: skip
     return _frame(_read(journal, sql, params), kinds)
+
+
+def _kept_records(correspondents: bool) -> str:
+    """The records as counted at ingest, in the order of their first message."""
+    joined = select = ""
+    if correspondents:
+        select = "COALESCE(p.correspondents, 0) AS correspondents, "
+        joined = f"""
+            LEFT JOIN (SELECT record_type, record_number, count(*) AS correspondents FROM {rollup.RECORD_CORRESPONDENTS}
+                       WHERE correspondent <> '' AND messages > 0 GROUP BY 1, 2) AS p
+                   ON p.record_type = r.record_type AND p.record_number = r.record_number"""
+    return f"""
+        SELECT r.record_type AS record_type, r.record_number AS record_number, r.messages AS messages,
+               r.inbound AS inbound, {select}r.first_date AS first, r.last_date AS last,
+               r.awaiting_reply AS awaiting_reply
+        FROM {rollup.RECORDS} r{joined} ORDER BY r.first_id"""
+
+
+def _attachment_source(journal: Journal, **filters) -> tuple[str, list]:
+    """FROM and WHERE for the attachments the filters select: without a filter on their mail, no join.
+
+    Unfiltered, the attachments are read by an index-only scan of ``attachments_type_size``
+    (migration 9): type and size, nothing else of the table.
+    """
+    where, params = _filters(journal, **filters)
+    if not where:
+        return "attachments a", params
+    return f"attachments a JOIN messages m ON m.id = a.message_id{where}", params
 
 
 def attachment_types(journal: Journal, **filters) -> pd.DataFrame:
@@ -217,20 +248,16 @@ def attachment_types(journal: Journal, **filters) -> pd.DataFrame:
     The median is the database's where it has one (PostgreSQL); elsewhere the rows come per type
     and size (``count`` each) and pandas takes the weighted median.
     """
-    where, params = _filters(journal, **filters)
+    source, params = _attachment_source(journal, **filters)
     median = journal.backend.median("a.size")
     if median:
         sql = (
             "SELECT a.mime_type AS mime_type, count(*) AS count, CAST(sum(a.size) AS BIGINT) AS size, "
-            f"{median} AS median, max(a.size) AS max "
-            f"FROM attachments a JOIN messages m ON m.id = a.message_id{where} GROUP BY 1"
+            f"{median} AS median, max(a.size) AS max FROM {source} GROUP BY 1"
         )
         kinds = {"mime_type": "cat", "count": "id", "size": "int", "median": "float", "max": "int"}
     else:
-        sql = (
-            "SELECT a.mime_type AS mime_type, a.size AS size, count(*) AS count FROM attachments a "
-            f"JOIN messages m ON m.id = a.message_id{where}"
-        )
+        sql = f"SELECT a.mime_type AS mime_type, a.size AS size, count(*) AS count FROM {source}"
         kinds = {"mime_type": "cat", "size": "int", "count": "id"}
         return _frame(_read(journal, sql, params, ("attachments", "a.id"), " GROUP BY 1, 2"), kinds)
     return _frame(_read(journal, sql, params), kinds)
@@ -238,11 +265,8 @@ def attachment_types(journal: Journal, **filters) -> pd.DataFrame:
 
 def attachment_totals(journal: Journal, **filters) -> pd.DataFrame:
     """Attachments per MIME type: ``count`` and total ``size`` (a type may come in more than one row)."""
-    where, params = _filters(journal, **filters)
-    sql = (
-        "SELECT a.mime_type AS mime_type, count(*) AS count, CAST(sum(a.size) AS BIGINT) AS size FROM attachments a "
-        f"JOIN messages m ON m.id = a.message_id{where}"
-    )
+    source, params = _attachment_source(journal, **filters)
+    sql = f"SELECT a.mime_type AS mime_type, count(*) AS count, CAST(sum(a.size) AS BIGINT) AS size FROM {source}"
     table = _read(journal, sql, params, ("attachments", "a.id"), " GROUP BY 1")
     return _frame(table, {"mime_type": "cat", "count": "id", "size": "int"})
 
@@ -283,14 +307,22 @@ def send_statuses(journal: Journal, **filters) -> pd.Series:
 
 
 def send_outcomes(journal: Journal, **filters) -> pd.Series:
-    """Recipients per outcome (accepted, refused, failed, pending), as :func:`frames.send_recipients` has them."""
+    """Recipients per outcome (accepted, refused, failed, pending), as :func:`frames.send_recipients` has them.
+
+    Each send's recipients count for its status (``json_array_length``, no row per recipient);
+    only the few sends with refusals are taken apart, their refused recipients moved to ``refused``.
+    """
     backend = journal.backend
     where, params = _where("s.created_at", prefix="s", **filters)
-    sql = f"""
-        SELECT CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'
-                    ELSE s.status END AS outcome, count(*) AS count
+    status = "CASE WHEN s.status = 'sent' THEN 'accepted' ELSE s.status END"
+    refused = f"""
         FROM sends s CROSS JOIN {backend.json_items("s.recipients", "r")}
-             LEFT JOIN {backend.json_members("s.refused", "f")} ON f.key = r.value{where}
-        GROUP BY 1"""
-    frame = _frame(_read(journal, sql, params), {"outcome": "cat", "count": "id"})
+             JOIN {backend.json_members("s.refused", "f")} ON f.key = r.value{_and(where, "s.refused IS NOT NULL")}"""
+    sql = f"""
+        SELECT outcome, CAST(sum(n) AS BIGINT) AS count FROM (
+            SELECT {status} AS outcome, json_array_length(s.recipients) AS n FROM sends s{where}
+            UNION ALL SELECT 'refused', count(*){refused}
+            UNION ALL SELECT {status}, -count(*){refused} GROUP BY 1
+        ) AS counted GROUP BY 1 HAVING sum(n) > 0"""
+    frame = _frame(_read(journal, sql, params * 3), {"outcome": "cat", "count": "id"})
     return frame.set_index("outcome")["count"]

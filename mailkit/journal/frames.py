@@ -410,7 +410,9 @@ def send_recipients(
     """
     where, params = _where("s.created_at", since=since, until=until, account=account, status=status,
                            record=record, prefix="s", record_columns=("document_type", "record_number"))  # fmt: skip
-    where += ((" AND " if where else " WHERE ") + "(f.key IS NOT NULL OR s.status = 'failed')") if failed_only else ""
+    if failed_only:  # the sends with a refusal or a failure first, then their recipients
+        where += (" AND " if where else " WHERE ") + "(s.refused IS NOT NULL OR s.status = 'failed')"
+        where += " AND (f.key IS NOT NULL OR s.status = 'failed')"
     sql = f"""
         SELECT s.id AS send, s.account AS account, s.created_at AS created_at, r.value AS recipient,
                CASE WHEN f.key IS NOT NULL THEN 'refused' WHEN s.status = 'sent' THEN 'accepted'

@@ -6,7 +6,9 @@ the reports group by, exact at every commit:
 - ``hourly_counts``: per UTC hour, account, direction and S/MIME status and encryption — volume
   and S/MIME shares;
 - ``monthly_counts``: per UTC month, account, direction, correspondent and SPF / DKIM / DMARC
-  verdict, with each group's first and last Date — correspondents, authentication, the summary.
+  verdict, with each group's first and last Date — correspondents, authentication, the summary;
+- ``record_counts`` and ``record_correspondents``: per ERP record its dated mail, in, first, last,
+  whether the latest came in, and its mail per correspondent — the records view.
 
 A key column is never NULL, so that one group is one row (``ON CONFLICT`` finds it): a nullable
 value is kept as ``'=' || value`` and NULL as ``''`` (integers: ``-1``); :func:`decoded` reads them
@@ -17,7 +19,9 @@ Who keeps them: a new message is counted when its transaction commits (:meth:`Jo
 <mailkit.journal.store.Journal.transaction>`, from the rows the journal inserted); an S/MIME
 verdict moves its message from one hourly group to another; ``purge`` counts the buckets it
 touched again from the messages left (a first or last Date cannot be taken back by subtraction);
-``journal copy`` and the synthetic generator count each batch they write. Plain SQL in the same
+``journal copy`` and the synthetic generator count each batch they write. A record is counted
+again whole, from its messages (by the index on the record), whenever one of its messages comes,
+goes or is linked. Plain SQL in the same
 transaction as the messages: nothing runs later, nothing can lag behind.
 """
 
@@ -27,11 +31,14 @@ __all__ = [
     "CORRESPONDENT",
     "HOURLY",
     "MONTHLY",
+    "RECORDS",
+    "RECORD_CORRESPONDENTS",
     "auth_verdict",
     "count_range",
     "count_rows",
     "decoded",
     "migration",
+    "recount_records",
     "recount_through",
     "uncount_hourly",
 ]
@@ -146,6 +153,97 @@ def migration() -> str:
     )
 
 
+RECORDS = "record_counts"
+RECORD_CORRESPONDENTS = "record_correspondents"
+_LINKED = "m.record_type IS NOT NULL AND m.record_number IS NOT NULL AND m.date_utc IS NOT NULL"
+_RECORD_COLUMNS = {
+    RECORDS: "record_type, record_number, messages, inbound, first_id, first_date, last_date, awaiting_reply",
+    RECORD_CORRESPONDENTS: "record_type, record_number, correspondent, messages",
+}
+
+
+def _record_select(table: str, where: str) -> str:
+    if table == RECORD_CORRESPONDENTS:
+        return (
+            f"SELECT m.record_type, m.record_number, {_text(CORRESPONDENT)}, count(*) FROM messages m "
+            f"WHERE {_LINKED} AND {where} GROUP BY 1, 2, 3"
+        )
+    # the latest mail: the first (lowest id) at the record's latest Date
+    return f"""SELECT record_type, record_number, count(*), sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END),
+               min(id), min(date_utc), max(date_utc), max(CASE WHEN latest = 1 AND direction = 'in' THEN 1 ELSE 0 END)
+        FROM (SELECT m.id, m.record_type, m.record_number, m.direction, m.date_utc,
+                     row_number() OVER (PARTITION BY m.record_type, m.record_number
+                                        ORDER BY m.date_utc DESC, m.id) AS latest
+              FROM messages m WHERE {_LINKED} AND {where}) AS linked
+        GROUP BY 1, 2"""
+
+
+def record_migration() -> str:
+    """The migration that makes the record tables and counts the records already there."""
+    return f"""
+    CREATE TABLE {RECORDS} (
+        record_type    TEXT NOT NULL,
+        record_number  TEXT NOT NULL,
+        messages       INTEGER NOT NULL,   -- dated mail linked to the record
+        inbound        INTEGER NOT NULL,
+        first_id       INTEGER NOT NULL,   -- the lowest message row: the order the frames meet records in
+        first_date     TEXT NOT NULL,
+        last_date      TEXT NOT NULL,
+        awaiting_reply INTEGER NOT NULL,   -- 1: the latest mail came in
+        PRIMARY KEY (record_type, record_number)
+    );
+    CREATE TABLE {RECORD_CORRESPONDENTS} (
+        record_type   TEXT NOT NULL,
+        record_number TEXT NOT NULL,
+        correspondent TEXT NOT NULL,       -- '=' || address, '' none
+        messages      INTEGER NOT NULL,
+        PRIMARY KEY (record_type, record_number, correspondent)
+    );
+    INSERT INTO {RECORDS} ({_RECORD_COLUMNS[RECORDS]}) {_record_select(RECORDS, "1 = 1")};
+    INSERT INTO {RECORD_CORRESPONDENTS} ({_RECORD_COLUMNS[RECORD_CORRESPONDENTS]})
+        {_record_select(RECORD_CORRESPONDENTS, "1 = 1")}
+    """
+
+
+def recount_records(journal: Journal, pairs: str, params: Iterable = ()) -> None:
+    """Count these records again whole: ``pairs`` is SQL giving (record_type, record_number) rows.
+
+    A record with no dated mail left has no row; the counts of one counted again by two writers
+    at once end as the later one's (``ON CONFLICT`` overwrites, no duplicate key).
+    """
+    params = tuple(params)
+    chosen = f"(m.record_type, m.record_number) IN ({pairs})"
+    for table, key in ((RECORDS, "record_type, record_number"),
+                       (RECORD_CORRESPONDENTS, "record_type, record_number, correspondent")):  # fmt: skip
+        journal.db.execute(f"DELETE FROM {table} WHERE (record_type, record_number) IN ({pairs})", params)
+        names = _RECORD_COLUMNS[table].split(", ")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in key.split(", "))
+        journal.db.execute(
+            f"INSERT INTO {table} ({_RECORD_COLUMNS[table]}) {_record_select(table, chosen)} "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def records_of_rows(rows: list[int]) -> tuple[str, list]:
+    """SQL for the records these message rows are linked to, and its parameters."""
+    marks = ",".join("?" * len(rows))
+    sql = (
+        "SELECT record_type, record_number FROM messages "
+        f"WHERE id IN ({marks}) AND record_type IS NOT NULL AND record_number IS NOT NULL"
+    )
+    return sql, list(rows)
+
+
+def recount_pairs(journal: Journal, pairs: Iterable[tuple[str, str]]) -> None:
+    """Count these (record_type, record_number) records again whole, a few hundred at a time."""
+    pairs = sorted({(str(kind), str(number)) for kind, number in pairs})
+    for start in range(0, len(pairs), 400):
+        chunk = pairs[start : start + 400]
+        values = "VALUES " + ", ".join(["(?, ?)"] * len(chunk))
+        recount_records(journal, values, [v for pair in chunk for v in pair])
+
+
 def _upsert(journal: Journal, table: str, where: str, params: Iterable) -> None:
     keys = ", ".join(_KEYS[table])
     updates = [f"messages = {table}.messages + excluded.messages"]
@@ -163,19 +261,26 @@ def _upsert(journal: Journal, table: str, where: str, params: Iterable) -> None:
     )
 
 
-def count_rows(journal: Journal, rows: Iterable[int], tables: tuple[str, ...] = (HOURLY, MONTHLY)) -> None:
+def count_rows(journal: Journal, rows: Iterable[int], tables: tuple[str, ...] = (HOURLY, MONTHLY, RECORDS)) -> None:
     """Add these message rows (just inserted, not yet counted) to the counts."""
     rows = sorted(set(rows))
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        for table in tables:
+        for table in [t for t in _KEYS if t in tables]:  # always in the same order: locks too
             _upsert(journal, table, f"m.id IN ({','.join('?' * len(chunk))})", chunk)
+        if RECORDS in tables:
+            recount_records(journal, *records_of_rows(chunk))
 
 
 def count_range(journal: Journal, after: int, through: int) -> None:
     """Add the message rows with ids in (``after``, ``through``]: a batch a bulk writer just wrote."""
     for table in _KEYS:
         _upsert(journal, table, "m.id > ? AND m.id <= ?", (after, through))
+    pairs = (
+        "SELECT record_type, record_number FROM messages "
+        "WHERE id > ? AND id <= ? AND record_type IS NOT NULL AND record_number IS NOT NULL"
+    )
+    recount_records(journal, pairs, (after, through))
 
 
 def uncount_hourly(journal: Journal, row: int) -> None:

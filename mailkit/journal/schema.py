@@ -364,4 +364,10 @@ MIGRATIONS: list[str] = [
     """,
     # 8: counts kept at ingest (issue 14): messages per UTC hour and per UTC month, counted from the messages there
     rollup.migration(),
+    # 9: analysis (issue 14): attachment types and sizes by an index-only scan, not the whole table
+    """
+    CREATE INDEX attachments_type_size ON attachments(mime_type, size)
+    """,
+    # 10: counts per ERP record kept at ingest (issue 14), counted from the messages there
+    rollup.record_migration(),
 ]

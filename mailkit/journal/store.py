@@ -264,10 +264,18 @@ class Journal(WorkflowTables):
         return decompress(found[0])
 
     def link_record(self, message_row: int, record_type: str, record_number: str) -> None:
-        self.db.execute(
-            "UPDATE messages SET record_type = ?, record_number = ? WHERE id = ?",
-            (record_type, record_number, message_row),
-        )
+        with self.transaction():
+            before = self.linked_records("id = ?", (message_row,))
+            self.db.execute(
+                "UPDATE messages SET record_type = ?, record_number = ? WHERE id = ?",
+                (record_type, record_number, message_row),
+            )
+            rollup.recount_pairs(self, [*before, (record_type, record_number)])
+
+    def linked_records(self, where: str, params: tuple) -> list[tuple[str, str]]:
+        """The (type, number) records the messages matching ``where`` are linked to: what a change recounts."""
+        query = "SELECT DISTINCT record_type, record_number FROM messages WHERE record_type IS NOT NULL "
+        return self.db.execute(query + f"AND record_number IS NOT NULL AND {where}", params).fetchall()
 
     def set_smime(self, message_row: int, status: str, encrypted: bool, detail: dict) -> None:
         counted = message_row not in self._uncounted  # a row not yet counted is counted as it is at the commit
@@ -506,8 +514,10 @@ class Journal(WorkflowTables):
             return self.db.execute(f"SELECT count(*) FROM messages WHERE {where}", args).fetchone()[0]
         with self.transaction():
             self._count_new()  # the recount below must not meet rows counted again at the commit
+            records = self.linked_records(where, args)
             cursor = self.db.execute(f"DELETE FROM messages WHERE {where}", args)
             rollup.recount_through(self, cutoff, account)
+            rollup.recount_pairs(self, records)
         return cursor.rowcount
 
     # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --

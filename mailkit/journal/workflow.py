@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SyncError
+from . import rollup
 
 
 def utc_now() -> str:
@@ -35,6 +36,8 @@ class WorkflowTables:
         def transaction(self) -> Any: ...
 
         def mark_folder_gone(self, account: str, folder: str, except_uidvalidity: int | None = None) -> int: ...
+
+        def linked_records(self, where: str, params: tuple) -> list[tuple[str, str]]: ...
 
     # -- sends -------------------------------------------------------------------------------
     def start_send(self, **fields) -> int:
@@ -129,11 +132,14 @@ class WorkflowTables:
 
     def link_folder(self, account: str, folder: str, record_type: str, record_number: str) -> int:
         """Link every message present in a folder to a record (the record's own folder)."""
-        cursor = self.db.execute(
-            """UPDATE messages SET record_type=?, record_number=? WHERE id IN
-               (SELECT message_id FROM locations WHERE account=? AND folder=? AND present=1)""",
-            (record_type, record_number, account, folder),
-        )
+        present = "id IN (SELECT message_id FROM locations WHERE account=? AND folder=? AND present=1)"
+        with self.transaction():
+            before = self.linked_records(present, (account, folder))
+            cursor = self.db.execute(
+                f"UPDATE messages SET record_type=?, record_number=? WHERE {present}",
+                (record_type, record_number, account, folder),
+            )
+            rollup.recount_pairs(self, [*before, (record_type, record_number)])  # type: ignore[arg-type]
         return cursor.rowcount
 
     # -- after-import actions until done -----------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from mailkit import analysis
 from mailkit.explore import Query, _matching, explore
-from mailkit.journal import Journal, frames, parse_message, rollup
+from mailkit.journal import Journal, Location, aggregates, frames, parse_message, rollup
 from mailkit.journal.synthetic import generate
 
 WINDOWS = [
@@ -152,11 +152,16 @@ def _kept(journal: Journal, table: str) -> list[tuple]:
 
 def _recounted(journal: Journal, table: str) -> list[tuple]:
     """The same table counted afresh from the messages there now."""
-    return sorted(tuple(row) for row in journal.db.execute(rollup._select(table, "1 = 1")))
+    sql = (
+        rollup._select(table, "1 = 1")
+        if table in (rollup.HOURLY, rollup.MONTHLY)
+        else rollup._record_select(table, "1 = 1")
+    )
+    return sorted(tuple(row) for row in journal.db.execute(sql))
 
 
 def assert_counts_exact(journal: Journal) -> None:
-    for table in (rollup.HOURLY, rollup.MONTHLY):
+    for table in (rollup.HOURLY, rollup.MONTHLY, rollup.RECORDS, rollup.RECORD_CORRESPONDENTS):
         assert _kept(journal, table) == _recounted(journal, table), table
 
 
@@ -171,14 +176,22 @@ def test_the_counts_kept_at_ingest_stay_exact_through_every_writer_and_the_views
         journal.set_smime(row, "valid", True, {})
     journal.set_smime(row, "revoked", False, {})  # a counted message changes its group
     journal.set_smime(1, "invalid", False, {})
+    linked = journal.db.execute("SELECT min(id) FROM messages WHERE record_type IS NOT NULL").fetchone()[0]
+    journal.link_record(linked, "order", "1")  # from one record to another
+    journal.link_record(row, "order", "1")
+    journal.add_locations([(row, Location("info", "Aufträge/1", 1, 1)), (3, Location("info", "Aufträge/1", 1, 2))])
+    assert journal.link_folder("info", "Aufträge/1", "ticket", "T-1") == 2
     assert_counts_exact(journal)
+    outcomes = aggregates.send_outcomes(journal)
+    assert outcomes.to_dict() == frames.send_recipients(journal)["outcome"].value_counts().to_dict()
+    assert outcomes["refused"] > 0 and outcomes["failed"] > 0
     first = frames.messages(journal, columns=("date",))["date"].min()
     days = (dt.datetime.now(dt.UTC) - (first + dt.timedelta(days=40, hours=5, minutes=17))).days
     assert journal.purge(days, account="vertrieb") > 0  # a cutoff inside an hour and a month, of one account
     assert_counts_exact(journal)
     assert journal.purge(days + 10) > 0
     assert_counts_exact(journal)
-    for window, view in itertools.product(WINDOWS[:2] + WINDOWS[4:5], ("volume", "correspondents", "smime")):
+    for window, view in itertools.product(WINDOWS[:2] + WINDOWS[4:5], ("volume", "correspondents", "smime", "records")):
         query = Query(view=view, top=500, **window)
         pd.testing.assert_frame_equal(explore(journal, query).table, _row_path(journal, query), obj=f"{view} {window}")
     pushed = analysis.summary(journal).to_dict()
