@@ -120,6 +120,9 @@ def _ipc_kernel_manager() -> type:
 
     Each kernel gets sockets of its own name: jupyter_client's default (``kernel-ipc-N`` in the
     working folder) lets two runbooks started at once, as cron does, talk to each other's kernel.
+    Its shutdown is a shutdown request alone: jupyter_client sends SIGINT first, and an ipykernel
+    handling a message just then prints "KeyboardInterrupt caught in kernel." on the runbook's
+    terminal, an error line for nothing (the cells have run, or were stopped, by then).
     """
     import secrets
 
@@ -132,6 +135,10 @@ def _ipc_kernel_manager() -> type:
             runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
             sockets = runtime / f"mailkit-{secrets.token_hex(6)}-ipc"
             super().__init__(transport="ipc", ip=str(sockets), **kwargs)
+
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
 
     return IPCKernelManager
 

@@ -231,7 +231,10 @@ class OnboardingApp(w.VBox):
         return self.form.fields["address"].value.strip().rpartition("@")[2].lower()
 
     def generate_key(self) -> dkim.DkimKey | None:
-        """The selector's key (an existing one is reused: a new key needs a new selector), then the records."""
+        """The selector's key (an existing one is reused: a new key needs a new selector), then the records.
+
+        The account signs with it from then on: the form's DKIM selector becomes this one.
+        """
         key = None
         selector = self.selector.value.strip()
         with busy(self.generate_button, self.dns_status, "…", self._t("key_failed")):
@@ -241,6 +244,7 @@ class OnboardingApp(w.VBox):
                 key = dkim.generate_key(self.workspace, self.domain, selector)
         if key is None:
             return None
+        self.form.fields["dkim_selector"].value = selector
         say(
             self.dns_status,
             "ok",

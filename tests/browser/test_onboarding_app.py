@@ -6,6 +6,7 @@ an unknown host, a wrong password) must show their remedy at the test step, and 
 the next try.
 """
 
+import datetime as dt
 import os
 import secrets
 import sys
@@ -132,3 +133,4 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         page.close()
     saved = (folder / "mailkit.toml").read_text()
     assert user["password"] not in saved and "falsch-" not in saved
+    assert f'dkim_selector = "mk{dt.date.today().year}"' in saved  # the DKIM step's key signs the account's mail

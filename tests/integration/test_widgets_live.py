@@ -3,7 +3,7 @@ panel, and the sync panel's import."""
 
 from mailkit.journal import Journal
 from mailkit.net.connect import imap_login
-from mailkit.widgets import AccountForm, DiagnosticsPanel, SyncPanel
+from mailkit.widgets import AccountForm, DiagnosticsPanel, OnboardingApp, SyncPanel
 
 
 def test_form_saves_and_tests_a_sandbox_account(fresh_sandbox):
@@ -83,3 +83,17 @@ def test_sync_panel_imports_with_progress_and_counts(fresh_sandbox):
         panel.dry_run.value = True
         panel.start(wait=True)
         assert "dry run" in panel.result.value and journal.count() == 12
+
+
+def test_onboarding_signs_with_the_dkim_key_it_generates(fresh_sandbox):
+    """The DKIM step's key is the saved account's selector: its mail is signed without another step."""
+    ws = fresh_sandbox.workspace
+    app = OnboardingApp(ws, lang="en")
+    app.form.load(ws.get("vertrieb"))
+    app.form.fields["name"].value = "vertrieb-dkim"
+    app.selector.value = "onb1"
+    key = app.generate_key()
+    assert key is not None and key.selector == "onb1"
+    assert app.form.fields["dkim_selector"].value == "onb1"
+    account = app.save()
+    assert account is not None and ws.get("vertrieb-dkim").dkim_selector == "onb1"
