@@ -115,6 +115,9 @@ def test_onboarding_app_walks_every_step(shared_sandbox, browser, serve, shoot, 
         page.wait_for_selector(".mk-onboarding :text('im Sandbox-DNS veröffentlicht')", timeout=60_000)
         assert records.locator(".mk-badge.mk-ok").count() == 3
         step("onboarding-4-dns-records")
+        tab("Signaturen")  # the key just made is the one the account signs with
+        assert field("DKIM-Selektor").input_value() == f"mk{dt.date.today().year}"
+        step("onboarding-4-form-signs-with-the-key")
 
         root.locator("button:has-text('Im Arbeitsbereich speichern')").click()
         page.wait_for_selector(".mk-onboarding :text('gespeichert in')", timeout=30_000)
