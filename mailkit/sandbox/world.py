@@ -73,10 +73,12 @@ class SandboxUser:
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports free now, each bound once to prove it, all different.
+    """Ports free now, each bound once to prove it, all different, none handed out before.
 
     Picked below the kernel's ephemeral range where it leaves room: a server binds its port only
-    later, and in between an outgoing connection of any process may take an ephemeral port.
+    later, and in between an outgoing connection of any process may take an ephemeral port. For
+    the same reason a port is never handed out twice in one process: one sandbox's Dovecot may not
+    have bound its ports yet when the next call looks for a free one.
     """
     low = _ephemeral_range_start()
     room = low - _PRIVATE_PORTS_START
@@ -86,19 +88,27 @@ def free_ports(count: int) -> list[int]:
         for _ in range(count + 200):
             if len(sockets) == count:
                 break
+            port = pick()
+            if port in _handed_out:
+                continue
             s = socket.socket()
             try:
-                s.bind((LISTEN, pick()))
+                s.bind((LISTEN, port))
             except OSError:
                 s.close()
                 continue
             sockets.append(s)
         else:
             raise SandboxError(f"found only {len(sockets)} of {count} free ports on {LISTEN}")
-        return [s.getsockname()[1] for s in sockets]
+        ports = [s.getsockname()[1] for s in sockets]
+        _handed_out.update(ports)
+        return ports
     finally:
         for s in sockets:
             s.close()
+
+
+_handed_out: set[int] = set()
 
 
 _PRIVATE_PORTS_START = 20000
@@ -168,7 +178,7 @@ class Sandbox:
         os.chmod(tls, 0o755)
         named = [f"{p}{d}" for d in (DOMAIN, CUSTOMER_DOMAIN) for p in ("", "mail.", "imap.", "smtp.", "pop3.")]
         self.cert = self.ca.issue("server", (HOST, LISTEN, *named, f"autoconfig.{DOMAIN}"))
-        imap, imaps, pop3, pop3s, smtp, smtps, dns_port = free_ports(7)
+        imap, imaps, pop3, pop3s, smtp, smtps, dns_port, oauth_port = free_ports(8)
         self.ports = {
             "imap": imap,
             "imaps": imaps,
@@ -183,7 +193,6 @@ class Sandbox:
             self.runtime / "dovecot", DovecotPorts(imap, imaps, pop3, pop3s), self.cert, f"postmaster@{DOMAIN}"
         )
         self.dovecot.folder.mkdir(exist_ok=True)
-        (oauth_port,) = free_ports(1)
         self.ports["oauth"] = oauth_port
         self.oauth = OAuthAuthority(self.cert, oauth_port, self.runtime / "oauth" / "clients.json", LISTEN)
         # beside the users file: Dovecot's auth process reaches it also when the folder is private
