@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+from mailkit.errors import SyncError
 from mailkit.journal import Journal
 from mailkit.journal.synthetic import generate
 from mailkit.journal.views import VIEWS
@@ -57,11 +58,14 @@ def postgres_journal(server, size: int, fresh: bool) -> tuple[str, float | None]
     url = server.socket_url(name)
     if not fresh:
         try:
-            with Journal(url) as journal:
+            journal = Journal(url)
+        except SyncError as exc:  # not there yet; anything else (a failed migration) must not drop the data
+            if "does not exist" not in str(exc):
+                raise
+        else:
+            with journal:
                 if journal.count() == size:
                     return url, None
-        except Exception:  # not there yet
-            pass
     server.drop_database(name)
     server.create_database(name)
     began = time.perf_counter()
@@ -127,8 +131,8 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     server, started = None, False
     if args.backend == "postgresql":
+        from mailkit.sandbox.ports import free_ports
         from mailkit.sandbox.postgres import PostgresServer
-        from mailkit.sandbox.world import free_ports
 
         folder = args.dir.resolve() / "postgres"
         running = _running_port(folder)

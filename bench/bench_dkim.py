@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from mailkit.dkim import generate_key, key_path, sign_message, verify_message
 from mailkit.sandbox.dns import SandboxDNS, Zone
-from mailkit.sandbox.world import free_ports
+from mailkit.sandbox.ports import free_ports
 from mailkit.workspace import DNSSettings, Workspace
 
 DOMAIN, HEADERS = "bench.test", [b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type"]

@@ -145,23 +145,18 @@ def explore(journal: Journal, query: Query) -> View:
         caption = f"{int(table['failures'].sum()):,} failed of {tried_count:,} recipients"
         table = table.head(query.top)
     elif query.view == "response_times":
-        # thread everything from ``since`` on (a reply after ``until`` or from a colleague's account still
-        # answers), then keep the inbound mail the filters select
-        since = {"since": query.since}
-        times = analysis.response_times(aggregates.thread_messages(journal, **since),
-                                        aggregates.thread_references(journal, **since))  # fmt: skip
+        # the inbound mail the filters select, answered by the first reply of its thread whenever it came
+        # (after ``until``, from a colleague's account): the threads and replies the journal keeps
         if query.domain:
             selected = frames.messages(journal, columns=("id", "domain"), direction="in", **window)
+            times = aggregates.replies(journal, **window)
             times = times[times["id"].isin(_matching(selected, "domain", query.domain)["id"])]
-        else:  # the inbound mail of the window: times has only dated mail from ``since`` on, all inbound
-            kept = times["account"].isin(query.accounts) if query.accounts else pd.Series(True, index=times.index)
-            if query.until:
-                kept &= times["date"] < pd.Timestamp(query.until, tz="UTC")
-            times = times[kept]
-        table = analysis.response_stats(times, query.group, tz=query.tz)
+            table = analysis.response_stats(times, query.group, tz=query.tz)
+        else:
+            table = analysis.journal_response_stats(journal, query.group, query.tz, **window)
         if len(table) and table["answered"].sum():
             figure = analysis.plot_response_times(table, lang)
-        caption = f"{int(table['answered'].sum()):,} of {len(times):,} inbound messages answered"
+        caption = f"{int(table['answered'].sum()):,} of {int(table['inbound'].sum()):,} inbound messages answered"
     elif query.view == "authentication":
         # authentication is checked on inbound mail: outbound is not even counted
         mail = aggregates.message_counts(journal, ("direction", "domain", "spf", "dkim", "dmarc"),

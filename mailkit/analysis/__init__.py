@@ -47,7 +47,7 @@ from .records import records
 from .runs import run_health
 from .smime import plot_smime, smime_shares
 from .summary import SUMMARY_COLUMNS, Summary, summarize, summary
-from .threads import response_stats, response_times
+from .threads import journal_response_stats, response_stats, response_times
 from .volumes import DEFAULT_TZ, correspondents, utc_bucket, volume
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "failures",
     "failures_by_domain",
     "failures_by_reason",
+    "journal_response_stats",
     "parse_authentication_results",
     "pass_rates",
     "plot_attachments",

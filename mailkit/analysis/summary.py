@@ -12,7 +12,6 @@ import pandas as pd
 from .failures import failures, failures_by_reason
 from .labels import _lang
 from .records import records
-from .threads import response_times
 
 if TYPE_CHECKING:
     from ..journal.store import Journal
@@ -162,7 +161,7 @@ def summarize(
         directions=messages["direction"].value_counts(),
         domains=messages["domain"].value_counts(),
         checked=inbound[inbound["dmarc"].notna()].assign(count=1),
-        times=times,
+        delays=_delays(times),
         statuses=sends["status"].value_counts(),
         outcomes=send_recipients["outcome"].value_counts(),
         send_recipients=send_recipients,
@@ -176,14 +175,13 @@ def summarize(
 
 
 def _assemble(
-    *, first, last, total, per_account, directions, domains, checked, times, statuses, outcomes, send_recipients, types,
-    attachment_bytes, runs, quarantined, record_totals, lang,
+    *, first, last, total, per_account, directions, domains, checked, delays, statuses, outcomes, send_recipients,
+    types, attachment_bytes, runs, quarantined, record_totals, lang,
 ) -> Summary:  # fmt: skip
     """The summary from counts: messages per (account, direction), per domain, per MIME type, ..."""
     index = _lang(lang)
     per_account = per_account.unstack(fill_value=0).reindex(columns=["in", "out"], fill_value=0)
     inbound, outbound = int(directions.get("in", 0)), int(directions.get("out", 0))
-    delays = times["delay"].dropna() / pd.Timedelta(hours=1)
     failed_recipients = failures(send_recipients, lang)
     reasons = failures_by_reason(send_recipients, lang).head(3) if len(failed_recipients) else pd.DataFrame()
     checked_count = int(checked["count"].sum())
@@ -201,11 +199,11 @@ def _assemble(
         },
         top_domains=[{"domain": str(d), "messages": int(n)} for d, n in domains.head(5).items()],
         response={
-            "inbound": len(times),
-            "answered": len(delays),
-            "answered_share": _number(len(delays) / len(times)) if len(times) else None,
-            "median_hours": _number(delays.median()) if len(delays) else None,
-            "p90_hours": _number(delays.quantile(0.9)) if len(delays) else None,
+            "inbound": int(delays["inbound"]),
+            "answered": int(delays["answered"]),
+            "answered_share": _number(delays["answered"] / delays["inbound"]) if delays["inbound"] else None,
+            "median_hours": _number(delays["median"] / 3600) if delays["answered"] else None,
+            "p90_hours": _number(delays["p90"] / 3600) if delays["answered"] else None,
         },
         sends={
             "attempts": int(statuses.sum()),
@@ -257,6 +255,26 @@ def _totals(record_table: pd.DataFrame) -> dict[str, int]:
     }
 
 
+_SUMMARY_QUANTILES = {"median": 0.5, "p90": 0.9}
+
+
+def _delays(times: pd.DataFrame) -> pd.Series:
+    """Inbound mail, answered, median and 90th percentile delay in seconds, from :func:`response_times`' rows."""
+    seconds = (times["delay"] / pd.Timedelta(seconds=1)).dropna()
+    quantiles = {name: seconds.quantile(q) for name, q in _SUMMARY_QUANTILES.items()}
+    return pd.Series({"inbound": len(times), "answered": len(seconds), **quantiles})
+
+
+def _stored_delays(journal: Journal, window: dict) -> pd.Series:
+    """:func:`_delays` from the replies kept at ingest, the database counting."""
+    from ..journal import aggregates
+
+    stats = aggregates.reply_stats(journal, None, "UTC", _SUMMARY_QUANTILES, **window)
+    if stats is None:  # SQLite: its delays come here
+        return _delays(aggregates.replies(journal, **window))
+    return stats.iloc[0] if len(stats) else pd.Series({"inbound": 0, "answered": 0, "median": None, "p90": None})
+
+
 def _by_count(counts: pd.DataFrame, key: str) -> pd.Series:
     """Weighted counts per category, most first: what ``value_counts`` gives of the rows they stand for."""
     return counts.groupby(key, observed=False)["count"].sum().sort_values(ascending=False)
@@ -267,8 +285,8 @@ def summary(
 ) -> Summary:
     """Ask the journal for the counts the summary needs (in parallel: the queries release the GIL) and summarise.
 
-    The database groups and counts (:mod:`mailkit.journal.aggregates`); only the response times
-    thread messages in pandas. ``messages``: a messages frame already loaded with the same filters
+    The database groups and counts (:mod:`mailkit.journal.aggregates`), the response times from
+    the replies kept at ingest. ``messages``: a messages frame already loaded with the same filters
     (and at least :data:`SUMMARY_COLUMNS`), so a notebook that has one summarises that instead.
     """
     from ..journal import aggregates, frames
@@ -281,8 +299,7 @@ def summary(
         # one scan for the counts per account, direction, domain and authentication verdict
         "messages": lambda: aggregates.message_counts(journal, ("account", "direction", "domain", "spf", "dkim",
                                                                 "dmarc"), dates=True, **window),
-        "times": lambda: response_times(aggregates.thread_messages(journal, **window),
-                                        aggregates.thread_references(journal, **window)),
+        "delays": lambda: _stored_delays(journal, window),
         "statuses": lambda: aggregates.send_statuses(journal, **window),
         "outcomes": lambda: aggregates.send_outcomes(journal, **window),
         "send_recipients": lambda: frames.send_recipients(journal, failed_only=True, **window),
@@ -303,7 +320,7 @@ def summary(
         directions=counts.groupby("direction", observed=True)["count"].sum(),
         domains=_by_count(counts, "domain"),
         checked=counts[(counts["direction"] == "in") & counts["dmarc"].notna()],
-        times=got["times"],
+        delays=got["delays"],
         statuses=got["statuses"],
         outcomes=got["outcomes"],
         send_recipients=got["send_recipients"],
@@ -317,11 +334,11 @@ def summary(
 
 
 def _from_frames(journal: Journal, messages: pd.DataFrame, window: dict, lang: str) -> Summary:
-    from ..journal import frames
+    from ..journal import aggregates, frames
 
     jobs = {
-        # threading the mail runs beside the other queries: Arrow and SQLite release the GIL
-        "times": lambda: response_times(messages, frames.references(journal, **window)),
+        # the replies as the journal threaded them (the whole journal's threads), beside the other queries
+        "times": lambda: aggregates.replies(journal, **window),
         "sends": lambda: frames.sends(journal, columns=("status",), **window),
         "send_recipients": lambda: frames.send_recipients(journal, **window),
         "runs": lambda: frames.runs(journal, **window),

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .volumes import DEFAULT_TZ, _bucket
+
+if TYPE_CHECKING:
+    from ..journal import Journal
+
+#: the delay quantiles the tables show, by column
+QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 
 
 def _components(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
@@ -90,17 +98,39 @@ def response_times(messages: pd.DataFrame, references: pd.DataFrame) -> pd.DataF
 def response_stats(times: pd.DataFrame, by: str | None = "account", tz: str = DEFAULT_TZ) -> pd.DataFrame:
     """Count, answered share, median and 75th / 90th percentile delay per ``by`` (account, weekday, hour or None).
 
+    ``times``: :func:`response_times`, or the journal's :func:`~mailkit.journal.aggregates.replies`.
     Weekday (0 = Monday) and hour are the inbound mail's local time in ``tz``.
     """
-    frame = times.assign(seconds=times["delay"] / pd.Timedelta(seconds=1))
     if by in ("weekday", "hour"):
-        frame[by] = _bucket(frame["date"], by, tz).to_numpy()
+        keys = _bucket(times["date"], by, tz)
     elif by is None:
-        frame["all"] = "all"
-        by = "all"
-    grouped = frame.groupby(by, observed=True)
-    table = pd.DataFrame({"inbound": grouped.size(), "answered": grouped["seconds"].count()})
+        keys = pd.Series("all", index=times.index, name="all")
+    else:
+        keys = times[by]
+    grouped = (times["delay"] / pd.Timedelta(seconds=1)).groupby(keys, observed=True)
+    stats = pd.DataFrame({"inbound": grouped.size(), "answered": grouped.count()})
+    return response_table(stats.assign(**{name: grouped.quantile(q) for name, q in QUANTILES.items()}))
+
+
+def journal_response_stats(
+    journal: Journal, by: str | None = "account", tz: str = DEFAULT_TZ, **filters
+) -> pd.DataFrame:
+    """:func:`response_stats` of the journal's inbound mail (``since``, ``until``, ``account``), the database counting.
+
+    From the threads and replies kept at ingest: a reply after ``until`` still answers.
+    """
+    from ..journal import aggregates
+
+    stats = aggregates.reply_stats(journal, by, tz, QUANTILES, **filters)
+    if stats is None:  # SQLite: its delays come here
+        return response_stats(aggregates.replies(journal, **filters), by, tz)
+    return response_table(stats)
+
+
+def response_table(stats: pd.DataFrame) -> pd.DataFrame:
+    """Delay quantiles in seconds as the tables show them: with the answered share, in whole seconds."""
+    table = stats[["inbound", "answered"]].copy()
     table["answered_share"] = table["answered"] / table["inbound"]
-    for name, q in (("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
-        table[name] = pd.to_timedelta(grouped["seconds"].quantile(q).round(), unit="s")
+    for name in QUANTILES:
+        table[name] = pd.to_timedelta(stats[name].round(), unit="s")
     return table

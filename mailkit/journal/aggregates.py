@@ -19,10 +19,10 @@ __all__ = [
     "message_counts",
     "record_counts",
     "record_totals",
+    "replies",
+    "reply_stats",
     "send_outcomes",
     "send_statuses",
-    "thread_messages",
-    "thread_references",
 ]
 
 import datetime as dt
@@ -277,33 +277,6 @@ def attachment_totals(journal: Journal, **filters) -> pd.DataFrame:
     return _frame(table, {"mime_type": "cat", "count": "id", "size": "int"})
 
 
-def thread_messages(journal: Journal, **filters) -> pd.DataFrame:
-    """What :func:`mailkit.analysis.response_times` threads: id, message_id, in_reply_to, date, account, direction.
-
-    The Message-IDs come as the backend has them threaded fastest: as text in SQLite, as 64-bit
-    hashes in PostgreSQL (8 bytes a key instead of ~50; two distinct IDs share a hash with a
-    chance of about 10⁻⁶ in ten million messages, which would join two threads).
-    """
-    key, kind = journal.backend.message_key, journal.backend.message_key_kind
-    where, params = _where("m.date_utc", **filters)
-    sql = (
-        f"SELECT m.id AS id, {key('m.message_id')} AS message_id, {key('m.in_reply_to')} AS in_reply_to, "
-        f"m.date_utc AS date, m.account AS account, m.direction AS direction FROM messages m{where}"
-    )
-    kinds = {"id": "id", "message_id": kind, "in_reply_to": kind, "date": "time", "account": "cat", "direction": "cat"}
-    return _frame(_read(journal, sql, params, split=("messages", "m.id"), tail=" ORDER BY m.id"), kinds)
-
-
-def thread_references(journal: Journal, **filters) -> pd.DataFrame:
-    """The References of the messages as :func:`thread_messages` keys them: ``id``, ``ref`` (in no order)."""
-    key, kind = journal.backend.message_key, journal.backend.message_key_kind
-    where, params = _where("m.date_utc", **filters)
-    where = _and(where, "m.refs <> '[]'")  # no call of json_each for mail that refers to nothing
-    refs = journal.backend.json_items("m.refs", "j")
-    sql = f"SELECT m.id AS id, {key('j.value')} AS ref FROM messages m, {refs}{where}"
-    return _frame(_read(journal, sql, params, split=("messages", "m.id")), {"id": "id", "ref": kind})
-
-
 def send_statuses(journal: Journal, **filters) -> pd.Series:
     """Send attempts per status."""
     where, params = _where("s.created_at", prefix="s", **filters)
@@ -332,3 +305,49 @@ def send_outcomes(journal: Journal, **filters) -> pd.Series:
         ) AS counted GROUP BY 1 HAVING sum(n) > 0"""
     frame = _frame(_read(journal, sql, params * 3), {"outcome": "cat", "count": "id"})
     return frame.set_index("outcome")["count"]
+
+
+def replies(journal: Journal, *, since=None, until=None, account=None) -> pd.DataFrame:
+    """Each dated inbound mail and its first reply, as the journal threaded them (:mod:`~mailkit.journal.threads`).
+
+    ``id``, ``account``, ``date``, ``reply`` (the answer's id; missing: unanswered), ``replied_at``
+    and ``delay``, in id order: :func:`mailkit.analysis.response_times` without the thread numbers,
+    over the threads of the whole journal (a reply after ``until`` still answers).
+    """
+    where, params = _where("r.date_utc", prefix="r", since=since, until=until, account=account)
+    sql = (
+        "SELECT r.message_id AS id, r.account AS account, r.date_utc AS date, r.reply_id AS reply, "
+        f"r.delay AS delay FROM replies r{where} ORDER BY r.message_id"
+    )
+    kinds = {"id": "id", "account": "cat", "date": "time", "reply": "int", "delay": "micros"}
+    frame = _frame(_read(journal, sql, params), kinds)
+    frame.insert(4, "replied_at", frame["date"] + frame["delay"])
+    return frame
+
+
+def reply_stats(
+    journal: Journal, by: str | None, tz: str, quantiles: dict[str, float], **filters
+) -> pd.DataFrame | None:
+    """Dated inbound mail per ``by``: ``inbound``, ``answered`` and the reply delays' ``quantiles`` in seconds.
+
+    ``by``: ``account``, the local ``weekday`` (0 = Monday) or ``hour`` in ``tz``, or None (one
+    row, ``all``); each quantile is linear between the two nearest delays, as pandas takes it.
+    The database takes them (five million delays sorted there, not sent); None where it has no
+    ordered-set aggregate (SQLite): the caller takes them from :func:`replies`.
+    """
+    if by not in ("account", "weekday", "hour", None):
+        raise ValueError(f"by {by!r}: use account, weekday, hour or None")
+    backend = journal.backend
+    seconds = "CAST(r.delay AS DOUBLE PRECISION) / 1000000"
+    if backend.quantile(seconds, 0.5) is None:
+        return None
+    name = by or "all"
+    key, key_params = ("r.account", []) if by == "account" else ("'all'", []) if by is None else (
+        backend.local_field("r.date_utc", by), [tz])  # fmt: skip
+    where, params = _where("r.date_utc", prefix="r", **filters)
+    columns = [f"{key} AS {name}", "count(*) AS inbound", "count(r.delay) AS answered"]
+    columns += [f"{backend.quantile(seconds, q)} AS {column}" for column, q in quantiles.items()]
+    sql = f"SELECT {', '.join(columns)} FROM replies r{where} GROUP BY 1 ORDER BY 1"
+    kinds = {name: "cat" if by == "account" else "str" if by is None else "id", "inbound": "id", "answered": "id"}
+    frame = _frame(_read(journal, sql, [*key_params, *params]), kinds | dict.fromkeys(quantiles, "float"))
+    return frame.set_index(name)

@@ -5,9 +5,10 @@ Tables go in the order the migrations made them (parents before children), rows 
 in batches of their own transaction with COPY: a copy that stopped (Ctrl-C, a lost connection)
 goes on after the last committed batch when run again. Tables without an id (folder states,
 POP3 UIDLs, record folders) are small and upserted whole. The counts kept at ingest
-(:mod:`mailkit.journal.rollup`) are not copied: each batch of messages is counted on arrival, in its
-transaction. At the end every table's row count and a SHA-256 over its rows in key order must agree
-on both sides, or the copy says where they differ.
+(:mod:`mailkit.journal.rollup`) and the threads (:mod:`mailkit.journal.threads`) are not copied:
+each batch of messages is counted and threaded on arrival, in its transaction. At the end every
+table's row count and a SHA-256 over its rows in key order must agree on both sides, or the copy
+says where they differ.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import SyncError
-from . import rollup
+from . import rollup, threads
 from .store import Journal
 
 _BATCH = 5000
+_DERIVED = (rollup.HOURLY, rollup.MONTHLY, "message_threads", "thread_keys", "replies", "thread_backfill")
 
 
 @dataclass
@@ -47,7 +49,7 @@ def _tables(source: Journal) -> list[tuple[str, list[str], bool]]:
     )]  # fmt: skip
     tables = []
     for name in names:
-        if name in (rollup.HOURLY, rollup.MONTHLY):  # derived from the messages: counted as they arrive
+        if name in _DERIVED:  # from the messages: counted and threaded as they arrive
             continue
         info = source.db.execute(f'PRAGMA table_info("{name}")').fetchall()
         columns = [row[1] for row in info]
@@ -110,6 +112,7 @@ def copy_journal(
                         copy.write_row(row)
                 if name == "messages":
                     rollup.count_range(target, last, rows[-1][columns.index(key)])
+                    threads.thread_range(target, last, rows[-1][columns.index(key)])
             last = rows[-1][columns.index(key)]
             copied += len(rows)
             if progress:

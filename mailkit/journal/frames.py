@@ -165,6 +165,8 @@ def _column(column: pa.ChunkedArray, name: str, kind: str) -> pd.Series:
         series = column.cast(pa.int64()).to_pandas().fillna(0).astype(bool)
     elif kind == "time":
         series = column.cast(pa.timestamp("us", tz="UTC")).to_pandas()
+    elif kind == "micros":  # a duration in microseconds
+        series = column.cast(pa.int64()).cast(pa.duration("us")).to_pandas()
     elif kind == "cat":
         series = _categorical(column, _FIXED_CATEGORIES.get(name))
     elif kind == "auth":

@@ -460,4 +460,31 @@ MIGRATIONS: list[str] = [
     DROP TABLE record_correspondents;
     CREATE INDEX record_counts_latest ON record_counts(last_date DESC, first_id)
     """,
+    # 12: threads and first replies kept at ingest (issue 14, mailkit.journal.threads): response times read one
+    # narrow table. The messages already there are threaded when the journal is opened (thread_backfill).
+    """
+    CREATE TABLE message_threads (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            thread     INTEGER NOT NULL       -- the id of one of the thread's messages
+        );
+    CREATE INDEX message_threads_thread ON message_threads(thread);
+    CREATE TABLE thread_keys (
+            key    TEXT PRIMARY KEY,          -- a Message-ID, In-Reply-To or References entry
+            thread INTEGER NOT NULL
+        );
+    CREATE INDEX thread_keys_thread ON thread_keys(thread);
+    CREATE TABLE replies (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,  -- a dated inbound mail
+            account    TEXT NOT NULL,
+            date_utc   TEXT NOT NULL,
+            reply_id   INTEGER,               -- the thread's first outbound mail dated after it (NULL: none)
+            delay      INTEGER                -- microseconds from its Date to the reply's
+        );
+    CREATE INDEX replies_date ON replies(date_utc);
+    CREATE TABLE thread_backfill (
+            next_id INTEGER NOT NULL,         -- the messages from here through last_id are not threaded yet
+            last_id INTEGER NOT NULL
+        );
+    INSERT INTO thread_backfill (next_id, last_id) SELECT min(id), max(id) FROM messages HAVING count(*) > 0
+    """,
 ]

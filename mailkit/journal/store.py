@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import AccountBusyError, SyncError
 from ..secrets import Secret
-from . import rollup
+from . import rollup, threads
 from .backends import PostgresBackend, SQLiteBackend, parse_url
 from .codec import compress, decompress, decompress_head
 from .parse import ParsedMessage, header_identity
@@ -89,6 +89,8 @@ class Journal(WorkflowTables):
         self._migrate()
         if self.db.execute("SELECT 1 FROM messages WHERE header_hash IS NULL LIMIT 1").fetchone():
             self._fill_header_hashes()
+        if self.db.execute("SELECT 1 FROM thread_backfill").fetchone():
+            threads.thread_backfill(self)  # a journal from before migration 12
         if self.path is not None:
             for sibling in ("-wal", "-shm"):  # SQLite copies the journal's mode; older files are made private too
                 _tighten(self.path.with_name(self.path.name + sibling))
@@ -159,10 +161,11 @@ class Journal(WorkflowTables):
         self.db.execute("COMMIT")
 
     def _count_new(self) -> None:
-        """The messages this transaction inserted go into the counts (:mod:`mailkit.journal.rollup`)."""
+        """The messages this transaction inserted: counted (:mod:`.rollup`) and threaded (:mod:`.threads`)."""
         if self._uncounted:
             rows, self._uncounted = self._uncounted, set()
             rollup.count_rows(self, rows)
+            threads.thread_rows(self, rows)
 
     def _count_later(self, rows: Iterable[int]) -> None:
         """New message rows: counted when the transaction commits, at once outside one."""
@@ -515,9 +518,11 @@ class Journal(WorkflowTables):
         with self.transaction():
             self._count_new()  # the recount below must not meet rows counted again at the commit
             records = self.linked_records(where, args)
+            touched = threads.threads_of(self, where, args)
             cursor = self.db.execute(f"DELETE FROM messages WHERE {where}", args)
             rollup.recount_through(self, cutoff, account)
             rollup.recount_pairs(self, records)
+            threads.rethread(self, touched)
         return cursor.rowcount
 
     # -- DataFrames (pandas is imported only when one is asked for; reports over them: mailkit.analysis) --

@@ -15,8 +15,9 @@ import tempfile
 
 import pytest
 
+from .ports import free_ports
 from .postgres import PostgresServer
-from .world import Sandbox, free_ports
+from .world import Sandbox
 
 
 @pytest.fixture(scope="session")

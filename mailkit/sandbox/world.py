@@ -18,7 +18,6 @@ import json
 import os
 import secrets as _random
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Iterable
@@ -36,6 +35,7 @@ from .ca import SandboxCA
 from .dns import OVERLAY_NAME, SandboxDNS, Zone
 from .dovecot import Dovecot, DovecotPorts, oauth2_config
 from .oauth import RESOURCE, OAuthAuthority, OAuthClient, OAuthSubmission, add_oauth_app
+from .ports import LISTEN, free_ports
 from .postgres import PostgresServer
 from .proxies import CuttingProxy, TLSProxy
 from .reports import ptr_names
@@ -49,7 +49,6 @@ HOSTED_DOMAIN = f"filiale.{CUSTOMER_DOMAIN}"
 PARTNER_DOMAIN = "partner.test"
 PARTNER_MAILBOXES = ("einkauf", "buchhaltung", "info")  # its mail is hosted at mailkit.test: found through its MX only
 HOST = "localhost"  # what accounts name; the certificate is valid for it and for 127.0.0.1
-LISTEN = "127.0.0.1"
 OTHER_LOOPBACK = "127.0.0.2"  # a client "from another host" without leaving the machine
 JOURNAL_DATABASE = "journal"  # the database a --postgres sandbox makes for the shared journal
 
@@ -70,55 +69,6 @@ class SandboxUser:
 
     def __repr__(self) -> str:
         return f"SandboxUser(address={self.address!r}, account={self.account!r})"
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports free now, each bound once to prove it, all different, none handed out before.
-
-    Picked below the kernel's ephemeral range where it leaves room: a server binds its port only
-    later, and in between an outgoing connection of any process may take an ephemeral port. For
-    the same reason a port is never handed out twice in one process: one sandbox's Dovecot may not
-    have bound its ports yet when the next call looks for a free one.
-    """
-    low = _ephemeral_range_start()
-    room = low - _PRIVATE_PORTS_START
-    pick = (lambda: _PRIVATE_PORTS_START + _random.randbelow(room)) if room >= 1000 else int
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count + 200):
-            if len(sockets) == count:
-                break
-            port = pick()
-            if port in _handed_out:
-                continue
-            s = socket.socket()
-            try:
-                s.bind((LISTEN, port))
-            except OSError:
-                s.close()
-                continue
-            sockets.append(s)
-        else:
-            raise SandboxError(f"found only {len(sockets)} of {count} free ports on {LISTEN}")
-        ports = [s.getsockname()[1] for s in sockets]
-        _handed_out.update(ports)
-        return ports
-    finally:
-        for s in sockets:
-            s.close()
-
-
-_handed_out: set[int] = set()
-
-
-_PRIVATE_PORTS_START = 20000
-
-
-def _ephemeral_range_start() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0  # unknown: let the kernel choose (int() is 0)
 
 
 class Sandbox:

@@ -12,7 +12,7 @@ import pytest
 from mailkit.autoconfig import autoconfigure
 from mailkit.diagnose import diagnose
 from mailkit.errors import ConfigError
-from mailkit.sandbox.world import free_ports
+from mailkit.sandbox.ports import free_ports
 from mailkit.workspace import AutoconfigSettings, Workspace
 
 

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mailkit.diagnose import diagnose
 from mailkit.model import Auth, Receiving, Sending, Timeouts
-from mailkit.sandbox.world import free_ports
+from mailkit.sandbox.ports import free_ports
 
 
 def with_receiving(account, **changes):

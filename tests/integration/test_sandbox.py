@@ -156,7 +156,7 @@ def test_bad_certificates_fail_verification_in_plain_words(sandbox, kind, words)
 
 
 def test_closed_port_is_a_connect_error(sandbox):
-    from mailkit.sandbox.world import free_ports
+    from mailkit.sandbox.ports import free_ports
 
     account = with_receiving(sandbox.workspace.get("info"), port=free_ports(1)[0])
     with pytest.raises(ConnectError, match="connection refused"), imap_login(account, sandbox.workspace):

@@ -1,6 +1,6 @@
 """The sandbox's port picker: a port is handed out once per process (servers bind theirs later)."""
 
-from mailkit.sandbox.world import free_ports
+from mailkit.sandbox.ports import free_ports
 
 
 def test_a_port_is_never_handed_out_twice_in_one_process():
