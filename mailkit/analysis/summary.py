@@ -298,7 +298,8 @@ def summary(
     jobs = {
         # one scan for the counts per account, direction, domain and authentication verdict
         "messages": lambda: aggregates.message_counts(journal, ("account", "direction", "domain", "spf", "dkim",
-                                                                "dmarc"), dates=True, **window),
+                                                                "dmarc"), **window),
+        "period": lambda: aggregates.period(journal, **window),
         "delays": lambda: _stored_delays(journal, window),
         "statuses": lambda: aggregates.send_statuses(journal, **window),
         "outcomes": lambda: aggregates.send_outcomes(journal, **window),
@@ -313,8 +314,8 @@ def summary(
         got = {name: future.result() for name, future in futures.items()}
     counts, attachments = got["messages"], got["attachments"]
     return _assemble(
-        first=counts["first"].min(),
-        last=counts["last"].max(),
+        first=got["period"]["first"].iloc[0],
+        last=got["period"]["last"].iloc[0],
         total=int(counts["count"].sum()),
         per_account=counts.groupby(["account", "direction"], observed=True)["count"].sum(),
         directions=counts.groupby("direction", observed=True)["count"].sum(),

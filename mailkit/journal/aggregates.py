@@ -17,6 +17,7 @@ __all__ = [
     "attachment_totals",
     "attachment_types",
     "message_counts",
+    "period",
     "record_counts",
     "record_totals",
     "replies",
@@ -288,23 +289,40 @@ def send_statuses(journal: Journal, **filters) -> pd.Series:
 def send_outcomes(journal: Journal, **filters) -> pd.Series:
     """Recipients per outcome (accepted, refused, failed, pending), as :func:`frames.send_recipients` has them.
 
-    Each send's recipients count for its status (``json_array_length``, no row per recipient);
+    Each send's recipients count for its status (``recipient_count``, written with it: no row per recipient);
     only the few sends with refusals are taken apart, their refused recipients moved to ``refused``.
     """
     backend = journal.backend
     where, params = _where("s.created_at", prefix="s", **filters)
     status = "CASE WHEN s.status = 'sent' THEN 'accepted' ELSE s.status END"
-    refused = f"""
-        FROM sends s CROSS JOIN {backend.json_items("s.recipients", "r")}
-             JOIN {backend.json_members("s.refused", "f")} ON f.key = r.value{_and(where, "s.refused IS NOT NULL")}"""
+    # each branch counts on its own (PostgreSQL in parallel); the refusals are taken apart once
     sql = f"""
+        WITH refusals AS (
+            SELECT {status} AS outcome, count(*) AS n
+            FROM sends s CROSS JOIN {backend.json_items("s.recipients", "r")}
+                 JOIN {backend.json_members("s.refused", "f")} ON f.key = r.value{_and(where, "s.refused IS NOT NULL")}
+            GROUP BY 1)
         SELECT outcome, CAST(sum(n) AS BIGINT) AS count FROM (
-            SELECT {status} AS outcome, json_array_length(s.recipients) AS n FROM sends s{where}
-            UNION ALL SELECT 'refused', count(*){refused}
-            UNION ALL SELECT {status}, -count(*){refused} GROUP BY 1
+            SELECT {status} AS outcome, sum(s.recipient_count) AS n FROM sends s{where} GROUP BY 1
+            UNION ALL SELECT 'refused', sum(n) FROM refusals
+            UNION ALL SELECT outcome, -n FROM refusals
         ) AS counted GROUP BY 1 HAVING sum(n) > 0"""
-    frame = _frame(_read(journal, sql, params * 3), {"outcome": "cat", "count": "id"})
+    frame = _frame(_read(journal, sql, params * 2), {"outcome": "cat", "count": "id"})
     return frame.set_index("outcome")["count"]
+
+
+def period(journal: Journal, *, since=None, until=None, account=None) -> pd.DataFrame:
+    """The first and last Date of the mail (one row: ``first``, ``last``), from the index on the Date.
+
+    Two subqueries: SQLite answers a lone ``min()`` or ``max()`` from the index, both at once by a scan.
+    """
+    where, params = _where("m.date_utc", since=since, until=until, account=account)
+    where = _and(where, "m.date_utc IS NOT NULL")
+    sql = (
+        f"SELECT (SELECT min(m.date_utc) FROM messages m{where}) AS first, "
+        f"(SELECT max(m.date_utc) FROM messages m{where}) AS last"
+    )
+    return _frame(_read(journal, sql, [*params, *params]), {"first": "time", "last": "time"})
 
 
 def replies(journal: Journal, *, since=None, until=None, account=None) -> pd.DataFrame:

@@ -487,4 +487,9 @@ MIGRATIONS: list[str] = [
         );
     INSERT INTO thread_backfill (next_id, last_id) SELECT min(id), max(id) FROM messages HAVING count(*) > 0
     """,
+    # 13: each send's number of recipients, written with it (issue 14): the outcomes add it up, not parse JSON
+    """
+    ALTER TABLE sends ADD COLUMN recipient_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE sends SET recipient_count = json_array_length(recipients)
+    """,
 ]

@@ -647,7 +647,8 @@ def generate(
                     threads.thread_range(store, batch.messages[0][_ID] - 1, batch.messages[-1][_ID])
                 _insert(store, "locations", _LOCATION_COLUMNS, batch.locations)
                 _insert(store, "attachments", ("message_id", "name", "mime_type", "size", "sha256"), batch.attachments)
-                _insert(store, "sends", _SEND_COLUMNS, batch.sends)
+                _insert(store, "sends", (*_SEND_COLUMNS, "recipient_count"),
+                        [(*row, len(json.loads(row[9]))) for row in batch.sends])  # fmt: skip
             if progress:
                 progress(generator.made, messages)
         quarantine = generator.quarantine()

@@ -136,7 +136,7 @@ def _answer(journal: Journal, threads: list[int]) -> None:
                 wanted.append((row, account, text, outbound[at][1], (outbound[at][0] - date) // _MICROSECOND))
             else:
                 wanted.append((row, account, text, None, None))
-    stored: dict[int, tuple] = {}
+    stored: dict[int, list] = {}
     for chunk, marks in _chunks([w[0] for w in wanted]):
         query = f"SELECT message_id, account, date_utc, reply_id, delay FROM replies WHERE message_id IN ({marks})"
         stored.update((row, rest) for row, *rest in db.execute(query, chunk))

@@ -42,7 +42,9 @@ class WorkflowTables:
     # -- sends -------------------------------------------------------------------------------
     def start_send(self, **fields) -> int:
         """The row written before an attempt, so a crash between attempt and result stays visible."""
-        fields = {**fields, "recipients": json.dumps(list(fields["recipients"])), "created_at": _now_ms()}
+        recipients = list(fields["recipients"])
+        fields = {**fields, "recipients": json.dumps(recipients), "recipient_count": len(recipients),
+                  "created_at": _now_ms()}  # fmt: skip
         fields.setdefault("status", "pending")
         names = ", ".join(fields)
         marks = ", ".join("?" * len(fields))

@@ -5,6 +5,7 @@ The reference is :func:`mailkit.analysis.response_times` over the row frames of 
 """
 
 import datetime as dt
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from mailkit import analysis
 from mailkit.analysis.threads import _threads
 from mailkit.journal import Journal, aggregates, frames, parse_message, threads
+from mailkit.journal.schema import MIGRATIONS
 from mailkit.journal.synthetic import generate
 
 _THREAD_COLUMNS = ("id", "message_id", "in_reply_to", "date", "account", "direction")
@@ -165,3 +167,24 @@ def test_two_writers_of_one_thread_at_once_meet(journal_where):
         assert not failed, failed
         kept = assert_threads_exact(first)
         assert kept["reply"].notna().all() and len(kept) == 1
+
+
+def test_a_journal_from_before_migration_12_is_threaded_and_its_sends_counted_when_opened(tmp_path):
+    made = tmp_path / "made.sqlite"
+    generate(made, 800, seed=3, start=dt.date(2025, 1, 1), days=30)
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    for script in MIGRATIONS[:11]:  # the journal as mailkit wrote it before, with the same mail
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 11")
+    db.execute("ATTACH DATABASE ? AS made", (str(made),))
+    for table in ("messages", "sends"):
+        names = ", ".join(row[1] for row in db.execute(f"PRAGMA main.table_info({table})"))
+        db.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} FROM made.{table}")
+    db.commit()
+    db.close()
+    with Journal(old) as journal:
+        assert journal.schema_version == len(MIGRATIONS)
+        assert len(assert_threads_exact(journal)) > 100
+        counts = journal.db.execute("SELECT recipient_count, json_array_length(recipients) FROM sends").fetchall()
+        assert counts and all(kept == recounted > 0 for kept, recounted in counts)
