@@ -98,10 +98,10 @@ def journal_accounts(journal: Journal) -> list[str]:
 
 def journal_span(journal: Journal) -> tuple[dt.date, dt.date] | None:
     """The first and last day (UTC) with dated mail, or None for an empty journal: the default time range."""
-    first, last = journal.db.execute("SELECT min(date_utc), max(date_utc) FROM messages").fetchone()
-    if first is None:
+    span = aggregates.period(journal).iloc[0]
+    if pd.isna(span["first"]):
         return None
-    return dt.date.fromisoformat(first[:10]), dt.date.fromisoformat(last[:10])
+    return span["first"].date(), span["last"].date()
 
 
 def _matching(frame: pd.DataFrame, column: str, text: str) -> pd.DataFrame:

@@ -591,6 +591,9 @@ _SEND_COLUMNS = (
 )  # fmt: skip
 
 
+_RECIPIENTS = _SEND_COLUMNS.index("recipients")
+
+
 def _insert(store: Journal, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     store.backend.insert_rows(store.db, table, columns, rows)
 
@@ -648,7 +651,7 @@ def generate(
                 _insert(store, "locations", _LOCATION_COLUMNS, batch.locations)
                 _insert(store, "attachments", ("message_id", "name", "mime_type", "size", "sha256"), batch.attachments)
                 _insert(store, "sends", (*_SEND_COLUMNS, "recipient_count"),
-                        [(*row, len(json.loads(row[9]))) for row in batch.sends])  # fmt: skip
+                        [(*row, len(json.loads(row[_RECIPIENTS]))) for row in batch.sends])  # fmt: skip
             if progress:
                 progress(generator.made, messages)
         quarantine = generator.quarantine()
