@@ -29,7 +29,7 @@ __all__ = [
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from . import rollup
+from . import rollup, sendcounts
 from .frames import MESSAGE_COLUMNS, _domains, _frame, _moment, _read, _where
 
 if TYPE_CHECKING:  # the DataFrames come from frames, the journal's one read path into pandas
@@ -278,37 +278,68 @@ def attachment_totals(journal: Journal, **filters) -> pd.DataFrame:
     return _frame(table, {"mime_type": "cat", "count": "id", "size": "int"})
 
 
-def send_statuses(journal: Journal, **filters) -> pd.Series:
+def send_statuses(journal: Journal, *, since=None, until=None, account=None) -> pd.Series:
     """Send attempts per status."""
-    where, params = _where("s.created_at", prefix="s", **filters)
-    sql = f"SELECT s.status AS status, count(*) AS count FROM sends s{where} GROUP BY 1"
-    frame = _frame(_read(journal, sql, params), {"status": "cat", "count": "id"})
-    return frame.set_index("status")["count"]
+    totals = _send_totals(journal, since, until, account)
+    return totals.set_index("status")["sends"].rename("count")
 
 
-def send_outcomes(journal: Journal, **filters) -> pd.Series:
+def send_outcomes(journal: Journal, *, since=None, until=None, account=None) -> pd.Series:
     """Recipients per outcome (accepted, refused, failed, pending), as :func:`frames.send_recipients` has them.
 
-    Each send's recipients count for its status (``recipient_count``, written with it: no row per recipient);
-    only the few sends with refusals are taken apart, their refused recipients moved to ``refused``.
+    Each send's recipients count for its status (``sent``: accepted), but for the refused ones.
     """
-    backend = journal.backend
-    where, params = _where("s.created_at", prefix="s", **filters)
-    status = "CASE WHEN s.status = 'sent' THEN 'accepted' ELSE s.status END"
-    # each branch counts on its own (PostgreSQL in parallel); the refusals are taken apart once
-    sql = f"""
-        WITH refusals AS (
-            SELECT {status} AS outcome, count(*) AS n
-            FROM sends s CROSS JOIN {backend.json_items("s.recipients", "r")}
-                 JOIN {backend.json_members("s.refused", "f")} ON f.key = r.value{_and(where, "s.refused IS NOT NULL")}
-            GROUP BY 1)
-        SELECT outcome, CAST(sum(n) AS BIGINT) AS count FROM (
-            SELECT {status} AS outcome, sum(s.recipient_count) AS n FROM sends s{where} GROUP BY 1
-            UNION ALL SELECT 'refused', sum(n) FROM refusals
-            UNION ALL SELECT outcome, -n FROM refusals
-        ) AS counted GROUP BY 1 HAVING sum(n) > 0"""
-    frame = _frame(_read(journal, sql, params * 2), {"outcome": "cat", "count": "id"})
-    return frame.set_index("outcome")["count"]
+    totals = _send_totals(journal, since, until, account).set_index("status")
+    outcomes = (totals["recipients"] - totals["refused"]).rename(index={"sent": "accepted"})
+    outcomes["refused"] = int(totals["refused"].sum())
+    outcomes = outcomes[outcomes > 0].astype("int64")
+    outcomes.index = outcomes.index.astype("category").rename("outcome")
+    return outcomes.rename("count")
+
+
+def _send_totals(journal: Journal, since, until, account) -> pd.DataFrame:
+    """Per status: ``sends``, their ``recipients`` and how many were ``refused``.
+
+    The whole UTC hours of the window from the counts kept at ingest (:mod:`mailkit.journal.sendcounts`),
+    its edges (and a window inside one hour) from the sends.
+    """
+    low = None if since is None else _bucket_start(dt.datetime.fromisoformat(_moment(since)), rollup.HOURLY, up=True)
+    high = None if until is None else _bucket_start(dt.datetime.fromisoformat(_moment(until)), rollup.HOURLY, up=False)
+    names = ("n", "recipients", "refused")
+    scanned = ("count(*)", "sum(s.recipient_count)", f"sum({sendcounts.refused_count(journal)})")
+    kept = ("sum(c.sends)", "sum(c.recipients)", "sum(c.refused)")
+    parts: list[tuple[tuple, str | None]]  # (since, until) and the counts table, or None: the sends
+    if low is not None and high is not None and low >= high:
+        parts = [((since, until), None)]
+    else:
+        parts = [((since, low), None)] if low is not None and _moment(since) < _moment(low) else []
+        if high is not None and _moment(high) < _moment(until):
+            parts.append(((high, until), None))
+        parts.append(((low, high), sendcounts.SENDS))
+    queries, params = [], []
+    for (start, end), table in parts:
+        if table is None:
+            where, more = _where("s.created_at", prefix="s", since=start, until=end, account=account)
+            queries.append(f"SELECT s.status AS status, {_named(scanned, names)} FROM sends s{where} GROUP BY 1")
+        else:
+            where, more = _where(None, account=account, prefix="c")
+            for moment, operator in ((start, ">="), (end, "<")):
+                if moment is not None:
+                    where = _and(where, f"c.bucket {operator} ?")
+                    more.append(_moment(moment)[: sendcounts.BUCKET_LENGTH])
+            queries.append(f"SELECT c.status AS status, {_named(kept, names)} FROM {table} c{where} GROUP BY 1")
+        params += more
+    sql = (
+        "SELECT status, CAST(sum(n) AS BIGINT) AS sends, CAST(sum(recipients) AS BIGINT) AS recipients, "
+        f"CAST(sum(refused) AS BIGINT) AS refused FROM ({' UNION ALL '.join(queries)}) AS parts "
+        "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1"
+    )
+    kinds = {"status": "str", "sends": "id", "recipients": "id", "refused": "id"}
+    return _frame(_read(journal, sql, params), kinds)
+
+
+def _named(expressions: tuple[str, ...], names: tuple[str, ...]) -> str:
+    return ", ".join(f"{e} AS {n}" for e, n in zip(expressions, names, strict=True))
 
 
 def period(journal: Journal, *, since=None, until=None, account=None) -> pd.DataFrame:

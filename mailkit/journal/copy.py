@@ -5,8 +5,9 @@ Tables go in the order the migrations made them (parents before children), rows 
 in batches of their own transaction with COPY: a copy that stopped (Ctrl-C, a lost connection)
 goes on after the last committed batch when run again. Tables without an id (folder states,
 POP3 UIDLs, record folders) are small and upserted whole. The counts kept at ingest
-(:mod:`mailkit.journal.rollup`) and the threads (:mod:`mailkit.journal.threads`) are not copied:
-each batch of messages is counted and threaded on arrival, in its transaction. At the end every
+(:mod:`mailkit.journal.rollup`, :mod:`mailkit.journal.sendcounts`) and the threads
+(:mod:`mailkit.journal.threads`) are not copied: each batch of messages or sends is counted (and
+threaded) on arrival, in its transaction. At the end every
 table's row count and a SHA-256 over its rows in key order must agree on both sides, or the copy
 says where they differ.
 """
@@ -20,11 +21,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import SyncError
-from . import rollup, threads
+from . import rollup, sendcounts, threads
 from .store import Journal
 
 _BATCH = 5000
-_DERIVED = (rollup.HOURLY, rollup.MONTHLY, "message_threads", "thread_keys", "replies", "thread_backfill")
+_DERIVED = (
+    rollup.HOURLY,
+    rollup.MONTHLY,
+    sendcounts.SENDS,
+    "message_threads",
+    "thread_keys",
+    "replies",
+    "thread_backfill",
+)
 
 
 @dataclass
@@ -113,6 +122,8 @@ def copy_journal(
                 if name == "messages":
                     rollup.count_range(target, last, rows[-1][columns.index(key)])
                     threads.thread_range(target, last, rows[-1][columns.index(key)])
+                elif name == "sends":
+                    sendcounts.count_sends(target, "s.id > ? AND s.id <= ?", (last, rows[-1][columns.index(key)]))
             last = rows[-1][columns.index(key)]
             copied += len(rows)
             if progress:

@@ -492,4 +492,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sends ADD COLUMN recipient_count INTEGER NOT NULL DEFAULT 0;
     UPDATE sends SET recipient_count = json_array_length(recipients)
     """,
+    # 14: send attempts counted per UTC hour, account and status (issue 14, journal/sendcounts.py); the few
+    # sends with a refusal or a failure found by an index, not a scan (failure analysis reads only those)
+    """
+    CREATE TABLE send_counts (
+        bucket     TEXT NOT NULL,        -- YYYY-MM-DDTHH of the creation time (UTC)
+        account    TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        sends      INTEGER NOT NULL,
+        recipients INTEGER NOT NULL,
+        refused    INTEGER NOT NULL,     -- of those recipients, the ones the server refused
+        PRIMARY KEY (bucket, account, status)
+    );
+    INSERT INTO send_counts (bucket, account, status, sends, recipients, refused)
+        SELECT substr(s.created_at, 1, 13), s.account, s.status, count(*), sum(s.recipient_count),
+               sum(CASE WHEN s.refused IS NULL THEN 0 ELSE (SELECT count(*) FROM json_each(s.recipients) r
+                   JOIN json_each(s.refused) f ON f.key = r.value) END)
+        FROM sends s GROUP BY 1, 2, 3;
+    CREATE INDEX sends_trouble ON sends(created_at) WHERE refused IS NOT NULL OR status = 'failed'
+    """,
 ]

@@ -35,7 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import SyncError
-from . import rollup, threads
+from . import rollup, sendcounts, threads
 from .codec import compress
 from .store import Journal
 
@@ -650,8 +650,10 @@ def generate(
                     threads.thread_range(store, batch.messages[0][_ID] - 1, batch.messages[-1][_ID])
                 _insert(store, "locations", _LOCATION_COLUMNS, batch.locations)
                 _insert(store, "attachments", ("message_id", "name", "mime_type", "size", "sha256"), batch.attachments)
+                counted = db.execute("SELECT COALESCE(max(id), 0) FROM sends").fetchone()[0]
                 _insert(store, "sends", (*_SEND_COLUMNS, "recipient_count"),
                         [(*row, len(json.loads(row[_RECIPIENTS]))) for row in batch.sends])  # fmt: skip
+                sendcounts.count_sends(store, "s.id > ?", (counted,))
             if progress:
                 progress(generator.made, messages)
         quarantine = generator.quarantine()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SyncError
-from . import rollup
+from . import rollup, sendcounts
 
 
 def utc_now() -> str:
@@ -48,17 +48,19 @@ class WorkflowTables:
         fields.setdefault("status", "pending")
         names = ", ".join(fields)
         marks = ", ".join("?" * len(fields))
-        if fields.get("batch") is not None:  # a retry of a batch row reuses it
+        sql = f"INSERT INTO sends ({names}) VALUES ({marks})"
+        retry = fields.get("batch") is not None  # a retry of a batch row reuses it
+        if retry:
             updates = ", ".join(f"{k}=excluded.{k}" for k in fields if k not in ("batch", "batch_key"))
-            cursor = self.db.execute(
-                f"INSERT INTO sends ({names}) VALUES ({marks}) ON CONFLICT (batch, batch_key) DO UPDATE SET {updates} "
-                "RETURNING id",
-                tuple(fields.values()),
-            )
-            return cursor.fetchone()[0]
-        return self.db.execute(
-            f"INSERT INTO sends ({names}) VALUES ({marks}) RETURNING id", tuple(fields.values())
-        ).fetchone()[0]
+            sql += f" ON CONFLICT (batch, batch_key) DO UPDATE SET {updates}"
+        with self.transaction():
+            if not retry:
+                send_id = self.db.execute(sql + " RETURNING id", tuple(fields.values())).fetchone()[0]
+                sendcounts.count_sends(self, "s.id = ?", (send_id,))  # type: ignore[arg-type]
+                return send_id
+            same = ("s.batch = ? AND s.batch_key = ?", (fields["batch"], fields["batch_key"]))
+            with sendcounts.recounted(self, *same):  # type: ignore[arg-type]
+                return self.db.execute(sql + " RETURNING id", tuple(fields.values())).fetchone()[0]
 
     def finish_send(self, send_id: int, **fields) -> None:
         if "refused" in fields:
@@ -66,7 +68,8 @@ class WorkflowTables:
         if fields.get("status") == "sent":
             fields["sent_at"] = _now_ms()
         assignments = ", ".join(f"{k}=?" for k in fields)
-        self.db.execute(f"UPDATE sends SET {assignments} WHERE id=?", (*fields.values(), send_id))
+        with sendcounts.recounted(self, "s.id = ?", (send_id,)):  # type: ignore[arg-type]
+            self.db.execute(f"UPDATE sends SET {assignments} WHERE id=?", (*fields.values(), send_id))
 
     def send_row(self, send_id: int) -> dict:
         cursor = self.db.execute("SELECT * FROM sends WHERE id=?", (send_id,))

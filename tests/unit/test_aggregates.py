@@ -8,13 +8,14 @@ Date, no Message-ID, a Unicode and an upper-case address, S/MIME verdicts, a rec
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 import pandas as pd
 import pytest
 
 from mailkit import analysis
 from mailkit.explore import Query, _matching, explore
-from mailkit.journal import Journal, Location, aggregates, frames, parse_message, rollup
+from mailkit.journal import Journal, Location, aggregates, frames, parse_message, rollup, sendcounts
 from mailkit.journal.synthetic import generate
 
 WINDOWS = [
@@ -147,6 +148,28 @@ def test_an_empty_journal_gives_the_same_empty_tables(journal_where):
         )
 
 
+def _send_live(journal: Journal) -> None:
+    """Sends as the sender writes them: one refused in part, a batch row failed and retried, one left pending."""
+    fields = {"account": "info", "message_id": "x@firma.test", "sender": "info@firma.test", "transport": "smtp"}
+    send = journal.start_send(recipients=["a@kunde.test", "b@kunde.test", "c@kunde.test"], **fields)
+    journal.finish_send(send, status="sent", refused={"b@kunde.test": [550, "5.1.1 unknown"]}, smtp_code=250)
+    batch = {"batch": "run-1", "batch_key": "R-1"}
+    send = journal.start_send(recipients=["d@kunde.test"], **batch, **fields)
+    journal.finish_send(send, status="failed", smtp_code=451, smtp_reply="4.7.1 try later")
+    assert journal.start_send(recipients=["d@kunde.test", "e@kunde.test"], **batch, **fields) == send  # the retry
+    journal.finish_send(send, status="sent", smtp_code=250)
+    journal.start_send(recipients=["f@kunde.test"], **fields)
+
+
+def _kept_sends(journal: Journal) -> list[tuple]:
+    return sorted(tuple(row) for row in journal.db.execute(f"SELECT * FROM {sendcounts.SENDS} WHERE sends > 0"))
+
+
+def _recounted_sends(journal: Journal) -> list[tuple]:
+    return sorted(tuple(int(v) if isinstance(v, Decimal) else v for v in row)
+                  for row in journal.db.execute(sendcounts._select(journal, "1 = 1")))  # fmt: skip
+
+
 def _kept(journal: Journal, table: str) -> list[tuple]:
     """A counts table as the writers kept it (a group a change emptied shows no row)."""
     return sorted(tuple(row) for row in journal.db.execute(f"SELECT * FROM {table} WHERE messages > 0"))
@@ -180,9 +203,18 @@ def test_the_counts_kept_at_ingest_stay_exact_through_every_writer_and_the_views
     journal.add_locations([(row, Location("info", "Aufträge/1", 1, 1)), (3, Location("info", "Aufträge/1", 1, 2))])
     assert journal.link_folder("info", "Aufträge/1", "ticket", "T-1") == 2
     assert_counts_exact(journal)
+    _send_live(journal)
+    assert _kept_sends(journal) == _recounted_sends(journal)
+    for window in WINDOWS:  # whole hours from the counts, the edges (and a window inside an hour) from the sends
+        window = {"account": list(window.get("accounts", ())) or None, "since": window.get("since"),
+                  "until": window.get("until")}  # fmt: skip
+        outcomes = aggregates.send_outcomes(journal, **window)
+        assert outcomes.to_dict() == frames.send_recipients(journal, **window)["outcome"].value_counts().to_dict()
+        statuses = aggregates.send_statuses(journal, **window)
+        assert statuses.to_dict() == frames.sends(journal, columns=("status",), **window)["status"].value_counts(
+        ).to_dict()  # fmt: skip
     outcomes = aggregates.send_outcomes(journal)
-    assert outcomes.to_dict() == frames.send_recipients(journal)["outcome"].value_counts().to_dict()
-    assert outcomes["refused"] > 0 and outcomes["failed"] > 0
+    assert outcomes["refused"] > 0 and outcomes["failed"] > 0 and outcomes["pending"] > 0
     first = frames.messages(journal, columns=("date",))["date"].min()
     days = (dt.datetime.now(dt.UTC) - (first + dt.timedelta(days=40, hours=5, minutes=17))).days
     assert journal.purge(days, account="vertrieb") > 0  # a cutoff inside an hour and a month, of one account

@@ -5,7 +5,7 @@ import sys
 
 import pandas as pd
 import pytest
-from test_aggregates import _kept, assert_counts_exact
+from test_aggregates import _kept, _kept_sends, _recounted_sends, assert_counts_exact
 
 from mailkit.errors import SyncError
 from mailkit.journal import Journal, parse_message, rollup
@@ -38,6 +38,7 @@ def test_a_stopped_copy_resumes_and_is_verified(tmp_path, postgres_database):
             assert report.rows["messages"] == 2001 and report.rows["raw_messages"] == 1
             assert_counts_exact(target)  # each batch counted on arrival, also across the stop
             assert _kept(target, rollup.MONTHLY) == _kept(source, rollup.MONTHLY)
+            assert _kept_sends(target) == _kept_sends(source) == _recounted_sends(target) != []
             again = copy_journal(source, target)  # nothing left to do: still verified
             assert again.verified and sum(again.copied.values()) == 0
             row = target.ids_for_keys([parse_message(RAW).key])[parse_message(RAW).key]

@@ -188,3 +188,6 @@ def test_a_journal_from_before_migration_12_is_threaded_and_its_sends_counted_wh
         assert len(assert_threads_exact(journal)) > 100
         counts = journal.db.execute("SELECT recipient_count, json_array_length(recipients) FROM sends").fetchall()
         assert counts and all(kept == recounted > 0 for kept, recounted in counts)
+        outcomes = aggregates.send_outcomes(journal)  # migration 14 counted the sends
+        assert outcomes.to_dict() == frames.send_recipients(journal)["outcome"].value_counts().to_dict()
+        assert outcomes["refused"] > 0 and outcomes["failed"] > 0
