@@ -17,7 +17,10 @@ Measured, each through the CLI as a user runs it (``mailkit sync ACCOUNT --folde
 - a no-change run against mbsync's no-change run;
 - the rebind after a UIDVALIDITY change (goal: at most 0.5x a full import);
 - peak RSS of ``mailkit sync`` for COUNT and for BIG mails (goal: at most 300 MB), summed over the
-  process and its parsing worker (sampled every 20 ms from /proc).
+  process and its parsing worker (sampled every 20 ms from /proc);
+- two floors that bound what any Python import can reach: a standard-library script that only
+  starts, logs in over TLS and asks STATUS (beside mbsync's no-change run), and mailkit's parser
+  alone over the fetched bytes on one core (beside the time 0.7x the raw throughput allows).
 
 The CLI runs with its byte code cached, as an installed package runs: a ``PYTHONDONTWRITEBYTECODE``
 in the environment (some containers set it) would have every run compile mailkit's source first,
@@ -27,6 +30,7 @@ about 0.1 s of a no-change run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -38,6 +42,7 @@ import time
 from pathlib import Path
 
 import mailkit
+from mailkit.journal import QuarantineReason, parse_message
 from mailkit.net.connect import imap_login
 from mailkit.net.imap import uid_fetch
 from mailkit.sandbox import Sandbox
@@ -53,8 +58,8 @@ def timed(func) -> tuple[float, object]:
     return time.perf_counter() - began, result
 
 
-def raw_imapclient(account, workspace, folder: str, *, as_it_ships: bool = False) -> int:
-    """Download every body of the folder with imapclient, in batches of 200; store nothing."""
+def raw_imapclient(account, workspace, folder: str, *, as_it_ships: bool = False, keep: list | None = None) -> int:
+    """Download every body of the folder with imapclient, in batches of 200; store nothing (``keep``: the bodies)."""
     total = 0
     with imap_login(account, workspace) as client:
         if as_it_ships:
@@ -64,7 +69,32 @@ def raw_imapclient(account, workspace, folder: str, *, as_it_ships: bool = False
         for start in range(0, len(uids), 200):
             fetched, _ = uid_fetch(client, f"{uids[start]}:{uids[min(start + 200, len(uids)) - 1]}", ["BODY.PEEK[]"])
             total += sum(len(d[b"BODY[]"]) for d in fetched.values())
+            if keep is not None:
+                keep += [d[b"BODY[]"] for d in fetched.values()]
     return total
+
+
+#: the least a Python program does for a no-change run: start, TLS, LOGIN, STATUS, LOGOUT (standard library only)
+FLOOR = """
+import imaplib, os, ssl
+context = ssl.create_default_context(cafile=os.environ["BENCH_CA"])
+with imaplib.IMAP4_SSL("localhost", int(os.environ["BENCH_PORT"]), ssl_context=context) as imap:
+    imap.login(os.environ["BENCH_USER"], os.environ["BENCH_PASSWORD"])
+    imap.status("INBOX", "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)")
+"""
+
+
+def parse_all(bodies: list[bytes]) -> None:
+    """What the import's parsing worker does to each mail, and nothing else."""
+    for body in bodies:
+        with contextlib.suppress(QuarantineReason):  # counted as the import counts them: quarantined
+            parse_message(body)
+
+
+def python_floor(sandbox, user) -> None:
+    env = {**ENV, "BENCH_CA": str(sandbox.ca.cert_file), "BENCH_PORT": str(sandbox.ports["imaps"]),
+           "BENCH_USER": user.address, "BENCH_PASSWORD": user.password}  # fmt: skip
+    subprocess.run([sys.executable, "-I", "-c", FLOOR], env=env, check=True)
 
 
 def mbsync(sandbox, user, folder: str, target: Path) -> None:
@@ -160,7 +190,8 @@ def main() -> int:
             for folder in ("INBOX", "Plain", "Big") if args.big else ("INBOX", "Plain"):
                 client.select_folder(folder, readonly=True)
                 client.search("ALL")
-        corpus_bytes = raw_imapclient(account, ws, "INBOX")
+        bodies: list[bytes] = []
+        corpus_bytes = raw_imapclient(account, ws, "INBOX", keep=bodies)
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(mailkit.__file__).parent)], env=ENV)
         load = os.getloadavg()[0]
 
@@ -170,6 +201,9 @@ def main() -> int:
         mb_again = statistics.median(
             timed(lambda: mbsync(sandbox, user, "INBOX", Path(scratch) / "mbsync"))[0] for _ in range(3)
         )
+        floor = statistics.median(timed(lambda: python_floor(sandbox, user))[0] for _ in range(3))
+        parsing, _ = timed(lambda: parse_all(bodies))
+        bodies.clear()
         ws.journal_file.unlink(missing_ok=True)
         full, rss = mailkit_sync(ws.path, "INBOX")
         again = statistics.median(mailkit_sync(ws.path, "INBOX")[0] for _ in range(3))
@@ -181,6 +215,9 @@ def main() -> int:
             ("  mbsync (isync) into a Maildir", mb, "1.00x"),
             ("no-change run: mailkit sync (median of 3)", again, f"{again / mb_again:.2f}x mbsync's"),
             ("  mbsync no-change (median of 3)", mb_again, ""),
+            ("  Python's floor: start, TLS, LOGIN, STATUS (stdlib)", floor, f"{floor / mb_again:.2f}x mbsync's"),
+            ("  mailkit's parser alone over the bytes, one core", parsing,
+             f"{raw / 0.7:.2f} s is the whole budget at 0.7x raw"),
         ]  # fmt: skip
         plain_mb, _ = timed(lambda: mbsync(sandbox, user, "Plain", Path(scratch) / "mbsync-plain"))
         plain, _ = mailkit_sync(ws.path, "Plain")
