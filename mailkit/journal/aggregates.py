@@ -287,7 +287,8 @@ def send_statuses(journal: Journal, *, since=None, until=None, account=None) -> 
 def send_outcomes(journal: Journal, *, since=None, until=None, account=None) -> pd.Series:
     """Recipients per outcome (accepted, refused, failed, pending), as :func:`frames.send_recipients` has them.
 
-    Each send's recipients count for its status (``sent``: accepted), but for the refused ones.
+    Each send's recipients count under its status (``sent`` as ``accepted``), its refused ones under
+    ``refused``: from the counts kept at ingest, as :func:`send_statuses`.
     """
     totals = _send_totals(journal, since, until, account).set_index("status")
     outcomes = (totals["recipients"] - totals["refused"]).rename(index={"sent": "accepted"})
