@@ -8,6 +8,7 @@ Date, no Message-ID, a Unicode and an upper-case address, S/MIME verdicts, a rec
 
 import datetime as dt
 import itertools
+import threading
 from decimal import Decimal
 
 import pandas as pd
@@ -148,12 +149,34 @@ def test_an_empty_journal_gives_the_same_empty_tables(journal_where):
         )
 
 
-def _send_live(journal: Journal) -> None:
+def test_two_senders_at_once_keep_the_send_counts_exact(journal_where):
+    """Two writers' sends in the same hour and account: every group row they share ends as a recount says."""
+    with Journal(journal_where) as first, Journal(journal_where) as second:
+        failed = []
+
+        def send(journal: Journal, name: str) -> None:
+            try:
+                for round_ in range(25):
+                    _send_live(journal, f"{name}-{round_}")
+            except Exception as exc:
+                failed.append(exc)
+
+        writers = [threading.Thread(target=send, args=(j, name)) for j, name in ((first, "a"), (second, "b"))]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        assert not failed, failed
+        assert _kept_sends(first) == _recounted_sends(first)
+        assert aggregates.send_statuses(first).to_dict() == {"pending": 50, "sent": 100}
+
+
+def _send_live(journal: Journal, batch: str = "run-1") -> None:
     """Sends as the sender writes them: one refused in part, a batch row failed and retried, one left pending."""
     fields = {"account": "info", "message_id": "x@firma.test", "sender": "info@firma.test", "transport": "smtp"}
     send = journal.start_send(recipients=["a@kunde.test", "b@kunde.test", "c@kunde.test"], **fields)
     journal.finish_send(send, status="sent", refused={"b@kunde.test": [550, "5.1.1 unknown"]}, smtp_code=250)
-    batch = {"batch": "run-1", "batch_key": "R-1"}
+    batch = {"batch": batch, "batch_key": "R-1"}
     send = journal.start_send(recipients=["d@kunde.test"], **batch, **fields)
     journal.finish_send(send, status="failed", smtp_code=451, smtp_reply="4.7.1 try later")
     assert journal.start_send(recipients=["d@kunde.test", "e@kunde.test"], **batch, **fields) == send  # the retry
