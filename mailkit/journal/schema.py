@@ -511,4 +511,20 @@ MIGRATIONS: list[str] = [
         FROM sends s GROUP BY 1, 2, 3;
     CREATE INDEX sends_trouble ON sends(created_at) WHERE refused IS NOT NULL OR status = 'failed'
     """,
+    # 15: each threaded message's direction and Date beside its thread, indexed: a batch that adds to a long
+    # thread reads the few mails whose first reply can change, not the whole thread (journal/threads.py)
+    """
+    CREATE TABLE thread_mail (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            thread     INTEGER NOT NULL,      -- the id of one of the thread's messages
+            direction  TEXT NOT NULL,
+            date_utc   TEXT                   -- NULL: undated
+        );
+    INSERT INTO thread_mail (message_id, thread, direction, date_utc)
+        SELECT t.message_id, t.thread, m.direction, m.date_utc
+        FROM message_threads t JOIN messages m ON m.id = t.message_id;
+    DROP TABLE message_threads;
+    ALTER TABLE thread_mail RENAME TO message_threads;
+    CREATE INDEX message_threads_thread ON message_threads(thread, direction, date_utc, message_id)
+    """,
 ]

@@ -12,9 +12,12 @@ an update, and each new message would be written twice.
 Who keeps them: new messages are threaded when their transaction commits (:meth:`Journal.transaction
 <mailkit.journal.store.Journal.transaction>`), after the counts; a message that connects two
 threads merges them (the lower number stays) and the replies of each thread it touched are
-worked out again from its dated mail; ``purge`` threads again what is left of the threads it took
-messages from; ``journal copy`` and the synthetic generator thread each batch they write;
-journals from before migration 12 are threaded when opened (:func:`thread_backfill`). On
+worked out again from its dated mail, except that a thread of more than :data:`_LARGE` messages
+that only grew has just the replies its new mail can change looked up, by the index on each
+threaded message's (thread, direction, Date): a few index entries per new mail, not the whole
+thread; ``purge`` threads again what is left of the threads it took messages from; ``journal
+copy`` and the synthetic generator thread each batch they write; journals from before migration
+12 are threaded when opened (:func:`thread_backfill`). On
 PostgreSQL one writer threads at a time (a transaction's advisory lock), so that two workers'
 mail of one thread meets.
 """
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 _CHUNK = 900  # SQLite's limit on bound parameters, with room
 _BATCH = 20_000  # messages threaded per transaction when a journal from before migration 12 is opened
 _MICROSECOND = dt.timedelta(microseconds=1)
+#: above this many messages a thread that only grew is answered by index lookups, not read whole
+_LARGE = 2000
 
 
 def _chunks(values: Sequence) -> Iterator[tuple[Sequence, str]]:
@@ -78,10 +83,15 @@ def thread_rows(journal: Journal, rows: Iterable[int]) -> None:
     db = journal.db
     journal.backend.lock_threads(db)
     keys_of: dict[int, list[str]] = {}
+    mail: dict[int, tuple[str, str | None, str]] = {}  # row -> direction, Date, account
     for chunk, marks in _chunks(rows):
-        query = f"SELECT id, message_id, in_reply_to, refs FROM messages WHERE id IN ({marks})"
-        for row, message_id, in_reply_to, refs in db.execute(query, chunk):
+        query = (
+            "SELECT id, message_id, in_reply_to, refs, direction, date_utc, account FROM messages "
+            f"WHERE id IN ({marks})"
+        )
+        for row, message_id, in_reply_to, refs, direction, date, account in db.execute(query, chunk):
             keys_of[row] = _keys(message_id, in_reply_to, refs)
+            mail[row] = (direction, date, account)
     rows = sorted(keys_of)  # a row a savepoint undid is gone
     wanted = sorted({k for keys in keys_of.values() for k in keys})
     known: dict[str, int] = {}
@@ -101,17 +111,23 @@ def thread_rows(journal: Journal, rows: Iterable[int]) -> None:
     for thread in set(known.values()):
         members.setdefault(components.find(thread), ([], set()))[1].add(thread)
     number: dict[str | int, int] = {}
+    grown: dict[int, list[int]] = {}  # a thread that only new rows joined (no merge): those rows
     for root, (new, old) in members.items():
         number[root] = kept = min(old) if old else min(new)
+        if len(old) == 1:
+            grown[kept] = new
         for merged in old - {kept}:
             db.execute("UPDATE thread_keys SET thread = ? WHERE thread = ?", (kept, merged))
             db.execute("UPDATE message_threads SET thread = ? WHERE thread = ?", (kept, merged))
     # new keys and rows alone (the lock keeps other writers out; rethread removed the rows it passes)
     fresh = [(key, number[components.find(key)]) for key in wanted if key not in known]
     journal.backend.insert_rows(db, "thread_keys", ("key", "thread"), fresh)
-    placed = [(row, number[components.find(row)]) for row in rows]
-    journal.backend.insert_rows(db, "message_threads", ("message_id", "thread"), placed)
-    _answer(journal, sorted(number.values()))
+    placed = [(row, number[components.find(row)], *mail[row][:2]) for row in rows]
+    journal.backend.insert_rows(db, "message_threads", ("message_id", "thread", "direction", "date_utc"), placed)
+    large = _large(journal, sorted(grown))
+    _answer(journal, sorted(set(number.values()) - large))
+    for thread in sorted(large):
+        _answer_added(journal, thread, {row: mail[row] for row in grown[thread]})
 
 
 def _answer(journal: Journal, threads: list[int]) -> None:
@@ -136,6 +152,12 @@ def _answer(journal: Journal, threads: list[int]) -> None:
                 wanted.append((row, account, text, outbound[at][1], (outbound[at][0] - date) // _MICROSECOND))
             else:
                 wanted.append((row, account, text, None, None))
+    _write_replies(journal, wanted)
+
+
+def _write_replies(journal: Journal, wanted: list[tuple[int, str, str, int | None, int | None]]) -> None:
+    """Each (inbound row, account, Date, reply, delay): inserted, or updated where its reply changed."""
+    db = journal.db
     stored: dict[int, list] = {}
     for chunk, marks in _chunks([w[0] for w in wanted]):
         query = f"SELECT message_id, account, date_utc, reply_id, delay FROM replies WHERE message_id IN ({marks})"
@@ -147,6 +169,54 @@ def _answer(journal: Journal, threads: list[int]) -> None:
         db.executemany("UPDATE replies SET reply_id = ?, delay = ? WHERE message_id = ?", changed)
 
 
+def _large(journal: Journal, threads: list[int]) -> set[int]:
+    """Those of these threads with more than :data:`_LARGE` messages (an index-only count)."""
+    large: set[int] = set()
+    for chunk, marks in _chunks(threads):
+        query = f"SELECT thread FROM message_threads WHERE thread IN ({marks}) GROUP BY thread HAVING count(*) > ?"
+        large.update(t for (t,) in journal.db.execute(query, (*chunk, _LARGE)))
+    return large
+
+
+def _answer_added(journal: Journal, thread: int, added: dict[int, tuple[str, str | None, str]]) -> None:
+    """A long thread that only grew: the first replies of the inbound mail they can change, by index lookups.
+
+    Those are the new inbound mail and, for each new outbound mail, the inbound mail dated from the
+    thread's outbound mail before it up to it (earlier ones keep the reply they had). ISO UTC text
+    sorts as the moments do, so the index on (thread, direction, Date) answers each.
+    """
+    db = journal.db
+    affected = {row: date for row, (direction, date, _) in added.items() if direction == "in" and date}
+    for direction, date, _ in added.values():
+        if direction == "out" and date:
+            before = db.execute(
+                "SELECT max(date_utc) FROM message_threads WHERE thread = ? AND direction = 'out' AND date_utc < ?",
+                (thread, date),
+            ).fetchone()[0]
+            affected.update(db.execute(
+                "SELECT message_id, date_utc FROM message_threads "
+                "WHERE thread = ? AND direction = 'in' AND date_utc >= ? AND date_utc < ?",
+                (thread, before or "", date),
+            ))  # fmt: skip
+    accounts = {row: account for row, (_, _, account) in added.items()}
+    known = [row for row in affected if row not in accounts]
+    for chunk, marks in _chunks(known):
+        accounts.update(db.execute(f"SELECT message_id, account FROM replies WHERE message_id IN ({marks})", chunk))
+    wanted: list[tuple[int, str, str, int | None, int | None]] = []
+    for row, text in sorted(affected.items()):
+        first = db.execute(
+            "SELECT message_id, date_utc FROM message_threads WHERE thread = ? AND direction = 'out' "
+            "AND date_utc > ? ORDER BY date_utc, message_id LIMIT 1",
+            (thread, text),
+        ).fetchone()
+        if first is None:
+            wanted.append((row, accounts[row], text, None, None))
+        else:
+            delay = (dt.datetime.fromisoformat(first[1]) - dt.datetime.fromisoformat(text)) // _MICROSECOND
+            wanted.append((row, accounts[row], text, first[0], delay))
+    _write_replies(journal, wanted)
+
+
 def thread_range(journal: Journal, after: int, through: int) -> None:
     """Thread the messages with ids in (``after``, ``through``]: a batch that a copy or the generator wrote."""
     rows = [r for (r,) in journal.db.execute("SELECT id FROM messages WHERE id > ? AND id <= ?", (after, through))]
@@ -155,7 +225,9 @@ def thread_range(journal: Journal, after: int, through: int) -> None:
 
 def threads_of(journal: Journal, where: str, params: Iterable) -> list[int]:
     """The threads of the messages ``where`` selects (before ``purge`` deletes them)."""
-    query = f"SELECT DISTINCT t.thread FROM message_threads t JOIN messages m ON m.id = t.message_id WHERE {where}"
+    query = (
+        f"SELECT DISTINCT t.thread FROM message_threads t WHERE t.message_id IN (SELECT id FROM messages WHERE {where})"
+    )
     return [t for (t,) in journal.db.execute(query, tuple(params))]
 
 

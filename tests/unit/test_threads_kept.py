@@ -5,6 +5,7 @@ The reference is :func:`mailkit.analysis.response_times` over the row frames of 
 """
 
 import datetime as dt
+import random
 import sqlite3
 import threading
 from pathlib import Path
@@ -55,7 +56,12 @@ def _add(journal: Journal, raw: bytes, direction: str, account: str = "info") ->
         return journal.add_message(parse_message(raw), raw, account=account, direction=direction)[0]
 
 
-def test_threads_and_replies_kept_through_every_writer_equal_threading_the_journal(journal_where, monkeypatch):
+@pytest.mark.parametrize("by_index", [False, True], ids=["threads read whole", "grown threads by index"])
+def test_threads_and_replies_kept_through_every_writer_equal_threading_the_journal(
+    journal_where, monkeypatch, by_index
+):
+    if by_index:  # every thread that only grew takes the path of long threads
+        monkeypatch.setattr(threads, "_LARGE", 0)
     with Journal(journal_where) as journal:
         generate(journal, 1500, seed=5, start=dt.date(2025, 1, 1), days=60)  # threads batch by batch
         before = assert_threads_exact(journal)
@@ -136,6 +142,24 @@ def test_threads_and_replies_kept_through_every_writer_equal_threading_the_journ
     monkeypatch.setattr(threads, "_BATCH", 700)  # in batches: threads across two of them
     with Journal(journal_where) as journal:
         assert_threads_exact(journal)
+
+
+def test_a_long_thread_grown_batch_by_batch_out_of_order_equals_threading_it_whole(journal_where, monkeypatch):
+    """One root named by every mail, dates shuffled (the sync reads folders in any order), ties included."""
+    monkeypatch.setattr(threads, "_LARGE", 60)  # read whole while short, by index once long
+    rng = random.Random(8)
+    minutes = [rng.randrange(600) for _ in range(400)]  # 400 mails within ten hours: many share a minute
+    with Journal(journal_where) as journal:
+        for start in range(0, 400, 40):
+            with journal.transaction():
+                for n in range(start, start + 40):
+                    hour, minute = divmod(minutes[n], 60)
+                    date = f"Mon, 03 Mar 2025 {8 + hour:02d}:{minute:02d}:00 +0000"
+                    raw = _mail(f"m{n}@x.test", date, "a@kunde.test", references=["root@x.test"], body=str(n))
+                    direction = "out" if rng.random() < 0.3 else "in"
+                    journal.add_message(parse_message(raw), raw, account="info", direction=direction)
+        kept = assert_threads_exact(journal)
+        assert len(kept) > 200 and kept["reply"].notna().sum() > 150 and kept["reply"].isna().sum() > 0
 
 
 def test_two_writers_of_one_thread_at_once_meet(journal_where):
