@@ -129,20 +129,10 @@ def _from_counts(
     if filters.get("domain"):
         return _scan_all(journal, keys, time, dates, filters)
     since, until = filters.get("since"), filters.get("until")
-    low = high = None  # the whole buckets: from low (inclusive) to high (exclusive)
-    edges = []
-    if since is not None:
-        start = dt.datetime.fromisoformat(_moment(since))
-        low = _bucket_start(start, table, up=True)
-        if start < low:
-            edges.append((start, low))
-    if until is not None:
-        end = dt.datetime.fromisoformat(_moment(until))
-        high = _bucket_start(end, table, up=False)
-        if high < end:
-            edges.append((high, end))
-    if low is not None and high is not None and low >= high:  # no whole bucket: the window from the messages
+    split = _whole_buckets(since, until, table)
+    if split is None:  # no whole bucket: the window from the messages
         return _scan_all(journal, keys, time, dates, filters)
+    low, high, edges = split
     length = rollup.BUCKET_LENGTH[table]
     bounds, params = [], []
     if since is not None or until is not None or time:
@@ -167,6 +157,26 @@ def _from_counts(
         parts.append(f"{sql} GROUP BY {grouped}")
         params += edge_params
     return " UNION ALL ".join(parts), params
+
+
+def _whole_buckets(since, until, table: str) -> tuple[dt.datetime | None, dt.datetime | None, list] | None:
+    """The window's whole buckets, from ``low`` (inclusive) to ``high`` (exclusive; None: open), and its
+    ``edges`` outside them as (start, end) pairs; None when no whole bucket fits in the window."""
+    low = high = None
+    edges = []
+    if since is not None:
+        start = dt.datetime.fromisoformat(_moment(since))
+        low = _bucket_start(start, table, up=True)
+        if start < low:
+            edges.append((start, low))
+    if until is not None:
+        end = dt.datetime.fromisoformat(_moment(until))
+        high = _bucket_start(end, table, up=False)
+        if high < end:
+            edges.append((high, end))
+    if low is not None and high is not None and low >= high:
+        return None
+    return low, high, edges
 
 
 def _scan_all(journal: Journal, keys: list[str], time: str | None, dates: bool, filters: dict) -> tuple[str, list]:
@@ -304,19 +314,16 @@ def _send_totals(journal: Journal, since, until, account) -> pd.DataFrame:
     The whole UTC hours of the window from the counts kept at ingest (:mod:`mailkit.journal.sendcounts`),
     its edges (and a window inside one hour) from the sends.
     """
-    low = None if since is None else _bucket_start(dt.datetime.fromisoformat(_moment(since)), rollup.HOURLY, up=True)
-    high = None if until is None else _bucket_start(dt.datetime.fromisoformat(_moment(until)), rollup.HOURLY, up=False)
     names = ("n", "recipients", "refused")
     scanned = ("count(*)", "sum(s.recipient_count)", f"sum({sendcounts.refused_count(journal)})")
     kept = ("sum(c.sends)", "sum(c.recipients)", "sum(c.refused)")
     parts: list[tuple[tuple, str | None]]  # (since, until) and the counts table, or None: the sends
-    if low is not None and high is not None and low >= high:
+    split = _whole_buckets(since, until, rollup.HOURLY)  # the send counts' buckets are UTC hours too
+    if split is None:
         parts = [((since, until), None)]
     else:
-        parts = [((since, low), None)] if low is not None and _moment(since) < _moment(low) else []
-        if high is not None and _moment(high) < _moment(until):
-            parts.append(((high, until), None))
-        parts.append(((low, high), sendcounts.SENDS))
+        low, high, edges = split
+        parts = [(edge, None) for edge in edges] + [((low, high), sendcounts.SENDS)]
     queries, params = [], []
     for (start, end), table in parts:
         if table is None:
