@@ -49,6 +49,7 @@ import binascii
 import codecs
 import datetime as dt
 import email.utils
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -223,7 +224,12 @@ class Header:
     problems: list[str]
 
     def get(self, name: str) -> str | None:
-        return next((value for key, value in self.fields if key == name), None)
+        """The first field of that name (the one that counts when a field is repeated)."""
+        return self._first.get(name)
+
+    @functools.cached_property
+    def _first(self) -> dict[str, str]:
+        return dict(reversed(self.fields))
 
     def get_all(self, name: str) -> list[str]:
         return [value for key, value in self.fields if key == name]
@@ -239,6 +245,40 @@ def read_header(raw: bytes) -> Header:
     >>> h.fields, h.problems, h.body_start
     ([('from', 'a@x.test'), ('subject', 'Hi there')], ['header line without a colon skipped'], 54)
     """
+    return _usual_header(raw) or _tolerant_header(raw)
+
+
+def _usual_header(raw: bytes) -> Header | None:
+    """The header as nearly all mail has it, read with C-speed splits; None for anything else.
+
+    Usual: CRLF line ends only, no NUL, every line a field or the continuation of one, a blank
+    line after them. For those, this gives what :func:`_tolerant_header` gives (a test holds the
+    two to that on the hostile corpus), in about half the time; parts' headers are read with it too.
+    """
+    end = raw.find(b"\r\n\r\n")
+    if end <= 0:
+        return None
+    block = raw[:end]
+    line_ends = block.count(b"\r\n")
+    if block.count(b"\r") != line_ends or block.count(b"\n") != line_ends or b"\x00" in block:
+        return None
+    fields: list[list] = []
+    for line in block.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not fields:
+                return None
+            fields[-1][1] += b" " + line.strip()
+            continue
+        found = _FIELD.match(line)
+        if found is None:
+            return None
+        fields.append([found.group(1).decode("ascii").lower(), line[found.end() :].strip()])
+    problems = [] if block.isascii() else ["undeclared 8-bit bytes in the header"]
+    return Header([(name, _bytes_to_text(value)) for name, value in fields], end + 4, problems)
+
+
+def _tolerant_header(raw: bytes) -> Header:
+    """:func:`read_header` for every header, usual or not: line by line, each defect recorded."""
     problems: list[str] = []
     lines: list[tuple[bytes, int]] = []  # (line, offset after its line end)
     position, body_start = 0, len(raw)

@@ -150,6 +150,7 @@ class Journal(WorkflowTables):
         if self.db.in_transaction:  # nested: part of the outer one
             yield self.db
             return
+        self.backend.before_write()
         self.db.execute(self.backend.begin)
         try:
             yield self.db
@@ -159,6 +160,7 @@ class Journal(WorkflowTables):
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self.backend.committed()
 
     def _count_new(self) -> None:
         """The messages this transaction inserted: counted (:mod:`.rollup`) and threaded (:mod:`.threads`)."""

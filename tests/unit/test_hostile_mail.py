@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailkit.journal import Journal, QuarantineReason, parse_message
-from mailkit.journal.parse import header_identity, read_header
+from mailkit.journal.parse import _tolerant_header, _usual_header, header_identity, read_header
 from mailkit.sandbox.corpus import demo_mailbox
 from mailkit.sandbox.hostile import CATEGORIES, hostile_corpus
+from mailkit.sandbox.realistic import realistic
 
 CORPUS = hostile_corpus()
 SOUND = [m.raw for m in demo_mailbox("info@mailkit.test", count=40, seed=3) if b"X-Mailkit-Defect" not in m.raw]
@@ -131,6 +132,31 @@ def test_mutated_sound_mail_never_makes_the_parser_raise(raw, data):
     assert parsed.date is None or parsed.date.tzinfo == dt.UTC
     assert all(isinstance(e, str) and e for e in parsed.parse_errors)
     assert "\ufffd" not in parsed.subject
+    assert _usual_header(mutated) in (None, _tolerant_header(mutated))
+
+
+def _header_blocks(raw: bytes) -> list[bytes]:
+    """The message and each of its parts from its header on (a part starts on the line after a boundary)."""
+    blocks, position = [raw], 0
+    while (found := raw.find(b"\n--", position)) >= 0:
+        line_end = raw.find(b"\n", found + 1)
+        if line_end < 0:
+            break
+        blocks.append(raw[line_end + 1 :])
+        position = line_end
+    return blocks
+
+
+def test_the_quick_header_reader_reads_as_the_tolerant_one_or_leaves_it_to_it():
+    mails = [m.raw for m in CORPUS] + SOUND + [m.raw for m in realistic(150, user_address="info@mailkit.test")]
+    quick = 0
+    for raw in mails:
+        for block in _header_blocks(raw)[:40]:
+            usual = _usual_header(block)
+            if usual is not None:
+                quick += 1
+                assert usual == _tolerant_header(block), block[:300]
+    assert quick > 1000  # the quick path is the common one, so the comparison above is not vacuous
 
 
 @pytest.mark.parametrize("raw", [m.raw for m in hostile_corpus(1, seed=5)])
