@@ -48,6 +48,8 @@ class Checkpointer:
 
     def committed(self) -> None:
         """The writer committed: checkpoint what it wrote (the thread starts with the first commit)."""
+        if self._stopping:
+            return
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="mailkit-checkpoint", daemon=True)
             self._thread.start()
@@ -56,9 +58,11 @@ class Checkpointer:
 
     def before_write(self) -> None:
         """Before a write transaction: while the WAL is over its limit, let the running checkpoint finish."""
+        thread = self._thread
         with contextlib.suppress(FileNotFoundError):
-            if self._thread is not None and os.stat(self._wal).st_size > WAL_LIMIT:
-                self._idle.wait()
+            if thread is not None and os.stat(self._wal).st_size > WAL_LIMIT:
+                while thread.is_alive() and not self._idle.wait(0.5):
+                    continue  # a thread that ended (it could not connect) is not waited for
 
     def close(self) -> None:
         """Stop the thread after its current checkpoint; the journal's own connection checkpoints the rest."""
@@ -70,7 +74,13 @@ class Checkpointer:
         self._thread = None
 
     def _run(self) -> None:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:  # no second connection: the WAL grows until the journal closes
+            log.warning("the journal's WAL cannot be checkpointed in the background (%s): it grows till it closes", exc)
+            self._stopping = True
+            self._idle.set()
+            return
         try:
             while True:
                 self._wake.wait()

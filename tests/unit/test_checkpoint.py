@@ -74,3 +74,21 @@ def test_closing_stops_the_thread_and_keeps_every_row(tmp_path):
     assert not path.with_name(path.name + "-wal").exists()  # the last connection checkpointed the rest
     with Journal(path) as again:
         assert len(again.quarantined()) == 30
+
+
+def test_a_checkpointer_that_cannot_connect_never_blocks_the_writer(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    path.mkdir()  # SQLite cannot open a folder: the thread's connection fails
+    path.with_name("journal.sqlite-wal").write_bytes(b"\0" * (checkpoint.WAL_LIMIT + 1))  # over its limit
+    checkpointer = checkpoint.Checkpointer(path)
+
+    def writer() -> None:
+        for _ in range(5):  # as the journal calls it around each transaction
+            checkpointer.before_write()
+            checkpointer.committed()
+
+    running = threading.Thread(target=writer, daemon=True)
+    running.start()
+    running.join(20)
+    assert not running.is_alive(), "the writer waits for a checkpointer that could not connect"
+    checkpointer.close()
