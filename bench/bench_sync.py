@@ -97,9 +97,9 @@ def cpu_seconds() -> float:
 def server_cpu_seconds(sandbox) -> float:
     """The CPU Dovecot has used: its master with the children it reaped, and the ones still running (from /proc)."""
     master = int((sandbox.dovecot.folder / "run" / "master.pid").read_text())
-    total, pending, tick = 0, [(master, True)], os.sysconf("SC_CLK_TCK")
+    total, pending, tick = 0, [master], os.sysconf("SC_CLK_TCK")
     while pending:
-        pid, reaped_too = pending.pop()
+        pid = pending.pop()
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -107,7 +107,7 @@ def server_cpu_seconds(sandbox) -> float:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
         total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])  # self and reaped children
-        pending += [(int(child), False) for child in children]
+        pending += [int(child) for child in children]
     return total / tick
 
 
