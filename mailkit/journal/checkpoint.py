@@ -24,6 +24,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import weakref
 from pathlib import Path
 
 from ..secrets import logger
@@ -35,7 +36,11 @@ WAL_LIMIT = 64 * 1024 * 1024
 
 
 class Checkpointer:
-    """One thread and one connection that checkpoint an SQLite journal's WAL when a commit wakes them."""
+    """One thread and one connection that checkpoint an SQLite journal's WAL when a commit wakes them.
+
+    The thread holds no reference to its checkpointer: a journal that is never closed (a
+    notebook's) does not keep it alive, and when it is collected the thread ends too.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -43,16 +48,20 @@ class Checkpointer:
         self._wake = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
-        self._stopping = False
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def committed(self) -> None:
         """The writer committed: checkpoint what it wrote (the thread starts with the first commit)."""
-        if self._stopping:
+        if self._stop.is_set():
             return
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="mailkit-checkpoint", daemon=True)
+            events = (self._wake, self._idle, self._stop)
+            self._thread = threading.Thread(
+                target=_checkpoints, args=(self.path, *events), name="mailkit-checkpoint", daemon=True
+            )
             self._thread.start()
+            weakref.finalize(self, _stop, self._wake, self._stop)
         self._idle.clear()
         self._wake.set()
 
@@ -68,31 +77,37 @@ class Checkpointer:
         """Stop the thread after its current checkpoint; the journal's own connection checkpoints the rest."""
         if self._thread is None:
             return
-        self._stopping = True
-        self._wake.set()
+        _stop(self._wake, self._stop)
         self._thread.join()
         self._thread = None
 
-    def _run(self) -> None:
-        try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:  # no second connection: the WAL grows until the journal closes
-            log.warning("the journal's WAL cannot be checkpointed in the background (%s): it grows till it closes", exc)
-            self._stopping = True
-            self._idle.set()
-            return
-        try:
-            while True:
-                self._wake.wait()
-                self._wake.clear()
-                if self._stopping:
-                    return
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error as exc:  # the next commit tries again; the writer's close checkpoints anyway
-                    log.debug("background checkpoint of %s failed: %s", self.path, exc)
-                if not self._wake.is_set():
-                    self._idle.set()
-        finally:
-            self._idle.set()
-            db.close()
+
+def _stop(wake: threading.Event, stop: threading.Event) -> None:
+    stop.set()
+    wake.set()
+
+
+def _checkpoints(path: Path, wake: threading.Event, idle: threading.Event, stop: threading.Event) -> None:
+    """The thread: a passive checkpoint each time a commit wakes it, until it is stopped."""
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:  # no second connection: the WAL grows until the journal closes
+        log.warning("the journal's WAL cannot be checkpointed in the background (%s): it grows till it closes", exc)
+        stop.set()
+        idle.set()
+        return
+    try:
+        while True:
+            wake.wait()
+            wake.clear()
+            if stop.is_set():
+                return
+            try:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:  # the next commit tries again; the writer's close checkpoints anyway
+                log.debug("background checkpoint of %s failed: %s", path, exc)
+            if not wake.is_set():
+                idle.set()
+    finally:
+        idle.set()
+        db.close()

@@ -1,5 +1,6 @@
 """The SQLite journal's WAL is checkpointed by a thread of its own (mailkit.journal.checkpoint), and stays bounded."""
 
+import gc
 import os
 import threading
 
@@ -12,10 +13,6 @@ def _write(journal: Journal, batches: int, size: int, first_uid: int = 0) -> Non
     for uid in range(first_uid, first_uid + batches):
         with journal.transaction():
             journal.quarantine("a", "INBOX", "test", os.urandom(size), 1, uid, stored=os.urandom(size))
-
-
-def _checkpointers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "mailkit-checkpoint"]
 
 
 def test_the_pages_reach_the_database_file_through_the_thread_not_the_writer(tmp_path):
@@ -68,12 +65,24 @@ def test_closing_stops_the_thread_and_keeps_every_row(tmp_path):
     path = tmp_path / "journal.sqlite"
     journal = Journal(path)
     _write(journal, 30, 20_000)
-    assert _checkpointers()
+    thread = journal.backend._checkpointer._thread
+    assert thread is not None and thread.is_alive()
     journal.close()
-    assert not _checkpointers()
+    assert not thread.is_alive()
     assert not path.with_name(path.name + "-wal").exists()  # the last connection checkpointed the rest
     with Journal(path) as again:
         assert len(again.quarantined()) == 30
+
+
+def test_a_journal_never_closed_ends_its_thread_when_it_is_collected(tmp_path):
+    journal = Journal(tmp_path / "journal.sqlite")
+    _write(journal, 3, 1000)
+    thread = journal.backend._checkpointer._thread
+    assert thread is not None and thread.is_alive()
+    del journal
+    gc.collect()
+    thread.join(10)
+    assert not thread.is_alive()
 
 
 def test_a_checkpointer_that_cannot_connect_never_blocks_the_writer(tmp_path):
